@@ -1,0 +1,5 @@
+export * from './nats.js';
+export * from './queue.js';
+export * from './redis.js';
+export * from './subjects.js';
+export * from './validate.js';

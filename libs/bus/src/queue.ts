@@ -1,0 +1,87 @@
+import type { Logger } from '@elava/log';
+import { type Job, type JobsOptions, Queue, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { z } from 'zod';
+import { InvalidMessageError, parseMessage } from './validate.js';
+
+/** Work queues between services. BullMQ forbids ':' in names. */
+export const QUEUES = {
+  scan: 'elava-scan',
+  observations: 'elava-observations',
+  audit: 'elava-audit',
+  deltas: 'elava-deltas',
+  policy: 'elava-policy',
+  recheck: 'elava-recheck',
+} as const;
+
+export interface QueueSettings {
+  connection: Redis;
+  /** Redis key prefix; tests use their own so they never meet a running cluster's jobs. */
+  prefix?: string;
+  defaultJobOptions?: JobsOptions;
+}
+
+const DEFAULT_JOB_OPTIONS: JobsOptions = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 1_000 },
+  removeOnComplete: { age: 3_600, count: 10_000 },
+  removeOnFail: { age: 7 * 86_400 },
+};
+
+export function createQueue<T>(name: string, settings: QueueSettings): Queue<T> {
+  return new Queue<T>(name, {
+    connection: settings.connection,
+    prefix: settings.prefix,
+    defaultJobOptions: { ...DEFAULT_JOB_OPTIONS, ...settings.defaultJobOptions },
+  });
+}
+
+export interface TypedWorkerSettings<T> {
+  /** Must be a connection made with role "worker". */
+  connection: Redis;
+  schema: z.ZodType<T>;
+  log: Logger;
+  prefix?: string;
+  concurrency?: number;
+  worker?: Omit<WorkerOptions, 'connection' | 'prefix' | 'concurrency'>;
+}
+
+/**
+ * A worker whose handler only ever sees data that matched its schema. A message that does not
+ * match fails at once, unretried, with the problems named in the job's failure reason.
+ */
+export function createWorker<T, R = void>(
+  name: string,
+  handler: (data: T, job: Job<T, R>) => Promise<R>,
+  settings: TypedWorkerSettings<T>,
+): Worker<T, R> {
+  const worker = new Worker<T, R>(
+    name,
+    async (job) => {
+      let data: T;
+      try {
+        data = parseMessage(settings.schema, job.data, `queue ${name} job ${job.id}`);
+      } catch (err) {
+        if (err instanceof InvalidMessageError) {
+          settings.log.error({ queue: name, job: job.id, problems: err.problems }, 'rejected invalid job');
+          throw new UnrecoverableError(err.message);
+        }
+        throw err;
+      }
+      return handler(data, job);
+    },
+    {
+      ...settings.worker,
+      connection: settings.connection,
+      prefix: settings.prefix,
+      concurrency: settings.concurrency ?? 1,
+    },
+  );
+  worker.on('failed', (job, err) => {
+    if (!(err instanceof UnrecoverableError)) {
+      settings.log.warn({ queue: name, job: job?.id, attempt: job?.attemptsMade, err: err.message }, 'job failed');
+    }
+  });
+  worker.on('error', (err) => settings.log.error({ queue: name, err: err.message }, 'worker error'));
+  return worker;
+}

@@ -1,0 +1,4 @@
+export { formatDuration, parseDuration } from './duration.js';
+export { ConfigError, type ConfigProblem } from './errors.js';
+export { type LoadedConfig, type LoadOptions, loadConfig, parseConfig, resolveConfigPath } from './load.js';
+export { configSchema, type ElavaConfig, type ElavaConfigInput } from './schema.js';

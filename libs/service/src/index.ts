@@ -1,0 +1,2 @@
+export { type ReadinessCheck, type RuntimeOptions, ServiceRuntime } from './runtime.js';
+export { Shutdown } from './shutdown.js';

@@ -1,0 +1,33 @@
+import type { AnyResource } from './resource.js';
+
+export const CHANGE_TYPES = [
+  'appeared',
+  'disappeared',
+  'modified',
+  'tag_drift',
+  'status_changed',
+  'cost_increase',
+] as const;
+export type ChangeType = (typeof CHANGE_TYPES)[number];
+
+/** One field that differs; lists are matched by natural key, so `path` names the element. */
+export interface FieldDiff {
+  path: string;
+  before?: unknown;
+  after?: unknown;
+}
+
+/** Published on `elava.changes.<type>`; JetStream message id = `id`. */
+export interface Change {
+  id: string;
+  type: ChangeType;
+  resource_id: string;
+  revision: number;
+  previous_revision: number | null;
+  time: string;
+  diff: FieldDiff[];
+  previous: AnyResource | null;
+  current: AnyResource | null;
+  /** Estimated monthly cost delta in USD, on `cost_increase`. */
+  monthly_cost_delta?: number;
+}
