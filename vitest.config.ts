@@ -1,8 +1,7 @@
-import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 // Tests import workspace packages from their TypeScript sources, so a unit run needs no build.
-const conditions = ['@elava/source', ...defaultServerConditions];
+const conditions = ['@elava/source', 'node', 'import', 'default'];
 
 export default defineConfig({
   resolve: { conditions },

@@ -2,6 +2,7 @@ import type { Logger } from '@elava/log';
 import {
   AckPolicy,
   DeliverPolicy,
+  JetStreamApiCodes,
   JetStreamApiError,
   type JetStreamClient,
   type JsMsg,
@@ -36,6 +37,10 @@ export async function connectNats(url: string, name: string, log?: Logger): Prom
   return nc;
 }
 
+function isApiError(err: unknown, code: number): boolean {
+  return err instanceof JetStreamApiError && err.code === code;
+}
+
 export interface StreamOptions {
   /** How long JetStream remembers message ids to drop re-publishes. */
   duplicateWindowMs?: number;
@@ -67,7 +72,7 @@ export async function ensureStreams(
         info.config.max_age === wanted.max_age;
       if (!same) await jsm.streams.update(def.name, { ...info.config, ...wanted });
     } catch (err) {
-      if (!(err instanceof JetStreamApiError) || err.code !== 404) throw err;
+      if (!isApiError(err, JetStreamApiCodes.StreamNotFound)) throw err;
       await jsm.streams.add({
         name: def.name,
         ...wanted,
@@ -135,7 +140,7 @@ export async function consumeDurable<T>(nc: NatsConnection, opts: DurableConsume
   try {
     await jsm.consumers.info(opts.stream, opts.durable);
   } catch (err) {
-    if (!(err instanceof JetStreamApiError) || err.code !== 404) throw err;
+    if (!isApiError(err, JetStreamApiCodes.ConsumerNotFound)) throw err;
     await jsm.consumers.add(opts.stream, config);
   }
   const js = jetstream(nc);
@@ -150,12 +155,14 @@ export async function consumeDurable<T>(nc: NatsConnection, opts: DurableConsume
       } catch (err) {
         const problems = err instanceof InvalidMessageError ? err.problems : [(err as Error).message];
         opts.log.error({ consumer: where, subject: m.subject, seq: m.seq, problems }, 'dropped invalid message');
-        m.term(problems.join('; '));
+        // No reason string: nats-server before 2.10 (Debian 12 ships 2.9) ignores "+TERM <reason>".
+        m.term();
         continue;
       }
       try {
         await opts.handler(data, m);
-        m.ack();
+        // Wait for the server to confirm, so "handled" and "acknowledged" never drift apart.
+        await m.ackAck();
       } catch (err) {
         opts.log.warn({ consumer: where, seq: m.seq, err: (err as Error).message }, 'handler failed; will redeliver');
         m.nak(opts.retryDelayMs ?? 1_000);

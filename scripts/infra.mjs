@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// `npm run infra -- up|down|status`: the infrastructure alone. `up` stays in the foreground
+// until Ctrl-C and then stops what it started; `down` stops what an earlier run left behind.
+import { down, status, up } from './lib/infra.mjs';
+import { installAll } from './lib/install.mjs';
+import { bold, red, SetupError, step } from './lib/term.mjs';
+
+const verb = process.argv[2] ?? 'status';
+try {
+  if (verb === 'up') {
+    await installAll();
+    const { started } = await up();
+    step(
+      `${bold('ready')}; Ctrl-C stops ${started.length > 0 ? started.join(', ') : 'nothing (all were already running)'}`,
+    );
+    const stop = () => void down(started).then(() => process.exit(0));
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    setInterval(() => {}, 1 << 30);
+  } else if (verb === 'down') {
+    await down();
+  } else if (verb === 'status') {
+    for (const [name, s] of Object.entries(await status())) {
+      console.log(`${name.padEnd(6)} ${s.status.padEnd(5)} ${s.url}${s.startedByElava ? ' (started by elava)' : ''}`);
+    }
+  } else {
+    console.error('usage: npm run infra -- up|down|status');
+    process.exit(2);
+  }
+} catch (err) {
+  console.error(red(err instanceof SetupError ? err.message : err.stack));
+  process.exit(2);
+}
