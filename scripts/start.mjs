@@ -54,7 +54,9 @@ try {
   console.log(dim('\nCtrl-C stops everything this command started.\n'));
   for (const r of running) {
     r.child.on('exit', (code, signal) => {
-      if (!stopping) console.log(red(`${r.label} exited (${signal ?? code}); stopping`)), void shutdown(1);
+      if (stopping) return;
+      console.log(red(`${r.label} exited (${signal ?? code}); stopping`));
+      void shutdown(1);
     });
   }
   setInterval(() => {}, 1 << 30);
