@@ -7,7 +7,7 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY --from=opa /opa /usr/local/bin/opa
 COPY . .
-RUN npm ci --no-audit --no-fund \
+RUN npm install --no-audit --no-fund \
  && ELAVA_OPA=/usr/local/bin/opa npx turbo run build \
  && npm prune --omit=dev --no-audit --no-fund
 

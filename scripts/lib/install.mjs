@@ -39,11 +39,10 @@ export async function ensureNpmPackages() {
   const stale =
     !existsSync(installed) || mtime(lock) > mtime(installed) || mtime(join(ROOT, 'package.json')) > mtime(installed);
   if (!stale) return ok('npm packages present');
+  // `npm install`, not `npm ci`: with `omit-lockfile-registry-resolved` (set on our machines) npm
+  // writes lock files that `npm ci` then refuses for lacking other platforms' optional packages.
   await withProgress('installing npm packages', () =>
-    run('npm', existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'], {
-      cwd: ROOT,
-      quiet: true,
-    }),
+    run('npm', ['install', '--no-audit', '--no-fund'], { cwd: ROOT, quiet: true }),
   );
 }
 
