@@ -1,0 +1,47 @@
+import { hash } from 'node:crypto';
+import type { AuditEntry, AuditEntryDraft } from '@elava/types';
+import { canonicalJson } from './canonical.js';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** sha256 over the previous hash and the canonical entry without its own hash. */
+export function auditHash(entry: Omit<AuditEntry, 'hash'>): string {
+  return hash('sha256', entry.prev_hash + canonicalJson(entry), 'hex');
+}
+
+/** Turns a draft into the next entry of the chain. */
+export function chainEntry(draft: AuditEntryDraft, seq: number, prevHash: string, now: number): AuditEntry {
+  const body: Omit<AuditEntry, 'hash'> = {
+    seq,
+    type: draft.type,
+    time: draft.time ?? new Date(now).toISOString(),
+    resource_id: draft.resource_id ?? '',
+    ...(draft.revision !== undefined ? { revision: draft.revision } : {}),
+    data: draft.data ?? {},
+    prev_hash: prevHash,
+  };
+  return { ...body, hash: auditHash(body) };
+}
+
+export type AuditVerification =
+  | { ok: true; entries: number; lastHash: string }
+  | { ok: false; entries: number; seq: number; reason: string };
+
+/** Checks sequence, links and hashes of entries given in order. */
+export function verifyChain(entries: Iterable<AuditEntry>): AuditVerification {
+  let prev = GENESIS_HASH;
+  let expected = 1;
+  let n = 0;
+  for (const e of entries) {
+    if (e.seq !== expected)
+      return { ok: false, entries: n, seq: e.seq, reason: `expected seq ${expected}, found ${e.seq}` };
+    if (e.prev_hash !== prev)
+      return { ok: false, entries: n, seq: e.seq, reason: 'prev_hash does not link to the entry before' };
+    const { hash: h, ...body } = e;
+    if (auditHash(body) !== h) return { ok: false, entries: n, seq: e.seq, reason: 'hash does not match the entry' };
+    prev = h;
+    expected++;
+    n++;
+  }
+  return { ok: true, entries: n, lastHash: prev };
+}

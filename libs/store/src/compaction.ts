@@ -1,0 +1,210 @@
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { removeCheckpoint } from './checkpoint.js';
+import { FRAME_BYTES, frame, RecordType } from './format/record.js';
+import { encodeHeader, FORMAT_VERSION, fsyncDir, SEGMENT_HEADER_BYTES, segmentName } from './format/segment.js';
+import type { VersionRef } from './key-index.js';
+import { decodeAudit, decodeRevision, encodeRevision, type VersionTuple } from './record-codec.js';
+import { readSegmentRecords } from './replay.js';
+import type { SegmentFiles } from './segment-files.js';
+import type { StoreState } from './state.js';
+
+const MANIFEST = 'COMPACTION.json';
+
+interface Manifest {
+  rev: number;
+  /** Each finished output file and the segment id it becomes. */
+  outputs: { tmp: string; id: number }[];
+  /** Input segments not reused by an output: removed. */
+  remove: number[];
+}
+
+export interface CompactionReport {
+  revision: number;
+  segmentsBefore: number;
+  segmentsAfter: number;
+  bytesBefore: number;
+  bytesAfter: number;
+  ms: number;
+}
+
+/**
+ * Completes a compaction that crashed after its manifest was durable (roll forward). Without a
+ * manifest, any half-written output is a `.tmp` file that open removes: the old segments stand.
+ */
+export function finishCompaction(dir: string): boolean {
+  const path = join(dir, MANIFEST);
+  if (!existsSync(path)) return false;
+  applyManifest(dir, JSON.parse(readFileSync(path, 'utf8')) as Manifest);
+  return true;
+}
+
+function applyManifest(dir: string, m: Manifest): void {
+  removeCheckpoint(dir);
+  for (const o of m.outputs) {
+    const tmp = join(dir, o.tmp);
+    if (existsSync(tmp)) renameSync(tmp, join(dir, segmentName(o.id)));
+  }
+  for (const id of m.remove) rmSync(join(dir, segmentName(id)), { force: true });
+  fsyncDir(dir);
+  rmSync(join(dir, MANIFEST), { force: true });
+  fsyncDir(dir);
+}
+
+interface Output {
+  tmp: string;
+  fd: number;
+  size: number;
+}
+
+/**
+ * Rewrites every sealed segment (all before the active one), keeping the versions the index
+ * still holds and every audit entry, then swaps the new files in through a manifest. Writes go
+ * on meanwhile: they only ever touch the active segment.
+ */
+export async function runCompaction(ctx: {
+  dir: string;
+  state: StoreState;
+  files: SegmentFiles;
+  segmentBytes: number;
+  activeSegment: number;
+}): Promise<CompactionReport> {
+  const started = Date.now();
+  const { dir, state, segmentBytes } = ctx;
+  const sealed: number[] = [];
+  for (let id = ctx.activeSegment - 1; id >= 1 && existsSync(join(dir, segmentName(id))); id--) sealed.unshift(id);
+  const bytesBefore = sealed.reduce((s, id) => s + readFileSync(join(dir, segmentName(id))).length, 0);
+
+  const outputs: Output[] = [];
+  const moves: { v: VersionRef; out: number; off: number }[] = [];
+  const auditMoves: { seq: number; out: number; off: number; len: number }[] = [];
+  const open = () => {
+    const tmp = `compact-${outputs.length}.tmp`;
+    const fd = openSync(join(dir, tmp), 'w');
+    outputs.push({ tmp, fd, size: 0 });
+    return outputs[outputs.length - 1] as Output;
+  };
+  const write = (type: RecordType, payload: Buffer): number => {
+    let out = outputs[outputs.length - 1];
+    if (!out || (out.size > SEGMENT_HEADER_BYTES && out.size + FRAME_BYTES + payload.length > segmentBytes)) {
+      out = open();
+      writeSync(out.fd, encodeHeader({ version: FORMAT_VERSION, id: 0, firstRevision: 0 }));
+      out.size = SEGMENT_HEADER_BYTES;
+      if (outputs.length === 1) {
+        writeSync(out.fd, frame(RecordType.Compacted, Buffer.from(JSON.stringify({ rev: state.compactedAt }))));
+        out.size += FRAME_BYTES + Buffer.byteLength(JSON.stringify({ rev: state.compactedAt }));
+      }
+    }
+    const at = out.size + FRAME_BYTES;
+    writeSync(out.fd, frame(type, payload));
+    out.size += FRAME_BYTES + payload.length;
+    return at;
+  };
+
+  const idOf = (out: number) => sealed[sealed.length - outputs.length + out] as number;
+  try {
+    for (const id of sealed) {
+      for (const r of readSegmentRecords(dir, id)) {
+        if (r.type === RecordType.Revision) {
+          const { meta, docStart } = decodeRevision(r.payload);
+          const kept: VersionTuple[] = [];
+          const docs: Buffer[] = [];
+          const refs: VersionRef[] = [];
+          let off = docStart;
+          for (const t of meta.v) {
+            const len = t[3];
+            const v = state.tree.get(t[0])?.versions.find((x) => x.main === meta.m && x.sub === t[1]);
+            if (v) {
+              kept.push(t);
+              docs.push(r.payload.subarray(off, off + len));
+              refs.push(v);
+            }
+            off += len;
+          }
+          const enc = encodeRevision({ ...meta, v: kept }, docs);
+          const at = write(RecordType.Revision, enc.payload);
+          let docOff = at + enc.docStart;
+          refs.forEach((v, i) => {
+            moves.push({ v, out: outputs.length - 1, off: docOff });
+            docOff += (kept[i] as VersionTuple)[3];
+          });
+        } else if (r.type === RecordType.Audit) {
+          const at = write(RecordType.Audit, r.payload);
+          const { entries, offsets, lengths } = decodeAudit(r.payload);
+          entries.forEach((e, i) =>
+            auditMoves.push({
+              seq: e.seq,
+              out: outputs.length - 1,
+              off: at + (offsets[i] as number),
+              len: lengths[i] as number,
+            }),
+          );
+        }
+      }
+      // Give writers and readers the event loop between segments.
+      await new Promise((r) => setImmediate(r));
+    }
+    if (outputs.length > sealed.length)
+      throw new Error('compaction output is larger than its input; kept the old segments');
+    for (const [i, o] of outputs.entries()) {
+      // Outputs take the ids of the last inputs, in order, so they stay contiguous with the active segment.
+      writeSync(
+        o.fd,
+        encodeHeader({ version: FORMAT_VERSION, id: idOf(i), firstRevision: 0 }),
+        0,
+        SEGMENT_HEADER_BYTES,
+        0,
+      );
+      fsyncSync(o.fd);
+      closeSync(o.fd);
+    }
+  } catch (err) {
+    for (const o of outputs) {
+      try {
+        closeSync(o.fd);
+      } catch {}
+      rmSync(join(dir, o.tmp), { force: true });
+    }
+    throw err;
+  }
+  fsyncDir(dir);
+
+  const manifest: Manifest = {
+    rev: state.compactedAt,
+    outputs: outputs.map((o, i) => ({ tmp: o.tmp, id: idOf(i) })),
+    remove: sealed.slice(0, sealed.length - outputs.length),
+  };
+  const mpath = join(dir, MANIFEST);
+  writeFileSync(mpath, JSON.stringify(manifest));
+  const mfd = openSync(mpath, 'r');
+  fsyncSync(mfd);
+  closeSync(mfd);
+  fsyncDir(dir);
+  // From here the swap is synchronous: no read can land between the rename and the new offsets.
+  applyManifest(dir, manifest);
+  for (const id of sealed) ctx.files.drop(id);
+  for (const m of moves) {
+    m.v.seg = idOf(m.out);
+    m.v.off = m.off;
+  }
+  for (const m of auditMoves) state.audit.place(m.seq, idOf(m.out), m.off, m.len);
+
+  return {
+    revision: state.compactedAt,
+    segmentsBefore: sealed.length,
+    segmentsAfter: outputs.length,
+    bytesBefore,
+    bytesAfter: outputs.reduce((s, o) => s + o.size, 0),
+    ms: Date.now() - started,
+  };
+}

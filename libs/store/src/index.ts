@@ -1,0 +1,12 @@
+export { type AuditVerification, auditHash, GENESIS_HASH, verifyChain } from './audit-chain.js';
+export { canonicalJson, contentHash } from './canonical.js';
+export { type CheckReport, check, type RepairReport, repair } from './check.js';
+export type { CompactionReport } from './compaction.js';
+export { diff } from './diff.js';
+export * from './errors.js';
+export type { TornTail } from './replay.js';
+export { InvalidSelectorError, parseSelector, type RevisionSelector } from './selector.js';
+export type { ScopeState } from './state.js';
+export { encodeResource, type OpenReport, Store, type StoreOptions } from './store.js';
+export type { RangeFilter } from './tree-index.js';
+export type * from './types.js';

@@ -1,0 +1,79 @@
+import type { AuditEntry, Scope, Tags } from '@elava/types';
+
+/** One version as written in a revision record. A tombstone has hash "" and length 0. */
+export type VersionTuple = [
+  id: string,
+  sub: number,
+  hash: string,
+  len: number,
+  created: number,
+  ver: number,
+  tags: Tags | null,
+];
+
+export interface RevisionMeta {
+  /** main revision */
+  m: number;
+  /** commit time, epoch ms */
+  t: number;
+  /** batch id */
+  b: string;
+  s: Scope;
+  /** the scan of this scope completed cleanly */
+  c: boolean;
+  /** observations in the batch, and how many were unchanged */
+  n: number;
+  u: number;
+  v: VersionTuple[];
+}
+
+/** Revision payload: u32 meta length, meta JSON, then each new version's document in order. */
+export function encodeRevision(meta: RevisionMeta, docs: Buffer[]): { payload: Buffer; docStart: number } {
+  const metaBuf = Buffer.from(JSON.stringify(meta));
+  const head = Buffer.allocUnsafe(4);
+  head.writeUInt32LE(metaBuf.length, 0);
+  return { payload: Buffer.concat([head, metaBuf, ...docs]), docStart: 4 + metaBuf.length };
+}
+
+export function decodeRevision(payload: Buffer): { meta: RevisionMeta; docStart: number } {
+  const metaLen = payload.readUInt32LE(0);
+  if (4 + metaLen > payload.length) throw new Error(`revision meta length ${metaLen} exceeds the record`);
+  const meta = JSON.parse(payload.toString('utf8', 4, 4 + metaLen)) as RevisionMeta;
+  return { meta, docStart: 4 + metaLen };
+}
+
+/** Audit payload: u32 count, then per entry u32 length and the entry's JSON. */
+export function encodeAudit(entries: AuditEntry[]): { payload: Buffer; offsets: number[]; lengths: number[] } {
+  const bufs = entries.map((e) => Buffer.from(JSON.stringify(e)));
+  const payload = Buffer.allocUnsafe(4 + bufs.reduce((s, b) => s + 4 + b.length, 0));
+  payload.writeUInt32LE(bufs.length, 0);
+  const offsets: number[] = [];
+  let at = 4;
+  for (const b of bufs) {
+    payload.writeUInt32LE(b.length, at);
+    offsets.push(at + 4);
+    b.copy(payload, at + 4);
+    at += 4 + b.length;
+  }
+  return { payload, offsets, lengths: bufs.map((b) => b.length) };
+}
+
+export function decodeAudit(payload: Buffer): { entries: AuditEntry[]; offsets: number[]; lengths: number[] } {
+  const count = payload.readUInt32LE(0);
+  const entries: AuditEntry[] = [];
+  const offsets: number[] = [];
+  const lengths: number[] = [];
+  let at = 4;
+  for (let i = 0; i < count; i++) {
+    const len = payload.readUInt32LE(at);
+    entries.push(JSON.parse(payload.toString('utf8', at + 4, at + 4 + len)) as AuditEntry);
+    offsets.push(at + 4);
+    lengths.push(len);
+    at += 4 + len;
+  }
+  return { entries, offsets, lengths };
+}
+
+export interface CompactedMeta {
+  rev: number;
+}

@@ -1,0 +1,636 @@
+import { mkdirSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  type AnyResource,
+  AUDIT_ENTRY_TYPES,
+  type AuditEntry,
+  type AuditEntryDraft,
+  isFiltered,
+  isResourceType,
+  parseResourceId,
+  type Scope,
+} from '@elava/types';
+import { type AuditVerification, chainEntry, verifyChain } from './audit-chain.js';
+import { canonicalJson, contentHash } from './canonical.js';
+import { readCheckpoint, removeCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { type CompactionReport, finishCompaction, runCompaction } from './compaction.js';
+import { diff } from './diff.js';
+import { CompactedError, FutureRevisionError, InvalidWriteError, StoreFailedError } from './errors.js';
+import { RecordType } from './format/record.js';
+import { createSegment, listSegments, SEGMENT_HEADER_BYTES, segmentName } from './format/segment.js';
+import { isTombstone, type KeyIndex, type VersionRef } from './key-index.js';
+import { acquireLock } from './lock.js';
+import { LogWriter } from './log-writer.js';
+import {
+  decodeAudit,
+  decodeRevision,
+  encodeAudit,
+  encodeRevision,
+  type RevisionMeta,
+  type VersionTuple,
+} from './record-codec.js';
+import { replay, type TornTail } from './replay.js';
+import { SegmentFiles } from './segment-files.js';
+import { parseSelector, type RevisionSelector } from './selector.js';
+import { type ScopeState, StoreState, type Written } from './state.js';
+import type { RangeFilter } from './tree-index.js';
+import type {
+  ChangeRecord,
+  Delta,
+  DeltaKind,
+  HistoryEntry,
+  Observed,
+  ScanResult,
+  StoredVersion,
+  StoreStats,
+  VersionMeta,
+} from './types.js';
+
+export interface StoreOptions {
+  /** A segment is closed and a new one started past this size. */
+  segmentBytes?: number;
+  /** Write an index checkpoint after this many revisions… */
+  checkpointEvery?: number;
+  /** …or after this long, whichever comes first. */
+  checkpointIntervalMs?: number;
+  /** Take the single-writer lock (readers of a copy may skip it). */
+  lock?: boolean;
+}
+
+export interface OpenReport {
+  checkpoint: 'loaded' | 'absent' | `ignored: ${string}`;
+  replayedRecords: number;
+  torn: TornTail | null;
+  finishedCompaction: boolean;
+  ms: number;
+}
+
+const DEFAULTS = { segmentBytes: 64 * 1024 * 1024, checkpointEvery: 10_000, checkpointIntervalMs: 5 * 60_000 };
+const AUDIT_TYPES: ReadonlySet<string> = new Set(AUDIT_ENTRY_TYPES);
+const READ_CHUNK = 512;
+
+/** Canonical JSON of a resource, for callers that encode once and pass `{id, json}`. */
+export function encodeResource(r: AnyResource): { id: string; json: string } {
+  return { id: r.id, json: canonicalJson(r) };
+}
+
+/**
+ * Elava's memory: every version of every resource in an append-only, checksummed log, with an
+ * in-memory index for reads at any revision. One process writes; reads are served from the
+ * index and positional reads of the log, and only ever see committed (fsynced) revisions.
+ */
+export class Store {
+  private committed: number;
+  private auditCommitted: number;
+  private lastCheckpoint = { rev: 0, at: Date.now() };
+  private compacting: Promise<CompactionReport> | null = null;
+  private closed = false;
+
+  private constructor(
+    readonly dir: string,
+    private state: StoreState,
+    private readonly writer: LogWriter,
+    private readonly files: SegmentFiles,
+    private readonly opts: Required<StoreOptions>,
+    private readonly unlock: () => void,
+    readonly report: OpenReport,
+  ) {
+    this.committed = state.lastRevision;
+    this.auditCommitted = state.audit.seq;
+    this.lastCheckpoint.rev = this.committed;
+  }
+
+  static async open(dir: string, options: StoreOptions = {}): Promise<Store> {
+    const started = Date.now();
+    const opts: Required<StoreOptions> = { ...DEFAULTS, lock: true, ...options };
+    mkdirSync(dir, { recursive: true });
+    if (!statSync(dir).isDirectory()) throw new Error(`${dir} is not a directory`);
+    const unlock = opts.lock ? acquireLock(dir) : () => {};
+    try {
+      const finishedCompaction = finishCompaction(dir);
+      for (const f of readdirSync(dir)) if (f.endsWith('.tmp')) rmSync(join(dir, f), { force: true });
+
+      const { state, end, torn, checkpoint, replayed } = recover(dir);
+      let seg = end.seg;
+      let fd: number;
+      let size: number;
+      if (seg === 0 || (torn && torn.offset === 0)) {
+        seg = seg === 0 ? 1 : seg;
+        rmSync(join(dir, segmentName(seg)), { force: true });
+        fd = createSegment(dir, seg, state.lastRevision + 1);
+        size = SEGMENT_HEADER_BYTES;
+      } else {
+        fd = openSync(join(dir, segmentName(seg)), 'r+');
+        size = end.off;
+      }
+      const files = new SegmentFiles(dir);
+      let store: Store | null = null;
+      const writer = new LogWriter(dir, seg, fd, size, opts.segmentBytes, {
+        onRotate: () => {},
+        afterFlush: () => store?.maybeCheckpoint(),
+        nextRevision: () => state.lastRevision + 1,
+      });
+      store = new Store(dir, state, writer, files, opts, unlock, {
+        checkpoint,
+        replayedRecords: replayed,
+        torn,
+        finishedCompaction,
+        ms: Date.now() - started,
+      });
+      return store;
+    } catch (err) {
+      unlock();
+      throw err;
+    }
+  }
+
+  /** The newest committed revision. */
+  get revision(): number {
+    return this.committed;
+  }
+
+  get compactedAt(): number {
+    return this.state.compactedAt;
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  /**
+   * Records one page of a scan as one revision. Unchanged resources add no version; new and
+   * changed ones do; when `complete`, every live resource of an unfiltered scope that the scan
+   * did not see gets a tombstone in the same revision. A batch id seen before is a no-op that
+   * returns the original result.
+   */
+  async applyScan(
+    batchId: string,
+    scope: Scope,
+    observations: Observed[],
+    opts: { complete?: boolean; withDocuments?: boolean } = {},
+  ): Promise<ScanResult> {
+    this.assertWritable();
+    if (typeof batchId !== 'string' || batchId.length === 0)
+      throw new InvalidWriteError('batch id must be a non-empty string');
+    const prior = this.state.batches.get(batchId);
+    if (prior !== undefined) {
+      await this.writer.idle();
+      return this.resultFor(prior, true, opts.withDocuments ?? true);
+    }
+    validateScope(scope);
+
+    // Pass 1 checks everything, so a bad observation refuses the whole batch before any write.
+    const items = new Map<
+      string,
+      { json: string; hash: string; ki: KeyIndex | undefined; tags: Record<string, string> | null }
+    >();
+    let unchanged = 0;
+    for (const o of observations) {
+      const { id, json } = 'json' in o && typeof o.json === 'string' ? o : encodeResource(o as AnyResource);
+      checkInScope(id, scope);
+      const hash = contentHash(json);
+      const ki = this.state.tree.get(id);
+      const cur = ki?.latest();
+      if (cur && cur.hash === hash) {
+        if (!items.has(id)) unchanged++;
+        items.set(id, { json, hash, ki, tags: null });
+        continue;
+      }
+      items.set(id, { json, hash, ki, tags: tagsOf(id, json) });
+    }
+
+    // Pass 2 stages the revision in memory; readers see it only once it is durable.
+    const main = this.state.lastRevision + 1;
+    const tuples: VersionTuple[] = [];
+    const docs: Buffer[] = [];
+    const fresh = new Map<string, string>();
+    for (const [id, it] of items) {
+      if (it.tags === null) continue;
+      const cur = it.ki?.latest();
+      const live = cur && !isTombstone(cur);
+      const doc = Buffer.from(it.json);
+      tuples.push([id, tuples.length, it.hash, doc.length, live ? cur.created : main, live ? cur.ver + 1 : 1, it.tags]);
+      docs.push(doc);
+      fresh.set(id, it.json);
+    }
+    const complete = opts.complete === true;
+    if (complete && !isFiltered(scope)) {
+      for (const ki of this.state.tree.inScope(scope.account, scope.region, scope.type)) {
+        if (items.has(ki.id)) continue;
+        const cur = ki.latest();
+        if (cur && !isTombstone(cur)) tuples.push([ki.id, tuples.length, '', 0, cur.created, cur.ver + 1, null]);
+      }
+    }
+    const meta: RevisionMeta = {
+      m: main,
+      t: Date.now(),
+      b: batchId,
+      s: scope,
+      c: complete,
+      n: items.size,
+      u: unchanged,
+      v: tuples,
+    };
+    const written = this.state.applyRevision(meta);
+    let docStart = 0;
+    await this.writer.append({
+      type: RecordType.Revision,
+      payload: () => {
+        const enc = encodeRevision(meta, docs);
+        docStart = enc.docStart;
+        return enc.payload;
+      },
+      placed: (seg, payloadOffset) => StoreState.place(written, seg, payloadOffset + docStart),
+    });
+    this.committed = Math.max(this.committed, main);
+    return this.resultFor(main, false, opts.withDocuments ?? true, fresh);
+  }
+
+  /** Appends entries to the hash-chained audit trail; resolves with them once durable. */
+  async appendAudit(drafts: AuditEntryDraft | AuditEntryDraft[]): Promise<AuditEntry[]> {
+    this.assertWritable();
+    const list = Array.isArray(drafts) ? drafts : [drafts];
+    for (const d of list) {
+      if (!d || !AUDIT_TYPES.has(d.type))
+        throw new InvalidWriteError(`unknown audit entry type ${JSON.stringify(d?.type)}`);
+      if (d.data !== undefined && (d.data === null || typeof d.data !== 'object' || Array.isArray(d.data))) {
+        throw new InvalidWriteError(`audit entry ${d.type}: data must be an object`);
+      }
+    }
+    if (list.length === 0) return [];
+    const now = Date.now();
+    const audit = this.state.audit;
+    const entries = list.map((d) => {
+      const e = chainEntry(d, audit.seq + 1, audit.lastHash, now);
+      audit.add(e.seq, e.resource_id, now, e.hash);
+      return e;
+    });
+    let enc: ReturnType<typeof encodeAudit> | null = null;
+    await this.writer.append({
+      type: RecordType.Audit,
+      payload: () => {
+        enc = encodeAudit(entries);
+        return enc.payload;
+      },
+      placed: (seg, payloadOffset) => {
+        entries.forEach((e, i) =>
+          audit.place(e.seq, seg, payloadOffset + (enc?.offsets[i] ?? 0), enc?.lengths[i] ?? 0),
+        );
+      },
+    });
+    this.auditCommitted = Math.max(this.auditCommitted, (entries[entries.length - 1] as AuditEntry).seq);
+    return entries;
+  }
+
+  // ----------------------------------------------------------------- reads
+
+  /** Resolves a revision number, time or age to a readable revision. */
+  resolve(at?: RevisionSelector): number {
+    if (at === undefined) return this.committed;
+    const sel = parseSelector(at);
+    const rev = sel instanceof Date ? Math.min(this.state.clock.revisionAt(sel.getTime()), this.committed) : sel;
+    if (rev > this.committed) throw new FutureRevisionError(rev, this.committed);
+    if (rev < this.state.compactedAt) throw new CompactedError(rev, this.state.compactedAt);
+    return rev;
+  }
+
+  timeOf(main: number): string | undefined {
+    const t = this.state.clock.timeOf(main);
+    return t === undefined ? undefined : new Date(t).toISOString();
+  }
+
+  get(id: string, at?: RevisionSelector): StoredVersion | null {
+    const rev = this.resolve(at);
+    const ki = this.state.tree.get(id);
+    const v = ki?.liveAt(rev);
+    if (!ki || !v) return null;
+    return this.stored(ki, v, this.files.readString(v));
+  }
+
+  /** Live resources at a revision, in id order, read in chunks so large ranges stream. */
+  *range(
+    filter: RangeFilter = {},
+    opts: { at?: RevisionSelector; after?: string; limit?: number } = {},
+  ): Generator<StoredVersion> {
+    const rev = this.resolve(opts.at);
+    const limit = opts.limit ?? Number.POSITIVE_INFINITY;
+    let count = 0;
+    let chunk: { ki: KeyIndex; v: VersionRef }[] = [];
+    const flush = function* (this: Store) {
+      const docs = this.files.readMany(chunk.map((c) => c.v));
+      for (let i = 0; i < chunk.length; i++) {
+        const c = chunk[i] as { ki: KeyIndex; v: VersionRef };
+        yield this.stored(c.ki, c.v, docs[i] as string);
+      }
+      chunk = [];
+    }.bind(this);
+    for (const ki of this.state.tree.candidates(filter, opts.after)) {
+      if (count >= limit) break;
+      if (!matchesPlace(ki, filter) || (filter.prefix && !ki.id.startsWith(filter.prefix))) continue;
+      const v = ki.liveAt(rev);
+      if (!v || !matchesTag(v, filter.tag)) continue;
+      chunk.push({ ki, v });
+      count++;
+      if (chunk.length >= READ_CHUNK) yield* flush();
+    }
+    yield* flush();
+  }
+
+  /** Every retained version of one resource, oldest first, each with its diff to the one before. */
+  history(id: string): HistoryEntry[] {
+    const ki = this.state.tree.get(id);
+    if (!ki) return [];
+    const versions = ki.versions.filter((v) => v.main <= this.committed);
+    const docs = this.files.readMany(versions.map((v) => (isTombstone(v) ? { seg: v.seg, off: v.off, len: 0 } : v)));
+    let before: unknown;
+    return versions.map((v, i) => {
+      const resource = isTombstone(v) ? undefined : JSON.parse(docs[i] as string);
+      const entry: HistoryEntry = {
+        ...this.stored(ki, v),
+        ...(resource ? { resource } : {}),
+        diff: i === 0 ? [] : diff(before, resource),
+      };
+      before = resource;
+      return entry;
+    });
+  }
+
+  /** What changed after a revision (or time), in revision order. */
+  changesSince(since: RevisionSelector, filter: RangeFilter = {}, limit = Number.POSITIVE_INFINITY): ChangeRecord[] {
+    const from = this.resolve(since);
+    const out: ChangeRecord[] = [];
+    for (let m = from + 1; m <= this.committed && out.length < limit; m++) {
+      const entry = this.state.revisions.get(m);
+      if (!entry) continue;
+      for (const { ki, v } of entry.written) {
+        if (filter.type && ki.type !== filter.type) continue;
+        if (!matchesPlace(ki, filter) || (filter.prefix && !ki.id.startsWith(filter.prefix))) continue;
+        const prev = ki.previous(v);
+        out.push({ id: ki.id, kind: kindOf(v, prev), current: this.meta(v), previous: prev ? this.meta(prev) : null });
+        if (out.length >= limit) break;
+      }
+    }
+    return out;
+  }
+
+  /** Per scope: the last scan and the last scan that completed cleanly. */
+  scopes(): ScopeState[] {
+    return [...this.state.scopes.values()].filter((s) => s.last_scan.revision <= this.committed);
+  }
+
+  audit(q: { resource?: string; since?: Date; after?: number; limit?: number } = {}): AuditEntry[] {
+    const a = this.state.audit;
+    const limit = q.limit ?? Number.POSITIVE_INFINITY;
+    const sinceMs = q.since?.getTime() ?? Number.NEGATIVE_INFINITY;
+    const seqs: number[] = [];
+    const candidates = q.resource ? (a.byResource.get(q.resource) ?? []) : null;
+    const start = q.after ?? 0;
+    if (candidates) {
+      for (const s of candidates) {
+        if (s > start && s <= this.auditCommitted && (a.time[s - 1] as number) >= sinceMs) seqs.push(s);
+        if (seqs.length >= limit) break;
+      }
+    } else {
+      for (let s = start + 1; s <= this.auditCommitted && seqs.length < limit; s++) {
+        if ((a.time[s - 1] as number) >= sinceMs) seqs.push(s);
+      }
+    }
+    return this.readAudit(seqs);
+  }
+
+  /** Re-reads the whole trail from disk and checks every link and hash. */
+  verifyAudit(): AuditVerification {
+    const self = this;
+    function* all(): Generator<AuditEntry> {
+      for (let s = 1; s <= self.auditCommitted; s += READ_CHUNK) {
+        const seqs: number[] = [];
+        for (let q = s; q < s + READ_CHUNK && q <= self.auditCommitted; q++) seqs.push(q);
+        yield* self.readAudit(seqs);
+      }
+    }
+    return verifyChain(all());
+  }
+
+  stats(): StoreStats {
+    const ids = listSegments(this.dir);
+    return {
+      revision: this.committed,
+      compacted_at: this.state.compactedAt,
+      resources: this.state.tree.size,
+      versions: this.state.versions,
+      audit_entries: this.auditCommitted,
+      segments: ids.length,
+      bytes: ids.reduce((sum, id) => sum + statSync(join(this.dir, segmentName(id))).size, 0),
+    };
+  }
+
+  // ------------------------------------------------------------ maintenance
+
+  /**
+   * Drops every version older than the newest one at or before `rev`, rewriting sealed segments
+   * in the background while writes continue. Reads below `rev` fail with CompactedError.
+   */
+  compact(rev: number): Promise<CompactionReport> {
+    this.assertWritable();
+    if (this.compacting) return Promise.reject(new InvalidWriteError('a compaction is already running'));
+    if (!Number.isInteger(rev) || rev > this.committed) throw new FutureRevisionError(rev, this.committed);
+    if (rev <= this.state.compactedAt) throw new CompactedError(rev, this.state.compactedAt);
+    const run = async () => {
+      await this.writer.append({
+        type: RecordType.Compacted,
+        payload: () => Buffer.from(JSON.stringify({ rev })),
+        placed: () => {},
+      });
+      this.state.applyCompaction(rev);
+      await this.writer.rotate(this.state.lastRevision + 1);
+      const report = await runCompaction({
+        dir: this.dir,
+        state: this.state,
+        files: this.files,
+        segmentBytes: this.opts.segmentBytes,
+        activeSegment: this.writer.position.seg,
+      });
+      await this.checkpoint();
+      return report;
+    };
+    this.compacting = run().finally(() => {
+      this.compacting = null;
+    });
+    return this.compacting;
+  }
+
+  /** Writes an index checkpoint now, so the next open replays little. */
+  async checkpoint(): Promise<void> {
+    await this.writer.idle();
+    writeCheckpoint(this.dir, this.state, this.writer.position);
+    this.lastCheckpoint = { rev: this.committed, at: Date.now() };
+  }
+
+  private maybeCheckpoint(): void {
+    const due =
+      this.committed - this.lastCheckpoint.rev >= this.opts.checkpointEvery ||
+      (this.committed > this.lastCheckpoint.rev &&
+        Date.now() - this.lastCheckpoint.at >= this.opts.checkpointIntervalMs);
+    if (!due || this.compacting) return;
+    writeCheckpoint(this.dir, this.state, this.writer.position);
+    this.lastCheckpoint = { rev: this.committed, at: Date.now() };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.compacting?.catch(() => {});
+    await this.writer.idle();
+    if (!this.writer.failed) writeCheckpoint(this.dir, this.state, this.writer.position);
+    this.writer.close();
+    this.files.close();
+    this.unlock();
+  }
+
+  // --------------------------------------------------------------- helpers
+
+  private assertWritable(): void {
+    if (this.closed) throw new Error('the store is closed');
+    if (this.writer.failed)
+      throw this.writer.failed instanceof StoreFailedError
+        ? this.writer.failed
+        : new StoreFailedError(this.writer.failed);
+  }
+
+  private meta(v: VersionRef): VersionMeta {
+    return {
+      revision: { main: v.main, sub: v.sub },
+      created: v.created,
+      version: v.ver,
+      tombstone: isTombstone(v),
+      content_hash: v.hash,
+      time: this.timeOf(v.main) ?? '',
+    };
+  }
+
+  private stored(ki: KeyIndex, v: VersionRef, json?: string): StoredVersion {
+    return { id: ki.id, ...this.meta(v), ...(json !== undefined ? { resource: JSON.parse(json) as AnyResource } : {}) };
+  }
+
+  private resultFor(main: number, duplicate: boolean, withDocs: boolean, fresh?: Map<string, string>): ScanResult {
+    const entry = this.state.revisions.get(main);
+    const deltas: Delta[] = (entry?.written ?? []).map(({ ki, v }: Written) => {
+      const prev = ki.previous(v);
+      const d: Delta = {
+        id: ki.id,
+        kind: kindOf(v, prev),
+        current: this.meta(v),
+        previous: prev ? this.meta(prev) : null,
+      };
+      if (withDocs) {
+        if (!isTombstone(v)) d.current_json = fresh?.get(ki.id) ?? this.files.readString(v);
+        if (prev && !isTombstone(prev)) d.previous_json = this.files.readString(prev);
+      }
+      return d;
+    });
+    return {
+      revision: main,
+      time: this.timeOf(main) ?? '',
+      duplicate,
+      observed: entry?.observed ?? 0,
+      unchanged: entry?.unchanged ?? 0,
+      deltas,
+    };
+  }
+
+  private readAudit(seqs: number[]): AuditEntry[] {
+    const a = this.state.audit;
+    const docs = this.files.readMany(
+      seqs.map((s) => ({ seg: a.seg[s - 1] as number, off: a.off[s - 1] as number, len: a.len[s - 1] as number })),
+    );
+    return docs.map((d) => JSON.parse(d) as AuditEntry);
+  }
+}
+
+/** Builds the state from the checkpoint and the log; a checkpoint that disagrees with the log is dropped. */
+function recover(dir: string) {
+  const ckpt = readCheckpoint(dir);
+  const attempt = (state: StoreState, from?: { seg: number; off: number }) => {
+    const result = replay(dir, { from, truncateTornTail: true }, (r) => {
+      if (r.type === RecordType.Revision) {
+        const { meta, docStart } = decodeRevision(r.payload);
+        StoreState.place(state.applyRevision(meta), r.seg, r.payloadOffset + docStart);
+      } else if (r.type === RecordType.Audit) {
+        const { entries, offsets, lengths } = decodeAudit(r.payload);
+        entries.forEach((e, i) => {
+          state.audit.add(e.seq, e.resource_id, Date.parse(e.time), e.hash);
+          state.audit.place(e.seq, r.seg, r.payloadOffset + (offsets[i] as number), lengths[i] as number);
+        });
+      } else if (r.type === RecordType.Compacted) {
+        state.applyCompaction((JSON.parse(r.payload.toString('utf8')) as { rev: number }).rev);
+      }
+    });
+    return { state, ...result };
+  };
+  if (ckpt.ok) {
+    try {
+      const r = attempt(ckpt.state, ckpt.pos);
+      return { ...r, replayed: r.records, checkpoint: 'loaded' as const };
+    } catch (err) {
+      removeCheckpoint(dir);
+      const r = attempt(new StoreState());
+      return { ...r, replayed: r.records, checkpoint: `ignored: ${(err as Error).message}` as const };
+    }
+  }
+  const r = attempt(new StoreState());
+  return {
+    ...r,
+    replayed: r.records,
+    checkpoint: ckpt.reason === null ? ('absent' as const) : (`ignored: ${ckpt.reason}` as const),
+  };
+}
+
+function validateScope(scope: Scope): void {
+  if (!scope || typeof scope !== 'object') throw new InvalidWriteError('scope is required');
+  if (!/^\d{12}$/.test(scope.account))
+    throw new InvalidWriteError(`scope account ${JSON.stringify(scope.account)} is not 12 digits`);
+  if (typeof scope.region !== 'string' || scope.region === '') throw new InvalidWriteError('scope region is required');
+  if (!isResourceType(scope.type)) throw new InvalidWriteError(`scope type ${JSON.stringify(scope.type)} is unknown`);
+}
+
+function checkInScope(id: string, scope: Scope): void {
+  let p: ReturnType<typeof parseResourceId>;
+  try {
+    p = parseResourceId(id);
+  } catch (err) {
+    throw new InvalidWriteError((err as Error).message);
+  }
+  if (p.account !== scope.account || p.region !== scope.region || p.type !== scope.type) {
+    throw new InvalidWriteError(`${id} is outside the scope ${scope.account}/${scope.region}/${scope.type}`);
+  }
+}
+
+function tagsOf(id: string, json: string): Record<string, string> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(json);
+  } catch (err) {
+    throw new InvalidWriteError(`${id}: document is not JSON: ${(err as Error).message}`);
+  }
+  const tags = (doc as { tags?: unknown })?.tags ?? {};
+  if (tags === null || typeof tags !== 'object' || Array.isArray(tags))
+    throw new InvalidWriteError(`${id}: tags must be a map`);
+  return tags as Record<string, string>;
+}
+
+function kindOf(v: VersionRef, prev: VersionRef | undefined): DeltaKind {
+  if (isTombstone(v)) return 'tombstoned';
+  if (v.ver === 1) return prev ? 'reappeared' : 'added';
+  return 'modified';
+}
+
+function matchesPlace(ki: KeyIndex, f: RangeFilter): boolean {
+  return (
+    (!f.type || ki.type === f.type) && (!f.account || ki.account === f.account) && (!f.region || ki.region === f.region)
+  );
+}
+
+function matchesTag(v: VersionRef, tag: string | undefined): boolean {
+  if (!tag) return true;
+  const eq = tag.indexOf('=');
+  if (eq < 0) return v.tags !== null && tag in v.tags;
+  return v.tags?.[tag.slice(0, eq)] === tag.slice(eq + 1);
+}

@@ -1,0 +1,69 @@
+import type { AnyResource, FieldDiff, Revision } from '@elava/types';
+
+/** A resource already encoded as canonical JSON (see `encodeResource`), to skip re-encoding. */
+export interface EncodedResource {
+  id: string;
+  json: string;
+}
+
+export type Observed = AnyResource | EncodedResource;
+
+export interface VersionMeta {
+  revision: Revision;
+  /** Main revision that began this generation. */
+  created: number;
+  version: number;
+  tombstone: boolean;
+  content_hash: string;
+  time: string;
+}
+
+export interface StoredVersion<R = AnyResource> extends VersionMeta {
+  id: string;
+  /** Absent on tombstones. */
+  resource?: R;
+}
+
+export interface HistoryEntry extends StoredVersion {
+  /** Against the version before; empty for the first retained version. */
+  diff: FieldDiff[];
+}
+
+export type DeltaKind = 'added' | 'modified' | 'reappeared' | 'tombstoned';
+
+/** What one revision did to one resource, for the detector. */
+export interface Delta {
+  id: string;
+  kind: DeltaKind;
+  current: VersionMeta;
+  previous: VersionMeta | null;
+  current_json?: string;
+  previous_json?: string;
+}
+
+export interface ScanResult {
+  revision: number;
+  time: string;
+  /** True when this batch id had been applied already: nothing was written. */
+  duplicate: boolean;
+  observed: number;
+  unchanged: number;
+  deltas: Delta[];
+}
+
+export interface ChangeRecord {
+  id: string;
+  kind: DeltaKind;
+  current: VersionMeta;
+  previous: VersionMeta | null;
+}
+
+export interface StoreStats {
+  revision: number;
+  compacted_at: number;
+  resources: number;
+  versions: number;
+  audit_entries: number;
+  segments: number;
+  bytes: number;
+}
