@@ -1,10 +1,11 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
-import type { Scope, Tags } from '@elava/types';
+import type { Tags } from '@elava/types';
 import { crc32c } from '@node-rs/crc32';
 import { fsyncDir } from './format/segment.js';
 import type { KeyIndex, VersionRef } from './key-index.js';
+import { pushTo } from './multimap.js';
 import { RevisionClock } from './revision-clock.js';
 import { type ScopeState, StoreState } from './state.js';
 
@@ -166,9 +167,7 @@ function restore(s: Snapshot): StoreState {
       };
       ki.append(v);
       state.tree.indexTags(ki, v.tags);
-      let list = byMain.get(v.main);
-      if (!list) byMain.set(v.main, (list = []));
-      list.push({ ki, v });
+      pushTo(byMain, v.main, { ki, v });
     }
   }
   state.versions = i;
@@ -187,10 +186,7 @@ function restore(s: Snapshot): StoreState {
   a.lastHash = s.audit.lastHash;
   for (let q = 0; q < a.resource.length; q++) {
     const r = a.resource[q];
-    if (!r) continue;
-    let list = a.byResource.get(r);
-    if (!list) a.byResource.set(r, (list = []));
-    list.push(q + 1);
+    if (r) pushTo(a.byResource, r, q + 1);
   }
   return state;
 }

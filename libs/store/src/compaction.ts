@@ -141,14 +141,14 @@ export async function runCompaction(ctx: {
         } else if (r.type === RecordType.Audit) {
           const at = write(RecordType.Audit, r.payload);
           const { entries, offsets, lengths } = decodeAudit(r.payload);
-          entries.forEach((e, i) =>
+          for (const [i, e] of entries.entries()) {
             auditMoves.push({
               seq: e.seq,
               out: outputs.length - 1,
               off: at + (offsets[i] as number),
               len: lengths[i] as number,
-            }),
-          );
+            });
+          }
         }
       }
       // Give writers and readers the event loop between segments.

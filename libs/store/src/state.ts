@@ -1,6 +1,7 @@
 import type { Scope, Tags } from '@elava/types';
 import { scopeKey } from '@elava/types';
 import type { KeyIndex, VersionRef } from './key-index.js';
+import { pushTo } from './multimap.js';
 import type { RevisionMeta } from './record-codec.js';
 import { RevisionClock } from './revision-clock.js';
 import { TreeIndex } from './tree-index.js';
@@ -57,11 +58,7 @@ export class AuditIndex {
     this.time.push(time);
     this.resource.push(resource);
     this.lastHash = hash;
-    if (resource) {
-      let list = this.byResource.get(resource);
-      if (!list) this.byResource.set(resource, (list = []));
-      list.push(seq);
-    }
+    if (resource) pushTo(this.byResource, resource, seq);
   }
 
   place(seq: number, seg: number, off: number, len: number): void {

@@ -271,9 +271,9 @@ export class Store {
         return enc.payload;
       },
       placed: (seg, payloadOffset) => {
-        entries.forEach((e, i) =>
-          audit.place(e.seq, seg, payloadOffset + (enc?.offsets[i] ?? 0), enc?.lengths[i] ?? 0),
-        );
+        for (const [i, e] of entries.entries()) {
+          audit.place(e.seq, seg, payloadOffset + (enc?.offsets[i] ?? 0), enc?.lengths[i] ?? 0);
+        }
       },
     });
     this.auditCommitted = Math.max(this.auditCommitted, (entries[entries.length - 1] as AuditEntry).seq);
@@ -555,10 +555,10 @@ function recover(dir: string) {
         StoreState.place(state.applyRevision(meta), r.seg, r.payloadOffset + docStart);
       } else if (r.type === RecordType.Audit) {
         const { entries, offsets, lengths } = decodeAudit(r.payload);
-        entries.forEach((e, i) => {
+        for (const [i, e] of entries.entries()) {
           state.audit.add(e.seq, e.resource_id, Date.parse(e.time), e.hash);
           state.audit.place(e.seq, r.seg, r.payloadOffset + (offsets[i] as number), lengths[i] as number);
-        });
+        }
       } else if (r.type === RecordType.Compacted) {
         state.applyCompaction((JSON.parse(r.payload.toString('utf8')) as { rev: number }).rev);
       }
