@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '@elava/log';
 import { inject } from 'vitest';
@@ -26,4 +29,9 @@ export function awsClientConfig(region = 'us-east-1') {
     endpoint: infra().moto,
     credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
   };
+}
+
+/** A fresh temporary directory for one test. */
+export function tempDirFor(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
 }
