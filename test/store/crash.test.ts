@@ -93,9 +93,7 @@ describe('the store under SIGKILL', () => {
 
         // The newest revision holds its whole batch, acknowledged or not.
         const newest = store.changesSince(store.revision - 1);
-        const batchOfNewest = newest[0]
-          ? String((store.get(newest[0].id)?.resource?.tags as Record<string, string>).batch)
-          : null;
+        const batchOfNewest = newest[0] ? store.get(newest[0].id)?.resource?.tags.batch : undefined;
         if (batchOfNewest && begun.has(batchOfNewest)) expect(newest.length).toBe(begun.get(batchOfNewest));
 
         expect(store.verifyAudit().ok).toBe(true);
