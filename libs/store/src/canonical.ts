@@ -30,6 +30,6 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** Equal hashes mean "unchanged". sha1 is the fastest native hash here; this is no security boundary. */
-export function contentHash(json: string): string {
-  return hash('sha1', json, 'base64');
+export function contentHash(json: string): Buffer {
+  return hash('sha1', json, 'buffer') as unknown as Buffer;
 }

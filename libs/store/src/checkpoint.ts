@@ -4,33 +4,34 @@ import { deserialize, serialize } from 'node:v8';
 import type { Tags } from '@elava/types';
 import { crc32c } from '@node-rs/crc32';
 import { fsyncDir } from './format/segment.js';
-import type { KeyIndex, VersionRef } from './key-index.js';
 import { pushTo } from './multimap.js';
 import { RevisionClock } from './revision-clock.js';
 import { type ScopeState, StoreState } from './state.js';
+import { HASH_BYTES } from './version-table.js';
 
 export const CHECKPOINT_FILE = 'index.ckpt';
 const MAGIC = Buffer.from('ELAVACKP', 'ascii');
-const VERSION = 1;
+const VERSION = 2;
 
-/** The index in columns: typed arrays serialize fast and small, 1M versions in well under a second. */
+/** The version table's columns go out as they are; rows are renumbered densely in key order. */
 interface Snapshot {
   v: number;
   pos: { seg: number; off: number };
   compactedAt: number;
   clock: { base: number; times: Float64Array };
   ids: string[];
-  counts: Uint32Array;
-  main: Float64Array;
-  sub: Uint32Array;
+  counts: Int32Array;
+  main: Int32Array;
+  sub: Int32Array;
   seg: Int32Array;
   off: Float64Array;
-  len: Uint32Array;
-  created: Float64Array;
-  ver: Uint32Array;
-  hash: string[];
-  tagRef: Int32Array;
-  tagTable: Tags[];
+  len: Int32Array;
+  created: Int32Array;
+  ver: Int32Array;
+  tomb: Uint8Array;
+  hash: Uint8Array;
+  /** Shared tag objects stay shared: the serializer keeps object identity. */
+  tags: (Tags | null)[];
   scopes: ScopeState[];
   batches: [string, number][];
   revisions: [number, string, string, number, number][];
@@ -38,46 +39,26 @@ interface Snapshot {
 }
 
 export function writeCheckpoint(dir: string, state: StoreState, pos: { seg: number; off: number }): number {
-  const n = state.versions;
-  const cols = {
-    main: new Float64Array(n),
-    sub: new Uint32Array(n),
-    seg: new Int32Array(n),
-    off: new Float64Array(n),
-    len: new Uint32Array(n),
-    created: new Float64Array(n),
-    ver: new Uint32Array(n),
-    tagRef: new Int32Array(n),
-  };
-  const hashes: string[] = new Array(n);
+  // Rows go out densely in key order, gathered without touching the live table.
+  const t = state.table;
   const ids: string[] = [];
   const counts: number[] = [];
-  const tagTable: Tags[] = [];
-  const tagIndex = new Map<Tags, number>();
-  let i = 0;
+  const order: number[] = [];
   for (const ki of state.tree.all()) {
     ids.push(ki.id);
-    counts.push(ki.versions.length);
-    for (const v of ki.versions) {
-      cols.main[i] = v.main;
-      cols.sub[i] = v.sub;
-      cols.seg[i] = v.seg;
-      cols.off[i] = v.off;
-      cols.len[i] = v.len;
-      cols.created[i] = v.created;
-      cols.ver[i] = v.ver;
-      hashes[i] = v.hash;
-      let ref = -1;
-      if (v.tags) {
-        ref = tagIndex.get(v.tags) ?? -1;
-        if (ref < 0) {
-          ref = tagTable.push(v.tags) - 1;
-          tagIndex.set(v.tags, ref);
-        }
-      }
-      cols.tagRef[i] = ref;
-      i++;
-    }
+    counts.push(ki.rows.length);
+    for (const r of ki.rows) order.push(r);
+  }
+  const n = order.length;
+  const gather = <T extends Int32Array | Float64Array | Uint8Array>(col: T, make: new (n: number) => T): T => {
+    const out = new make(n);
+    for (let i = 0; i < n; i++) out[i] = col[order[i] as number] as number;
+    return out;
+  };
+  const hash = new Uint8Array(n * HASH_BYTES);
+  for (let i = 0; i < n; i++) {
+    const r = order[i] as number;
+    hash.set(t.hash.subarray(r * HASH_BYTES, (r + 1) * HASH_BYTES), i * HASH_BYTES);
   }
   const snap: Snapshot = {
     v: VERSION,
@@ -85,10 +66,17 @@ export function writeCheckpoint(dir: string, state: StoreState, pos: { seg: numb
     compactedAt: state.compactedAt,
     clock: state.clock.snapshot(),
     ids,
-    counts: Uint32Array.from(counts),
-    ...cols,
-    hash: hashes,
-    tagTable,
+    counts: Int32Array.from(counts),
+    main: gather(t.main, Int32Array),
+    sub: gather(t.sub, Int32Array),
+    seg: gather(t.seg, Int32Array),
+    off: gather(t.off, Float64Array),
+    len: gather(t.len, Int32Array),
+    created: gather(t.created, Int32Array),
+    ver: gather(t.ver, Int32Array),
+    tomb: gather(t.tomb, Uint8Array),
+    hash,
+    tags: order.map((r) => t.tags[r] ?? null),
     scopes: [...state.scopes.values()],
     batches: [...state.batches.entries()],
     revisions: [...state.revisions.entries()].map(([m, r]) => [m, r.batch, r.scope, r.observed, r.unchanged]),
@@ -146,36 +134,41 @@ function restore(s: Snapshot): StoreState {
   const state = new StoreState();
   state.clock = RevisionClock.restore(s.clock);
   state.compactedAt = s.compactedAt;
-  const interned = s.tagTable.map((t) => state.intern(t));
-  const byMain = new Map<number, { ki: KeyIndex; v: VersionRef }[]>();
-  let i = 0;
+  const t = state.table;
+  const n = s.main.length;
+  t.resize(Math.max(1024, n));
+  t.main.set(s.main);
+  t.sub.set(s.sub);
+  t.seg.set(s.seg);
+  t.off.set(s.off);
+  t.len.set(s.len);
+  t.created.set(s.created);
+  t.ver.set(s.ver);
+  t.tomb.set(s.tomb);
+  t.hash.set(s.hash);
+  t.tags = s.tags.map((x) => (x ? Object.freeze(x) : null));
+  t.size = n;
+  const byMain = new Map<number, number[]>();
+  let row = 0;
   for (let k = 0; k < s.ids.length; k++) {
     const ki = state.tree.getOrCreate(s.ids[k] as string);
     const count = s.counts[k] as number;
-    for (let j = 0; j < count; j++, i++) {
-      const ref = s.tagRef[i] as number;
-      const v: VersionRef = {
-        main: s.main[i] as number,
-        sub: s.sub[i] as number,
-        seg: s.seg[i] as number,
-        off: s.off[i] as number,
-        len: s.len[i] as number,
-        hash: s.hash[i] as string,
-        created: s.created[i] as number,
-        ver: s.ver[i] as number,
-        tags: ref < 0 ? null : (interned[ref] ?? null),
-      };
-      ki.append(v);
-      state.tree.indexTags(ki, v.tags);
-      pushTo(byMain, v.main, { ki, v });
+    let prevTags: Tags | null = null;
+    for (let j = 0; j < count; j++, row++) {
+      t.owner[row] = ki;
+      ki.append(row);
+      const tags = t.tags[row] ?? null;
+      if (tags !== prevTags) state.tree.indexTags(ki, tags, prevTags);
+      prevTags = tags;
+      pushTo(byMain, t.main[row] as number, row);
     }
   }
-  state.versions = i;
+  state.versions = row;
   for (const sc of s.scopes) state.scopes.set(sc.key, sc);
   for (const [b, m] of s.batches) state.batches.set(b, m);
   for (const [m, batch, scope, observed, unchanged] of s.revisions) {
-    const written = (byMain.get(m) ?? []).sort((a, b) => a.v.sub - b.v.sub);
-    state.revisions.set(m, { batch, scope, observed, unchanged, written });
+    const rows = (byMain.get(m) ?? []).sort((a, b) => (t.sub[a] as number) - (t.sub[b] as number));
+    state.revisions.set(m, { batch, scope, observed, unchanged, rows });
   }
   const a = state.audit;
   a.seg = s.audit.seg;

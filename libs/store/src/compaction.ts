@@ -13,7 +13,6 @@ import { join } from 'node:path';
 import { removeCheckpoint } from './checkpoint.js';
 import { FRAME_BYTES, frame, RecordType } from './format/record.js';
 import { encodeHeader, FORMAT_VERSION, fsyncDir, SEGMENT_HEADER_BYTES, segmentName } from './format/segment.js';
-import type { VersionRef } from './key-index.js';
 import { decodeAudit, decodeRevision, encodeRevision, type VersionTuple } from './record-codec.js';
 import { readSegmentRecords } from './replay.js';
 import type { SegmentFiles } from './segment-files.js';
@@ -86,7 +85,7 @@ export async function runCompaction(ctx: {
   const bytesBefore = sealed.reduce((s, id) => s + readFileSync(join(dir, segmentName(id))).length, 0);
 
   const outputs: Output[] = [];
-  const moves: { v: VersionRef; out: number; off: number }[] = [];
+  const moves: { row: number; out: number; off: number }[] = [];
   const auditMoves: { seq: number; out: number; off: number; len: number }[] = [];
   const open = () => {
     const tmp = `compact-${outputs.length}.tmp`;
@@ -119,25 +118,27 @@ export async function runCompaction(ctx: {
           const { meta, docStart } = decodeRevision(r.payload);
           const kept: VersionTuple[] = [];
           const docs: Buffer[] = [];
-          const refs: VersionRef[] = [];
+          const rows: number[] = [];
           let off = docStart;
           for (const t of meta.v) {
             const len = t[3];
-            const v = state.tree.get(t[0])?.versions.find((x) => x.main === meta.m && x.sub === t[1]);
-            if (v) {
+            const row = state.tree
+              .get(t[0])
+              ?.rows.find((x) => state.table.main[x] === meta.m && state.table.sub[x] === t[1]);
+            if (row !== undefined) {
               kept.push(t);
               docs.push(r.payload.subarray(off, off + len));
-              refs.push(v);
+              rows.push(row);
             }
             off += len;
           }
           const enc = encodeRevision({ ...meta, v: kept }, docs);
           const at = write(RecordType.Revision, enc.payload);
           let docOff = at + enc.docStart;
-          refs.forEach((v, i) => {
-            moves.push({ v, out: outputs.length - 1, off: docOff });
+          for (const [i, row] of rows.entries()) {
+            moves.push({ row, out: outputs.length - 1, off: docOff });
             docOff += (kept[i] as VersionTuple)[3];
-          });
+          }
         } else if (r.type === RecordType.Audit) {
           const at = write(RecordType.Audit, r.payload);
           const { entries, offsets, lengths } = decodeAudit(r.payload);
@@ -194,8 +195,8 @@ export async function runCompaction(ctx: {
   applyManifest(dir, manifest);
   for (const id of sealed) ctx.files.drop(id);
   for (const m of moves) {
-    m.v.seg = idOf(m.out);
-    m.v.off = m.off;
+    state.table.seg[m.row] = idOf(m.out);
+    state.table.off[m.row] = m.off;
   }
   for (const m of auditMoves) state.audit.place(m.seq, idOf(m.out), m.off, m.len);
 

@@ -1,79 +1,64 @@
-import type { Tags } from '@elava/types';
-
-/** Where one version lives and what it is. A tombstone has an empty hash and no document. */
-export interface VersionRef {
-  main: number;
-  sub: number;
-  /** Segment id and file offset of the document bytes; -1 until the flusher places them. */
-  seg: number;
-  off: number;
-  len: number;
-  hash: string;
-  /** Main revision that began this generation (first seen, or seen again after a tombstone). */
-  created: number;
-  /** 1-based version within the generation. */
-  ver: number;
-  tags: Tags | null;
-}
-
-export const isTombstone = (v: VersionRef): boolean => v.hash === '';
+import type { VersionTable } from './version-table.js';
 
 /**
- * Every version of one resource, oldest first, as in etcd's keyIndex. Lookups at a revision are
- * a binary search, so "as of" never scans history.
+ * Every version of one resource, oldest first, as row numbers in the version table (as in
+ * etcd's keyIndex). Lookups at a revision are a binary search, so "as of" never scans history.
  */
 export class KeyIndex {
-  readonly versions: VersionRef[] = [];
+  rows: number[] = [];
 
   constructor(
     readonly id: string,
     readonly type: string,
     readonly account: string,
     readonly region: string,
+    private readonly table: VersionTable,
   ) {}
 
-  latest(): VersionRef | undefined {
-    return this.versions[this.versions.length - 1];
+  /** The newest row, or -1. */
+  latest(): number {
+    return this.rows.length > 0 ? (this.rows[this.rows.length - 1] as number) : -1;
   }
 
-  /** The newest version with main ≤ rev, or undefined if the resource did not exist yet. */
-  at(rev: number): VersionRef | undefined {
-    const vs = this.versions;
+  /** The newest row with main ≤ rev, or -1 if the resource did not exist yet. */
+  at(rev: number): number {
+    const rows = this.rows;
+    const main = this.table.main;
     let lo = 0;
-    let hi = vs.length - 1;
+    let hi = rows.length - 1;
     let found = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      if ((vs[mid] as VersionRef).main <= rev) {
+      if ((main[rows[mid] as number] as number) <= rev) {
         found = mid;
         lo = mid + 1;
       } else hi = mid - 1;
     }
-    return found < 0 ? undefined : vs[found];
+    return found < 0 ? -1 : (rows[found] as number);
   }
 
-  /** The live version at rev, or undefined if absent or a tombstone. */
-  liveAt(rev: number): VersionRef | undefined {
-    const v = this.at(rev);
-    return v && !isTombstone(v) ? v : undefined;
+  /** The live row at rev, or -1 if absent or a tombstone. */
+  liveAt(rev: number): number {
+    const r = this.at(rev);
+    return r >= 0 && !this.table.isTombstone(r) ? r : -1;
   }
 
-  /** The version just before `v` in this history. */
-  previous(v: VersionRef): VersionRef | undefined {
-    const i = this.versions.indexOf(v);
-    return i > 0 ? this.versions[i - 1] : undefined;
+  /** The row just before `row` in this history, or -1. */
+  previous(row: number): number {
+    const i = this.rows.lastIndexOf(row);
+    return i > 0 ? (this.rows[i - 1] as number) : -1;
   }
 
-  append(v: VersionRef): void {
-    this.versions.push(v);
+  append(row: number): void {
+    this.rows.push(row);
   }
 
-  /** Keeps the newest version ≤ rev and every later one; returns how many were dropped. */
+  /** Keeps the newest row ≤ rev and every later one; returns how many were dropped. */
   compact(rev: number): number {
-    const vs = this.versions;
     let keepFrom = 0;
-    for (let i = 0; i < vs.length; i++) if ((vs[i] as VersionRef).main <= rev) keepFrom = i;
-    if (keepFrom > 0) vs.splice(0, keepFrom);
+    for (let i = 0; i < this.rows.length; i++)
+      if ((this.table.main[this.rows[i] as number] as number) <= rev) keepFrom = i;
+    if (keepFrom > 0) this.rows.splice(0, keepFrom);
     return keepFrom;
   }
 }

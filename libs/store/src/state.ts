@@ -1,10 +1,10 @@
 import type { Scope, Tags } from '@elava/types';
 import { scopeKey } from '@elava/types';
-import type { KeyIndex, VersionRef } from './key-index.js';
 import { pushTo } from './multimap.js';
 import type { RevisionMeta } from './record-codec.js';
 import { RevisionClock } from './revision-clock.js';
 import { TreeIndex } from './tree-index.js';
+import { VersionTable } from './version-table.js';
 
 export interface ScanMark {
   revision: number;
@@ -20,17 +20,13 @@ export interface ScopeState {
   last_complete?: ScanMark;
 }
 
-export interface Written {
-  ki: KeyIndex;
-  v: VersionRef;
-}
-
 export interface RevisionEntry {
   batch: string;
   scope: string;
   observed: number;
   unchanged: number;
-  written: Written[];
+  /** Rows written in this revision, in sub order. */
+  rows: number[];
 }
 
 /** Batch ids remembered for idempotent retries; past this the oldest are forgotten. */
@@ -69,50 +65,50 @@ export class AuditIndex {
 }
 
 /**
- * Everything the store knows in memory: the index, the clock, scopes, batch ids and the audit
- * index. Both live writes and recovery change it through the same methods, so a rebuilt index
- * equals the live one.
+ * Everything the store knows in memory: the version table and its indexes, the clock, scopes,
+ * batch ids and the audit index. Live writes and recovery change it through the same methods,
+ * so a rebuilt index equals the live one.
  */
 export class StoreState {
-  tree = new TreeIndex();
+  table = new VersionTable();
+  tree = new TreeIndex(this.table);
   clock = new RevisionClock();
   scopes = new Map<string, ScopeState>();
   batches = new Map<string, number>();
   revisions = new Map<number, RevisionEntry>();
   audit = new AuditIndex();
   compactedAt = 0;
+  /** Live rows (the table may hold dropped ones until it is rebuilt). */
   versions = 0;
-  private readonly tagTable = new Map<string, Tags>();
 
   get lastRevision(): number {
     return this.clock.last;
   }
 
-  /** Shares one frozen object between versions with the same tags. */
-  intern(tags: Tags | null): Tags | null {
-    if (!tags) return null;
-    const key = JSON.stringify(tags);
-    let t = this.tagTable.get(key);
-    if (!t) {
-      t = Object.freeze({ ...tags });
-      this.tagTable.set(key, t);
-    }
-    return t;
-  }
-
-  /** Applies a revision's metadata; versions are placed on disk later with `place`. */
-  applyRevision(meta: RevisionMeta): Written[] {
+  /** Applies a revision's metadata; documents are placed on disk later with `place`. */
+  applyRevision(meta: RevisionMeta): number[] {
     const time = this.clock.record(meta.m, meta.t);
-    const written: Written[] = [];
+    const rows: number[] = [];
     for (const [id, sub, hash, len, created, ver, tags] of meta.v) {
       const ki = this.tree.getOrCreate(id);
-      const interned = this.intern(tags);
-      const v: VersionRef = { main: meta.m, sub, seg: -1, off: -1, len, hash, created, ver, tags: interned };
-      ki.append(v);
-      this.tree.indexTags(ki, interned);
-      written.push({ ki, v });
+      const last = ki.latest();
+      const prevTags = last >= 0 ? this.table.tags[last] : null;
+      const shared = shareTags(tags, prevTags);
+      const row = this.table.add(
+        ki,
+        meta.m,
+        sub,
+        len,
+        created,
+        ver,
+        hash === '' ? null : Buffer.from(hash, 'base64'),
+        shared,
+      );
+      ki.append(row);
+      if (shared !== prevTags) this.tree.indexTags(ki, shared, prevTags);
+      rows.push(row);
     }
-    this.versions += written.length;
+    this.versions += rows.length;
     const key = scopeKey(meta.s);
     const iso = new Date(time).toISOString();
     const mark = { revision: meta.m, time: iso, observed: meta.n };
@@ -126,18 +122,18 @@ export class StoreState {
     this.rememberBatch(meta.b, meta.m);
     // Below the compaction point a revision is only history of the clock, scopes and batch ids.
     if (meta.m >= this.compactedAt) {
-      this.revisions.set(meta.m, { batch: meta.b, scope: key, observed: meta.n, unchanged: meta.u, written });
+      this.revisions.set(meta.m, { batch: meta.b, scope: key, observed: meta.n, unchanged: meta.u, rows });
     }
-    return written;
+    return rows;
   }
 
   /** Gives each written document its place: consecutive from `docOffset` in segment `seg`. */
-  static place(written: Written[], seg: number, docOffset: number): void {
+  place(rows: number[], seg: number, docOffset: number): void {
     let off = docOffset;
-    for (const { v } of written) {
-      v.seg = seg;
-      v.off = off;
-      off += v.len;
+    for (const r of rows) {
+      this.table.seg[r] = seg;
+      this.table.off[r] = off;
+      off += this.table.len[r] as number;
     }
   }
 
@@ -149,7 +145,7 @@ export class StoreState {
     }
   }
 
-  /** Drops versions below `rev` (keeping the newest at or before it) and their revision entries. */
+  /** Drops rows below `rev` (keeping the newest at or before it), then rebuilds the table without them. */
   applyCompaction(rev: number): void {
     if (rev <= this.compactedAt) return;
     for (const ki of this.tree.all()) this.versions -= ki.compact(rev);
@@ -158,5 +154,35 @@ export class StoreState {
       this.revisions.delete(main);
     }
     this.compactedAt = rev;
+    this.rebuildTable();
   }
+
+  /** Renumbers rows densely in key order; every holder of a row number is remapped. */
+  rebuildTable(): void {
+    const keep: number[] = [];
+    for (const ki of this.tree.all()) keep.push(...ki.rows);
+    const map = this.table.rebuild(keep);
+    for (const ki of this.tree.all()) ki.rows = ki.rows.map((r) => map[r] as number);
+    for (const entry of this.revisions.values()) entry.rows = entry.rows.map((r) => map[r] as number);
+  }
+}
+
+/**
+ * Tags rarely change between versions of one resource: reuse the previous version's object
+ * when equal, so a million versions do not hold a million copies.
+ */
+function shareTags(tags: Tags | null, previous: Tags | null | undefined): Tags | null {
+  if (!tags) return null;
+  if (previous && sameTags(tags, previous)) return previous;
+  return Object.freeze({ ...tags });
+}
+
+function sameTags(a: Tags, b: Tags): boolean {
+  let n = 0;
+  for (const k in a) {
+    if (a[k] !== b[k]) return false;
+    n++;
+  }
+  for (const _ in b) n--;
+  return n === 0;
 }

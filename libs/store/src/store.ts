@@ -18,7 +18,7 @@ import { diff } from './diff.js';
 import { CompactedError, FutureRevisionError, InvalidWriteError, StoreFailedError } from './errors.js';
 import { RecordType } from './format/record.js';
 import { createSegment, listSegments, SEGMENT_HEADER_BYTES, segmentName } from './format/segment.js';
-import { isTombstone, type KeyIndex, type VersionRef } from './key-index.js';
+import type { KeyIndex } from './key-index.js';
 import { acquireLock } from './lock.js';
 import { LogWriter } from './log-writer.js';
 import {
@@ -32,12 +32,13 @@ import {
 import { replay, type TornTail } from './replay.js';
 import { SegmentFiles } from './segment-files.js';
 import { parseSelector, type RevisionSelector } from './selector.js';
-import { type ScopeState, StoreState, type Written } from './state.js';
+import { type ScopeState, StoreState } from './state.js';
 import type { RangeFilter } from './tree-index.js';
 import type {
   ChangeRecord,
   Delta,
   DeltaKind,
+  EncodedResource,
   HistoryEntry,
   Observed,
   ScanResult,
@@ -45,6 +46,7 @@ import type {
   StoreStats,
   VersionMeta,
 } from './types.js';
+import { HASH_BYTES } from './version-table.js';
 
 export interface StoreOptions {
   /** A segment is closed and a new one started past this size. */
@@ -70,9 +72,13 @@ const AUDIT_TYPES: ReadonlySet<string> = new Set(AUDIT_ENTRY_TYPES);
 const READ_CHUNK = 512;
 
 /** Canonical JSON of a resource, for callers that encode once and pass `{id, json}`. */
-export function encodeResource(r: AnyResource): { id: string; json: string } {
-  return { id: r.id, json: canonicalJson(r) };
+export function encodeResource(r: AnyResource): Required<EncodedResource> {
+  const json = canonicalJson(r);
+  return { id: r.id, json, tags: r.tags, hash: contentHash(json).toString('base64') };
 }
+
+/** One in this many pre-computed hashes is recomputed, to catch a producer that gets them wrong. */
+const HASH_SAMPLE = 64;
 
 /**
  * Elava's memory: every version of every resource in an append-only, checksummed log, with an
@@ -178,45 +184,54 @@ export class Store {
     validateScope(scope);
 
     // Pass 1 checks everything, so a bad observation refuses the whole batch before any write.
+    // Unchanged observations only need remembering as seen; the changed ones carry their data.
+    const seen = new Set<string>();
     const items = new Map<
       string,
-      { json: string; hash: string; ki: KeyIndex | undefined; tags: Record<string, string> | null }
+      { json: string; hash: Buffer; ki: KeyIndex | undefined; tags: Record<string, string> }
     >();
-    let unchanged = 0;
+    const inScope = `aws:${scope.account}:${scope.region}:${scope.type}:`;
     for (const o of observations) {
-      const { id, json } = 'json' in o && typeof o.json === 'string' ? o : encodeResource(o as AnyResource);
-      checkInScope(id, scope);
-      const hash = contentHash(json);
+      const enc: EncodedResource = 'json' in o && typeof o.json === 'string' ? o : encodeResource(o as AnyResource);
+      const { id, json } = enc;
+      if (typeof id !== 'string' || id.length <= inScope.length || !id.startsWith(inScope)) checkInScope(id, scope);
+      const hash = this.hashOf(enc);
       const ki = this.state.tree.get(id);
-      const cur = ki?.latest();
-      if (cur && cur.hash === hash) {
-        if (!items.has(id)) unchanged++;
-        items.set(id, { json, hash, ki, tags: null });
+      const cur = ki ? ki.latest() : -1;
+      seen.add(id);
+      if (cur >= 0 && this.state.table.hashEquals(cur, hash)) {
+        items.delete(id);
         continue;
       }
-      items.set(id, { json, hash, ki, tags: tagsOf(id, json) });
+      const tags = enc.tags ? checkTags(id, enc.tags) : tagsOf(id, json);
+      items.set(id, { json, hash: Buffer.from(hash), ki, tags });
     }
+    const unchanged = seen.size - items.size;
 
     // Pass 2 stages the revision in memory; readers see it only once it is durable.
     const main = this.state.lastRevision + 1;
     const tuples: VersionTuple[] = [];
     const docs: Buffer[] = [];
     const fresh = new Map<string, string>();
+    const t = this.state.table;
     for (const [id, it] of items) {
-      if (it.tags === null) continue;
-      const cur = it.ki?.latest();
-      const live = cur && !isTombstone(cur);
+      const cur = it.ki ? it.ki.latest() : -1;
+      const live = cur >= 0 && !t.isTombstone(cur);
       const doc = Buffer.from(it.json);
-      tuples.push([id, tuples.length, it.hash, doc.length, live ? cur.created : main, live ? cur.ver + 1 : 1, it.tags]);
+      const created = live ? (t.created[cur] as number) : main;
+      const ver = live ? (t.ver[cur] as number) + 1 : 1;
+      tuples.push([id, tuples.length, it.hash.toString('base64'), doc.length, created, ver, it.tags]);
       docs.push(doc);
       fresh.set(id, it.json);
     }
     const complete = opts.complete === true;
     if (complete && !isFiltered(scope)) {
       for (const ki of this.state.tree.inScope(scope.account, scope.region, scope.type)) {
-        if (items.has(ki.id)) continue;
+        if (seen.has(ki.id)) continue;
         const cur = ki.latest();
-        if (cur && !isTombstone(cur)) tuples.push([ki.id, tuples.length, '', 0, cur.created, cur.ver + 1, null]);
+        if (cur >= 0 && !t.isTombstone(cur)) {
+          tuples.push([ki.id, tuples.length, '', 0, t.created[cur] as number, (t.ver[cur] as number) + 1, null]);
+        }
       }
     }
     const meta: RevisionMeta = {
@@ -225,7 +240,7 @@ export class Store {
       b: batchId,
       s: scope,
       c: complete,
-      n: items.size,
+      n: seen.size,
       u: unchanged,
       v: tuples,
     };
@@ -238,7 +253,8 @@ export class Store {
         docStart = enc.docStart;
         return enc.payload;
       },
-      placed: (seg, payloadOffset) => StoreState.place(written, seg, payloadOffset + docStart),
+      // Runs before the write, inside the flusher: row numbers are still the ones staged here.
+      placed: (seg, payloadOffset) => this.state.place(written, seg, payloadOffset + docStart),
     });
     this.committed = Math.max(this.committed, main);
     return this.resultFor(main, false, opts.withDocuments ?? true, fresh);
@@ -300,36 +316,52 @@ export class Store {
   get(id: string, at?: RevisionSelector): StoredVersion | null {
     const rev = this.resolve(at);
     const ki = this.state.tree.get(id);
-    const v = ki?.liveAt(rev);
-    if (!ki || !v) return null;
-    return this.stored(ki, v, this.files.readString(v));
+    const row = ki ? ki.liveAt(rev) : -1;
+    if (!ki || row < 0) return null;
+    return this.stored(ki, row, this.files.readString(this.docRef(row)));
   }
 
-  /** Live resources at a revision, in id order, read in chunks so large ranges stream. */
+  /**
+   * Live resources at a revision, in id order, read in chunks so large ranges stream. With
+   * `raw`, each carries its stored JSON instead of a parsed resource (an API can send it as is).
+   */
   *range(
     filter: RangeFilter = {},
-    opts: { at?: RevisionSelector; after?: string; limit?: number } = {},
+    opts: { at?: RevisionSelector; after?: string; limit?: number; raw?: boolean } = {},
   ): Generator<StoredVersion> {
     const rev = this.resolve(opts.at);
     const limit = opts.limit ?? Number.POSITIVE_INFINITY;
+    const time = new Map<number, string>();
     let count = 0;
-    let chunk: { ki: KeyIndex; v: VersionRef }[] = [];
-    const flush = function* (this: Store) {
-      const docs = this.files.readMany(chunk.map((c) => c.v));
-      for (let i = 0; i < chunk.length; i++) {
-        const c = chunk[i] as { ki: KeyIndex; v: VersionRef };
-        yield this.stored(c.ki, c.v, docs[i] as string);
+    let keys: KeyIndex[] = [];
+    let rows: number[] = [];
+    const self = this;
+    function* flush(): Generator<StoredVersion> {
+      const docs = self.files.readMany(rows.map((r) => self.docRef(r)));
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i] as number;
+        const main = self.state.table.main[row] as number;
+        let t = time.get(main);
+        if (t === undefined) time.set(main, (t = self.timeOf(main) ?? ''));
+        const doc = docs[i] as string;
+        yield {
+          id: (keys[i] as KeyIndex).id,
+          ...self.meta(row, t),
+          ...(opts.raw ? { json: doc } : { resource: JSON.parse(doc) as AnyResource }),
+        };
       }
-      chunk = [];
-    }.bind(this);
+      keys = [];
+      rows = [];
+    }
     for (const ki of this.state.tree.candidates(filter, opts.after)) {
       if (count >= limit) break;
       if (!matchesPlace(ki, filter) || (filter.prefix && !ki.id.startsWith(filter.prefix))) continue;
-      const v = ki.liveAt(rev);
-      if (!v || !matchesTag(v, filter.tag)) continue;
-      chunk.push({ ki, v });
+      const row = ki.liveAt(rev);
+      if (row < 0 || !matchesTag(this.state.table.tags[row] ?? null, filter.tag)) continue;
+      keys.push(ki);
+      rows.push(row);
       count++;
-      if (chunk.length >= READ_CHUNK) yield* flush();
+      if (rows.length >= READ_CHUNK) yield* flush();
     }
     yield* flush();
   }
@@ -338,13 +370,14 @@ export class Store {
   history(id: string): HistoryEntry[] {
     const ki = this.state.tree.get(id);
     if (!ki) return [];
-    const versions = ki.versions.filter((v) => v.main <= this.committed);
-    const docs = this.files.readMany(versions.map((v) => (isTombstone(v) ? { seg: v.seg, off: v.off, len: 0 } : v)));
+    const t = this.state.table;
+    const rows = ki.rows.filter((r) => (t.main[r] as number) <= this.committed);
+    const docs = this.files.readMany(rows.map((r) => this.docRef(r)));
     let before: unknown;
-    return versions.map((v, i) => {
-      const resource = isTombstone(v) ? undefined : JSON.parse(docs[i] as string);
+    return rows.map((row, i) => {
+      const resource = t.isTombstone(row) ? undefined : JSON.parse(docs[i] as string);
       const entry: HistoryEntry = {
-        ...this.stored(ki, v),
+        ...this.stored(ki, row),
         ...(resource ? { resource } : {}),
         diff: i === 0 ? [] : diff(before, resource),
       };
@@ -356,15 +389,22 @@ export class Store {
   /** What changed after a revision (or time), in revision order. */
   changesSince(since: RevisionSelector, filter: RangeFilter = {}, limit = Number.POSITIVE_INFINITY): ChangeRecord[] {
     const from = this.resolve(since);
+    const t = this.state.table;
     const out: ChangeRecord[] = [];
     for (let m = from + 1; m <= this.committed && out.length < limit; m++) {
       const entry = this.state.revisions.get(m);
       if (!entry) continue;
-      for (const { ki, v } of entry.written) {
-        if (filter.type && ki.type !== filter.type) continue;
+      for (const row of entry.rows) {
+        const ki = t.owner[row] as KeyIndex;
         if (!matchesPlace(ki, filter) || (filter.prefix && !ki.id.startsWith(filter.prefix))) continue;
-        const prev = ki.previous(v);
-        out.push({ id: ki.id, kind: kindOf(v, prev), current: this.meta(v), previous: prev ? this.meta(prev) : null });
+        if (filter.tag && !matchesTag(t.tags[row] ?? null, filter.tag)) continue;
+        const prev = ki.previous(row);
+        out.push({
+          id: ki.id,
+          kind: this.kindOf(row, prev),
+          current: this.meta(row),
+          previous: prev >= 0 ? this.meta(prev) : null,
+        });
         if (out.length >= limit) break;
       }
     }
@@ -487,6 +527,21 @@ export class Store {
 
   // --------------------------------------------------------------- helpers
 
+  private hashChecks = 0;
+
+  private readonly scratch = Buffer.alloc(64);
+
+  /** The content hash, in a scratch buffer when given (copy it to keep it). */
+  private hashOf(enc: EncodedResource): Buffer {
+    if (enc.hash === undefined) return contentHash(enc.json);
+    const n = typeof enc.hash === 'string' && enc.hash.length <= 44 ? this.scratch.write(enc.hash, 'base64') : 0;
+    const given = this.scratch.subarray(0, n);
+    if (n !== HASH_BYTES || (this.hashChecks++ % HASH_SAMPLE === 0 && !given.equals(contentHash(enc.json)))) {
+      throw new InvalidWriteError(`${enc.id}: the given content hash does not match its document`);
+    }
+    return given;
+  }
+
   private assertWritable(): void {
     if (this.closed) throw new Error('the store is closed');
     if (this.writer.failed)
@@ -495,40 +550,67 @@ export class Store {
         : new StoreFailedError(this.writer.failed);
   }
 
-  private meta(v: VersionRef): VersionMeta {
+  private docRef(row: number): { seg: number; off: number; len: number } {
+    const t = this.state.table;
+    return { seg: t.seg[row] as number, off: t.off[row] as number, len: t.len[row] as number };
+  }
+
+  private kindOf(row: number, prev: number): DeltaKind {
+    const t = this.state.table;
+    if (t.isTombstone(row)) return 'tombstoned';
+    if (t.ver[row] === 1) return prev >= 0 ? 'reappeared' : 'added';
+    return 'modified';
+  }
+
+  private meta(row: number, time?: string): VersionMeta {
+    const t = this.state.table;
+    const main = t.main[row] as number;
     return {
-      revision: { main: v.main, sub: v.sub },
-      created: v.created,
-      version: v.ver,
-      tombstone: isTombstone(v),
-      content_hash: v.hash,
-      time: this.timeOf(v.main) ?? '',
+      revision: { main, sub: t.sub[row] as number },
+      created: t.created[row] as number,
+      version: t.ver[row] as number,
+      tombstone: t.isTombstone(row),
+      content_hash: t.hashString(row),
+      time: time ?? this.timeOf(main) ?? '',
     };
   }
 
-  private stored(ki: KeyIndex, v: VersionRef, json?: string): StoredVersion {
-    return { id: ki.id, ...this.meta(v), ...(json !== undefined ? { resource: JSON.parse(json) as AnyResource } : {}) };
+  private stored(ki: KeyIndex, row: number, json?: string): StoredVersion {
+    return {
+      id: ki.id,
+      ...this.meta(row),
+      ...(json !== undefined ? { resource: JSON.parse(json) as AnyResource } : {}),
+    };
   }
 
   private resultFor(main: number, duplicate: boolean, withDocs: boolean, fresh?: Map<string, string>): ScanResult {
     const entry = this.state.revisions.get(main);
-    const deltas: Delta[] = (entry?.written ?? []).map(({ ki, v }: Written) => {
-      const prev = ki.previous(v);
+    const t = this.state.table;
+    const time = this.timeOf(main) ?? '';
+    const times = new Map<number, string>([[main, time]]);
+    const timeOf = (m: number) => {
+      let s = times.get(m);
+      if (s === undefined) times.set(m, (s = this.timeOf(m) ?? ''));
+      return s;
+    };
+    const deltas: Delta[] = (entry?.rows ?? []).map((row) => {
+      const ki = t.owner[row] as KeyIndex;
+      const prev = ki.previous(row);
       const d: Delta = {
         id: ki.id,
-        kind: kindOf(v, prev),
-        current: this.meta(v),
-        previous: prev ? this.meta(prev) : null,
+        kind: this.kindOf(row, prev),
+        current: this.meta(row, time),
+        previous: prev >= 0 ? this.meta(prev, timeOf(t.main[prev] as number)) : null,
       };
       if (withDocs) {
-        if (!isTombstone(v)) d.current_json = fresh?.get(ki.id) ?? this.files.readString(v);
-        if (prev && !isTombstone(prev)) d.previous_json = this.files.readString(prev);
+        if (!t.isTombstone(row)) d.current_json = fresh?.get(ki.id) ?? this.files.readString(this.docRef(row));
+        if (prev >= 0 && !t.isTombstone(prev)) d.previous_json = this.files.readString(this.docRef(prev));
       }
       return d;
     });
     return {
       revision: main,
-      time: this.timeOf(main) ?? '',
+      time,
       duplicate,
       observed: entry?.observed ?? 0,
       unchanged: entry?.unchanged ?? 0,
@@ -552,7 +634,7 @@ function recover(dir: string) {
     const result = replay(dir, { from, truncateTornTail: true }, (r) => {
       if (r.type === RecordType.Revision) {
         const { meta, docStart } = decodeRevision(r.payload);
-        StoreState.place(state.applyRevision(meta), r.seg, r.payloadOffset + docStart);
+        state.place(state.applyRevision(meta), r.seg, r.payloadOffset + docStart);
       } else if (r.type === RecordType.Audit) {
         const { entries, offsets, lengths } = decodeAudit(r.payload);
         for (const [i, e] of entries.entries()) {
@@ -585,10 +667,13 @@ function recover(dir: string) {
 
 function validateScope(scope: Scope): void {
   if (!scope || typeof scope !== 'object') throw new InvalidWriteError('scope is required');
-  if (!/^\d{12}$/.test(scope.account))
-    throw new InvalidWriteError(`scope account ${JSON.stringify(scope.account)} is not 12 digits`);
-  if (typeof scope.region !== 'string' || scope.region === '') throw new InvalidWriteError('scope region is required');
   if (!isResourceType(scope.type)) throw new InvalidWriteError(`scope type ${JSON.stringify(scope.type)} is unknown`);
+  try {
+    // Every part of an id in this scope must be valid; ids are then checked by prefix alone.
+    parseResourceId(`aws:${scope.account}:${scope.region}:${scope.type}:x`);
+  } catch (err) {
+    throw new InvalidWriteError(`scope ${scope.account}/${scope.region}/${scope.type}: ${(err as Error).message}`);
+  }
 }
 
 function checkInScope(id: string, scope: Scope): void {
@@ -616,10 +701,10 @@ function tagsOf(id: string, json: string): Record<string, string> {
   return tags as Record<string, string>;
 }
 
-function kindOf(v: VersionRef, prev: VersionRef | undefined): DeltaKind {
-  if (isTombstone(v)) return 'tombstoned';
-  if (v.ver === 1) return prev ? 'reappeared' : 'added';
-  return 'modified';
+function checkTags(id: string, tags: unknown): Record<string, string> {
+  if (tags === null || typeof tags !== 'object' || Array.isArray(tags))
+    throw new InvalidWriteError(`${id}: tags must be a map`);
+  return tags as Record<string, string>;
 }
 
 function matchesPlace(ki: KeyIndex, f: RangeFilter): boolean {
@@ -628,9 +713,9 @@ function matchesPlace(ki: KeyIndex, f: RangeFilter): boolean {
   );
 }
 
-function matchesTag(v: VersionRef, tag: string | undefined): boolean {
+function matchesTag(tags: Record<string, string> | null, tag: string | undefined): boolean {
   if (!tag) return true;
   const eq = tag.indexOf('=');
-  if (eq < 0) return v.tags !== null && tag in v.tags;
-  return v.tags?.[tag.slice(0, eq)] === tag.slice(eq + 1);
+  if (eq < 0) return tags !== null && tag in tags;
+  return tags?.[tag.slice(0, eq)] === tag.slice(eq + 1);
 }

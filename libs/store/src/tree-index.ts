@@ -1,6 +1,7 @@
 import { parseResourceId } from '@elava/types';
 import btree from 'sorted-btree';
 import { KeyIndex } from './key-index.js';
+import type { VersionTable } from './version-table.js';
 
 // sorted-btree is CommonJS with the class on `default`; Node's ESM loader and vitest's differ on
 // whether a default import unwraps it.
@@ -23,38 +24,51 @@ export interface RangeFilter {
  */
 export class TreeIndex {
   private readonly tree = new BTree<string, KeyIndex>();
+  /** Point lookups by id skip the tree's log-time descent; the tree serves ordered walks. */
+  private readonly byId = new Map<string, KeyIndex>();
   private readonly byType = new Map<string, Set<KeyIndex>>();
   private readonly byPlace = new Map<string, Set<KeyIndex>>();
   private readonly byScope = new Map<string, Set<KeyIndex>>();
-  private readonly byTag = new Map<string, Set<KeyIndex>>();
+  /** tag key → tag value → resources; and tag key → resources, for "has the tag". */
+  private readonly byTag = new Map<string, Map<string, Set<KeyIndex>>>();
   private readonly byTagKey = new Map<string, Set<KeyIndex>>();
+
+  constructor(private readonly table: VersionTable) {}
 
   get size(): number {
     return this.tree.size;
   }
 
   get(id: string): KeyIndex | undefined {
-    return this.tree.get(id);
+    return this.byId.get(id);
   }
 
   /** The key index for `id`, created (and indexed by type and place) on first sight. */
   getOrCreate(id: string): KeyIndex {
-    const found = this.tree.get(id);
+    const found = this.byId.get(id);
     if (found) return found;
     const p = parseResourceId(id);
-    const ki = new KeyIndex(id, p.type, p.account, p.region);
+    const ki = new KeyIndex(id, p.type, p.account, p.region, this.table);
     this.tree.set(id, ki);
+    this.byId.set(id, ki);
     add(this.byType, ki.type, ki);
     add(this.byPlace, `${ki.account}/${ki.region}`, ki);
     add(this.byScope, scopeBase(ki.account, ki.region, ki.type), ki);
     return ki;
   }
 
-  /** Records that `ki` carries these tags in some version. */
-  indexTags(ki: KeyIndex, tags: Record<string, string> | null): void {
+  /** Records that `ki` carries these tags in some version; pairs it had before are indexed already. */
+  indexTags(ki: KeyIndex, tags: Record<string, string> | null, before?: Record<string, string> | null): void {
     if (!tags) return;
-    for (const [k, v] of Object.entries(tags)) {
-      add(this.byTag, `${k}=${v}`, ki);
+    for (const k in tags) {
+      const value = tags[k] as string;
+      if (before && before[k] === value) continue;
+      let values = this.byTag.get(k);
+      if (!values) {
+        values = new Map();
+        this.byTag.set(k, values);
+      }
+      add(values, value, ki);
       add(this.byTagKey, k, ki);
     }
   }
@@ -74,7 +88,9 @@ export class TreeIndex {
     if (filter.account && filter.region) sets.push(this.byPlace.get(`${filter.account}/${filter.region}`) ?? new Set());
     if (filter.tag) {
       const eq = filter.tag.indexOf('=');
-      sets.push((eq < 0 ? this.byTagKey.get(filter.tag) : this.byTag.get(filter.tag)) ?? new Set());
+      const set =
+        eq < 0 ? this.byTagKey.get(filter.tag) : this.byTag.get(filter.tag.slice(0, eq))?.get(filter.tag.slice(eq + 1));
+      sets.push(set ?? new Set());
     }
     if (sets.length > 0) {
       const smallest = sets.reduce((a, b) => (a.size <= b.size ? a : b));

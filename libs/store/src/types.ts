@@ -1,9 +1,16 @@
 import type { AnyResource, FieldDiff, Revision } from '@elava/types';
 
-/** A resource already encoded as canonical JSON (see `encodeResource`), to skip re-encoding. */
+/**
+ * A resource already encoded by `encodeResource`, typically on a scanner, so the single writer
+ * does not spend its time on it: `json` is the canonical document, `tags` its tags (saves a
+ * parse for the tag index) and `hash` the base64 sha1 of `json` (saves hashing; a sample is
+ * re-checked and a wrong one refuses the batch).
+ */
 export interface EncodedResource {
   id: string;
   json: string;
+  tags?: Record<string, string>;
+  hash?: string;
 }
 
 export type Observed = AnyResource | EncodedResource;
@@ -22,6 +29,8 @@ export interface StoredVersion<R = AnyResource> extends VersionMeta {
   id: string;
   /** Absent on tombstones. */
   resource?: R;
+  /** The stored document, instead of `resource`, when asked for raw. */
+  json?: string;
 }
 
 export interface HistoryEntry extends StoredVersion {

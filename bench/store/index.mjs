@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+// bench/store: ingest (changed and unchanged) against etcd 3.4 in the same run, then time travel
+// on 100,000 live resources with 1,000,000 versions. Prints figures; asserts nothing.
+// Sizes: ELAVA_BENCH_SCALE=0.1 for a quick look.
+import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Store } from '@elava/store';
+import { doc, resourceId, TYPES } from './docs.mjs';
+import { etcdAvailable, etcdIngest, startEtcd } from './etcd.mjs';
+import { makeBatches, openFresh, scopeOf, storeIngest } from './run-store.mjs';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const WORK = join(ROOT, '.elava', 'bench', 'store');
+const SCALE = Number(process.env.ELAVA_BENCH_SCALE ?? 1);
+mkdirSync(WORK, { recursive: true });
+
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+const dirBytes = (dir) => readdirSync(dir).reduce((s, f) => s + statSync(join(dir, f)).size, 0);
+const log = (s) => console.log(s);
+
+log(`# bench/store  (node ${process.version}, scale ${SCALE}, data on ${WORK})`);
+
+// ---------------------------------------------------------------- ingest vs etcd
+{
+  const batches = Math.max(5, Math.round(100 * SCALE));
+  log(`\n## ingest: ${batches} batches × 1,000 changed 1 KiB documents, fsync per batch`);
+  const type = 'ec2.instance';
+  const gen1 = makeBatches(type, batches, 1000, 1);
+  const gen2 = makeBatches(type, batches, 1000, 2);
+  const store = await openFresh(join(WORK, 'ingest'));
+  const first = await storeIngest(store, type, gen1, 'g1');
+  const changed = await storeIngest(store, type, gen2, 'g2');
+  const unchanged = await storeIngest(store, type, gen2, 'g3');
+  const objects = makeBatches(type, Math.max(2, batches / 5), 1000, 3).map((b) => b.map((d) => JSON.parse(d.json)));
+  const fromObjects = await storeIngest(store, type, objects, 'g4');
+  const bytes = dirBytes(join(WORK, 'ingest'));
+  const versions = store.stats().versions;
+  await store.close();
+  const ours = changed.versions / changed.seconds;
+  log(`elava  new resources          ${fmt(first.versions / first.seconds)} versions/s`);
+  log(`elava  changed resources      ${fmt(ours)} versions/s   (target ≥ 100,000)`);
+  log(
+    `elava  unchanged observations ${fmt(unchanged.versions / unchanged.seconds)} observations/s   (target ≥ 500,000)`,
+  );
+  log(
+    `elava  changed, from objects  ${fmt(fromObjects.versions / fromObjects.seconds)} versions/s   (canonical encoding included)`,
+  );
+  log(`elava  disk ${(bytes / versions).toFixed(0)} bytes per version for ~1,024-byte documents`);
+
+  const etcdVersion = etcdAvailable();
+  if (!etcdVersion) {
+    log('etcd   not installed: `apt-get install etcd-server` to compare (Debian 12 ships etcd 3.4)');
+  } else {
+    const etcd = await startEtcd(join(WORK, 'etcd'));
+    try {
+      await etcdIngest(etcd.client, gen1);
+      const theirs = await etcdIngest(etcd.client, gen2);
+      const rate = theirs.versions / theirs.seconds;
+      log(`etcd   changed resources      ${fmt(rate)} versions/s   (${etcdVersion}, one txn of 1,000 puts per batch)`);
+      log(`ratio  elava / etcd           ${(ours / rate).toFixed(1)}×   (target ≥ 3×)`);
+    } finally {
+      await etcd.stop();
+    }
+  }
+}
+
+// ---------------------------------------------------------------- time travel
+{
+  const live = Math.round(100_000 * SCALE);
+  const perType = live / TYPES.length;
+  const gens = 10;
+  log(`\n## time travel: ${fmt(live)} live resources, ${fmt(live * gens)} versions, ${TYPES.length} types`);
+  const dir = join(WORK, 'travel');
+  let store = await openFresh(dir);
+  const started = Date.now();
+  const revAfterGen = [];
+  for (let g = 0; g < gens; g++) {
+    for (const type of TYPES) {
+      for (let b = 0; b < perType / 1000; b++) {
+        const batch = [];
+        for (let k = 0; k < 1000; k++) batch.push(doc(type, b * 1000 + k, g));
+        await store.applyScan(`t-${g}-${type}-${b}`, scopeOf(type), batch, { withDocuments: false });
+      }
+    }
+    revAfterGen.push(store.revision);
+    process.stdout.write(`\r  building: generation ${g + 1}/${gens}, ${fmt(store.stats().versions)} versions`);
+  }
+  process.stdout.write('\n');
+  log(
+    `build  ${((Date.now() - started) / 1000).toFixed(1)} s, revision ${store.revision}, ${fmt(store.stats().versions)} versions, ${(dirBytes(dir) / 2 ** 20).toFixed(0)} MiB on disk`,
+  );
+  global.gc?.();
+  log(
+    `rss    ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB with the whole index in memory   (target < 1,024)`,
+  );
+
+  for (const raw of [true, false]) {
+    const rangeMs = [];
+    for (let i = 0; i < 30; i++) {
+      const at = revAfterGen[i % 5];
+      const t0 = process.hrtime.bigint();
+      let n = 0;
+      for (const _ of store.range({ type: TYPES[i % TYPES.length] }, { at, raw })) n++;
+      rangeMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      if (n !== perType) throw new Error(`range returned ${n}, expected ${perType}`);
+    }
+    log(
+      `range  one type (${fmt(perType)} results) at an old revision, ${raw ? 'stored JSON (what the API sends)' : 'parsed objects'}: ` +
+        `p50 ${pct(rangeMs, 50).toFixed(1)} ms, p95 ${pct(rangeMs, 95).toFixed(1)} ms${raw ? '   (target p95 < 50)' : ''}`,
+    );
+  }
+
+  const getUs = [];
+  for (let i = 0; i < 20_000; i++) {
+    const type = TYPES[i % TYPES.length];
+    const id = resourceId(type, (i * 7919) % perType);
+    const at = revAfterGen[i % gens];
+    const t0 = process.hrtime.bigint();
+    const v = store.get(id, at);
+    getUs.push(Number(process.hrtime.bigint() - t0) / 1e3);
+    if (!v) throw new Error(`get(${id}, ${at}) found nothing`);
+  }
+  log(
+    `get    (id, at): p50 ${pct(getUs, 50).toFixed(1)} µs, p95 ${pct(getUs, 95).toFixed(1)} µs   (target p95 < 100 µs)`,
+  );
+  await store.checkpoint();
+  await store.close();
+
+  // Reopen after SIGKILL: a child writes more batches and is killed mid-stream.
+  await new Promise((resolveRun) => {
+    const child = spawn(process.execPath, [join(import.meta.dirname, 'writer.mjs'), dir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    child.stdout.once('data', () => setTimeout(() => child.kill('SIGKILL'), 500));
+    child.on('exit', resolveRun);
+  });
+  const t0 = Date.now();
+  store = await Store.open(dir);
+  log(
+    `reopen after SIGKILL: ${((Date.now() - t0) / 1000).toFixed(2)} s (checkpoint ${store.report.checkpoint}, ${store.report.replayedRecords} records replayed)   (target < 5 s)`,
+  );
+  await store.close();
+  const { rmSync } = await import('node:fs');
+  rmSync(join(dir, 'index.ckpt'));
+  const t1 = Date.now();
+  store = await Store.open(dir);
+  log(
+    `reopen with no checkpoint (full replay of ${store.report.replayedRecords} records): ${((Date.now() - t1) / 1000).toFixed(2)} s`,
+  );
+  await store.close();
+  void doc;
+}
