@@ -331,7 +331,7 @@ export class Store {
   ): Generator<StoredVersion> {
     const rev = this.resolve(opts.at);
     const limit = opts.limit ?? Number.POSITIVE_INFINITY;
-    const time = new Map<number, string>();
+    const time = this.timeMemo();
     let count = 0;
     let keys: KeyIndex[] = [];
     let rows: number[] = [];
@@ -340,13 +340,10 @@ export class Store {
       const docs = self.files.readMany(rows.map((r) => self.docRef(r)));
       for (let i = 0; i < rows.length; i++) {
         const row = rows[i] as number;
-        const main = self.state.table.main[row] as number;
-        let t = time.get(main);
-        if (t === undefined) time.set(main, (t = self.timeOf(main) ?? ''));
         const doc = docs[i] as string;
         yield {
           id: (keys[i] as KeyIndex).id,
-          ...self.meta(row, t),
+          ...self.meta(row, time(self.state.table.main[row] as number)),
           ...(opts.raw ? { json: doc } : { resource: JSON.parse(doc) as AnyResource }),
         };
       }
@@ -550,6 +547,18 @@ export class Store {
         : new StoreFailedError(this.writer.failed);
   }
 
+  /** Formatting a time per row shows in profiles; rows of one read share few revisions. */
+  private timeMemo(): (main: number) => string {
+    const cache = new Map<number, string>();
+    return (main) => {
+      const hit = cache.get(main);
+      if (hit !== undefined) return hit;
+      const iso = this.timeOf(main) ?? '';
+      cache.set(main, iso);
+      return iso;
+    };
+  }
+
   private docRef(row: number): { seg: number; off: number; len: number } {
     const t = this.state.table;
     return { seg: t.seg[row] as number, off: t.off[row] as number, len: t.len[row] as number };
@@ -586,13 +595,8 @@ export class Store {
   private resultFor(main: number, duplicate: boolean, withDocs: boolean, fresh?: Map<string, string>): ScanResult {
     const entry = this.state.revisions.get(main);
     const t = this.state.table;
-    const time = this.timeOf(main) ?? '';
-    const times = new Map<number, string>([[main, time]]);
-    const timeOf = (m: number) => {
-      let s = times.get(m);
-      if (s === undefined) times.set(m, (s = this.timeOf(m) ?? ''));
-      return s;
-    };
+    const timeOf = this.timeMemo();
+    const time = timeOf(main);
     const deltas: Delta[] = (entry?.rows ?? []).map((row) => {
       const ki = t.owner[row] as KeyIndex;
       const prev = ki.previous(row);
