@@ -23,6 +23,22 @@ export async function storeIngest(store, type, batches, prefix) {
   return { versions: n, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
 }
 
+/** Up to `inFlight` batches waiting for their fsync at once, as a recorder with job concurrency would. */
+export async function storeIngestConcurrent(store, type, batches, prefix, inFlight) {
+  const started = process.hrtime.bigint();
+  let next = 0;
+  let n = 0;
+  const lane = async () => {
+    while (next < batches.length) {
+      const i = next++;
+      await store.applyScan(`${prefix}-${i}`, scopeOf(type), batches[i], { withDocuments: false });
+      n += batches[i].length;
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, lane));
+  return { versions: n, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+}
+
 export function makeBatches(type, count, batchSize, gen, offset = 0) {
   const batches = [];
   for (let b = 0; b < count; b++) {

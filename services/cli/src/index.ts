@@ -1,0 +1,2 @@
+export { CliError, EXIT, type Io } from './io.js';
+export { buildProgram, run } from './program.js';

@@ -1,0 +1,93 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Store } from '@elava/store';
+import { describe, expect, it } from 'vitest';
+import { EXIT, type Io } from './io.js';
+import { run } from './program.js';
+
+function io(env: NodeJS.ProcessEnv = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const value: Io = { out: (t) => out.push(t), err: (t) => err.push(t), env, cwd: process.cwd(), tty: false };
+  return { io: value, out, err };
+}
+
+async function storeWithData(): Promise<string> {
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'elava-cli-'));
+  const s = await Store.open(dir);
+  for (let i = 0; i < 3; i++) {
+    await s.applyScan(`b${i}`, { account: '123456789012', region: 'us-east-1', type: 'ec2.vpc' }, [
+      {
+        id: 'aws:123456789012:us-east-1:ec2.vpc:vpc-1',
+        json: JSON.stringify({ id: 'aws:123456789012:us-east-1:ec2.vpc:vpc-1', n: i, tags: {} }),
+        tags: {},
+      },
+    ]);
+  }
+  await s.appendAudit({ type: 'scan_completed', resource_id: '', data: {} });
+  await s.appendAudit({ type: 'scan_completed', resource_id: '', data: {} });
+  await s.close();
+  return dir;
+}
+
+describe('elava store', () => {
+  it('checks a healthy store (exit 0) and a damaged one (exit 1), and repairs it', async () => {
+    const dir = await storeWithData();
+    const ok = io();
+    expect(await run(['store', 'check', '--data-dir', dir], ok.io)).toBe(EXIT.ok);
+    expect(ok.out.join('\n')).toMatch(/last revision 3[\s\S]*audit chain verified \(2 entries\)[\s\S]*ok/);
+
+    const seg = join(dir, 'seg-0000000001.log');
+    const bytes = readFileSync(seg);
+    const at = bytes.indexOf('"n":1');
+    bytes[at + 4] = '7'.charCodeAt(0);
+    writeFileSync(seg, bytes);
+    const bad = io();
+    expect(await run(['store', 'check', '--data-dir', dir, '--json'], bad.io)).toBe(EXIT.finding);
+    expect(JSON.parse(bad.out.join(''))).toMatchObject({
+      ok: false,
+      corruption: { segment: 'seg-0000000001.log', reason: 'checksum mismatch' },
+    });
+
+    const fixed = io();
+    expect(await run(['store', 'repair', '--data-dir', dir], fixed.io)).toBe(EXIT.ok);
+    expect(fixed.out.join('\n')).toMatch(/truncated seg-0000000001.log at offset \d+/);
+    const stats = io();
+    expect(await run(['store', 'stats', '--data-dir', dir, '--json'], stats.io)).toBe(EXIT.ok);
+    expect(JSON.parse(stats.out.join(''))).toMatchObject({ revision: 1, versions: 1 });
+  });
+
+  it('compacts by age and refuses a bad age with exit 2', async () => {
+    const dir = await storeWithData();
+    const bad = io();
+    expect(await run(['compact', '--retain', 'forever', '--data-dir', dir], bad.io)).toBe(EXIT.usage);
+    expect(bad.err.join('')).toContain('--retain takes an age such as 90d');
+    const none = io();
+    expect(await run(['compact', '--retain', '90d', '--data-dir', dir], none.io)).toBe(EXIT.ok);
+    expect(none.out.join('')).toContain('nothing older than 90d');
+    const all = io();
+    expect(await run(['compact', '--retain', '0s', '--data-dir', dir, '--json'], all.io)).toBe(EXIT.ok);
+    expect(JSON.parse(all.out.join(''))).toMatchObject({
+      compacted: true,
+      revision: 3,
+      versionsBefore: 3,
+      versionsAfter: 1,
+    });
+  });
+
+  it('says what is wrong with usage, a missing store and a bad config, with exit 2', async () => {
+    const a = io();
+    expect(await run(['store', 'nope'], a.io)).toBe(EXIT.usage);
+    const b = io();
+    expect(await run(['store', 'check', '--data-dir', '/nonexistent/elava'], b.io)).toBe(EXIT.usage);
+    expect(b.err.join('')).toContain('no store at /nonexistent/elava');
+    const c = io({ ELAVA_CONFIG: '/nonexistent/elava.yaml' });
+    expect(await run(['store', 'check'], c.io)).toBe(EXIT.usage);
+    expect(c.err.join('')).toMatch(/invalid configuration \/nonexistent\/elava.yaml[\s\S]*file not found/);
+    const d = io();
+    expect(await run(['--help'], d.io)).toBe(EXIT.ok);
+    expect(d.out.join('')).toContain('compact');
+  });
+});
