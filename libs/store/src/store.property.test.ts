@@ -165,7 +165,7 @@ describe('Store against a model', () => {
           rmSync(dir, { recursive: true, force: true });
         }
       }),
-      { numRuns: 40 },
+      { numRuns: Number(process.env.ELAVA_PROPERTY_RUNS ?? 40) },
     );
   }, 120_000);
 });

@@ -21,7 +21,7 @@ async function storeWithData(): Promise<string> {
     await s.applyScan(`b${i}`, { account: '123456789012', region: 'us-east-1', type: 'ec2.vpc' }, [
       {
         id: 'aws:123456789012:us-east-1:ec2.vpc:vpc-1',
-        json: JSON.stringify({ id: 'aws:123456789012:us-east-1:ec2.vpc:vpc-1', n: i, tags: {} }),
+        json: JSON.stringify({ id: 'aws:123456789012:us-east-1:ec2.vpc:vpc-1', gen: i, tags: {} }),
         tags: {},
       },
     ]);
@@ -41,8 +41,8 @@ describe('elava store', () => {
 
     const seg = join(dir, 'seg-0000000001.log');
     const bytes = readFileSync(seg);
-    const at = bytes.indexOf('"n":1');
-    bytes[at + 4] = '7'.charCodeAt(0);
+    const at = bytes.indexOf('"gen":1');
+    bytes[at + 6] = '7'.charCodeAt(0);
     writeFileSync(seg, bytes);
     const bad = io();
     expect(await run(['store', 'check', '--data-dir', dir, '--json'], bad.io)).toBe(EXIT.finding);

@@ -14,6 +14,7 @@ export function registerCompact(program: Command, io: Io): void {
     .option('--json', 'machine-readable output')
     .addHelpText('after', '\nExamples:\n  elava compact --retain 90d\n  elava compact --retain 30d --json')
     .action(async (o: { retain: string; dataDir?: string; json?: boolean }) => {
+      const json = o.json || program.opts().json;
       if (!/^\d+(\.\d+)?[smhdw]$/.test(o.retain))
         throw new CliError(`--retain takes an age such as 90d or 12w, not ${JSON.stringify(o.retain)}`);
       const cutoff = parseSelector(o.retain) as Date;
@@ -22,7 +23,7 @@ export function registerCompact(program: Command, io: Io): void {
         const rev = store.resolve(cutoff);
         if (rev <= store.compactedAt) {
           io.out(
-            o.json
+            json
               ? JSON.stringify({ compacted: false, revision: store.compactedAt })
               : `nothing older than ${o.retain} to drop (compacted at revision ${store.compactedAt})`,
           );
@@ -32,7 +33,7 @@ export function registerCompact(program: Command, io: Io): void {
         const report = await store.compact(rev);
         const after = store.stats();
         io.out(
-          o.json
+          json
             ? JSON.stringify({
                 compacted: true,
                 ...report,
