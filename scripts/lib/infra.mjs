@@ -57,8 +57,10 @@ export const probes = {
   },
   async moto(url) {
     try {
-      const res = await fetch(new URL('/moto-api/data.json', url), { signal: AbortSignal.timeout(2000) });
-      return res.ok ? 'up' : `answers HTTP ${res.status}, but not as moto`;
+      // The dashboard page is static and cheap; data.json dumps the whole emulated estate.
+      const res = await fetch(new URL('/moto-api/', url), { signal: AbortSignal.timeout(3000) });
+      const body = res.ok ? await res.text() : '';
+      return /moto/i.test(body) ? 'up' : `answers HTTP ${res.status}, but not as moto`;
     } catch (err) {
       return err?.cause?.code === 'ECONNREFUSED' || err?.name === 'TimeoutError' ? 'down' : 'down';
     }

@@ -58,7 +58,7 @@ async function withContainers() {
       .start(),
     new GenericContainer('motoserver/moto:5.2.5')
       .withExposedPorts(5000)
-      .withWaitStrategy(Wait.forHttp('/moto-api/data.json', 5000))
+      .withWaitStrategy(Wait.forHttp('/moto-api/', 5000))
       .start(),
   ]);
   return {

@@ -44,7 +44,6 @@ export interface Ec2SubnetAttributes {
   availability_zone: string;
   map_public_ip_on_launch: boolean;
   default_for_az: boolean;
-  available_ip_address_count: number;
 }
 
 export interface Ec2RouteTableAttributes {

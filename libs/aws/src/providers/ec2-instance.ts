@@ -1,0 +1,46 @@
+import { paginateDescribeInstances } from '@aws-sdk/client-ec2';
+import type { Resource } from '@elava/types';
+import { base, compact, iso, required, sorted, tagsOf } from '../normalize.js';
+import { ec2TagFilters, type Provider } from '../provider.js';
+
+export const ec2Instance: Provider<'ec2.instance'> = {
+  type: 'ec2.instance',
+  service: 'ec2',
+  operations: ['DescribeInstances'],
+  serverSideTagFilter: true,
+  async *pages(ctx, filter) {
+    for await (const page of paginateDescribeInstances(
+      { client: ctx.clients.ec2, pageSize: ctx.pageSize },
+      { Filters: ec2TagFilters(filter) },
+    )) {
+      const out: Resource<'ec2.instance'>[] = [];
+      for (const r of page.Reservations ?? []) {
+        for (const i of r.Instances ?? []) {
+          const id = required(i.InstanceId, 'Instance.InstanceId');
+          const state = i.State?.Name ?? 'unknown';
+          out.push({
+            ...base(ctx, 'ec2.instance', id, tagsOf(i.Tags)),
+            status: state,
+            created_at: iso(i.LaunchTime),
+            attributes: compact({
+              instance_type: required(i.InstanceType, `${id} InstanceType`),
+              state,
+              vpc_id: i.VpcId,
+              subnet_id: i.SubnetId,
+              availability_zone: i.Placement?.AvailabilityZone,
+              image_id: i.ImageId,
+              private_ip: i.PrivateIpAddress,
+              public_ip: i.PublicIpAddress,
+              security_group_ids: sorted(i.SecurityGroups?.map((g) => g.GroupId)),
+              iam_instance_profile: i.IamInstanceProfile?.Arn,
+              ebs_optimized: i.EbsOptimized,
+              launch_time: iso(i.LaunchTime),
+              state_transition_reason: i.StateTransitionReason || undefined,
+            }),
+          });
+        }
+      }
+      yield out;
+    }
+  },
+};
