@@ -16,6 +16,8 @@ export interface ClientOptions {
   credentials?: AwsCredentialIdentityProvider;
   /** Attempts per call, with the SDK's adaptive retry (client-side rate limiting on throttles). */
   maxAttempts?: number;
+  /** Awaited before every attempt (retries too): a rate budget shared with other workers. */
+  beforeCall?: (service: 'ec2' | 'rds' | 's3') => Promise<void>;
 }
 
 /** What one scan did against the API, for the summary and the metrics. */
@@ -35,7 +37,12 @@ type Client = EC2Client | RDSClient | S3Client;
  * Every client goes through two middlewares: one refuses any operation that is not a read (so
  * read-only holds by construction, not by care), one counts each attempt and each throttle.
  */
-function instrument<C extends Client>(client: C, stats: CallStats): C {
+function instrument<C extends Client>(
+  client: C,
+  service: 'ec2' | 'rds' | 's3',
+  stats: CallStats,
+  beforeCall?: ClientOptions['beforeCall'],
+): C {
   // biome-ignore lint/suspicious/noExplicitAny: the three clients' stacks differ only in their command types
   const stack = client.middlewareStack as unknown as MiddlewareStack<any, any>;
   // biome-ignore lint/suspicious/noExplicitAny: as above
@@ -82,12 +89,12 @@ export class ClientSet {
   }
 
   get ec2(): EC2Client {
-    this.ec2Client ??= instrument(new EC2Client(this.config()), this.stats);
+    this.ec2Client ??= instrument(new EC2Client(this.config()), 'ec2', this.stats, this.opts.beforeCall);
     return this.ec2Client;
   }
 
   get rds(): RDSClient {
-    this.rdsClient ??= instrument(new RDSClient(this.config()), this.stats);
+    this.rdsClient ??= instrument(new RDSClient(this.config()), 'rds', this.stats, this.opts.beforeCall);
     return this.rdsClient;
   }
 
@@ -95,7 +102,9 @@ export class ClientSet {
   get s3(): S3Client {
     this.s3Client ??= instrument(
       new S3Client({ ...this.config(), forcePathStyle: Boolean(this.opts.endpoint) }),
+      's3',
       this.stats,
+      this.opts.beforeCall,
     );
     return this.s3Client;
   }

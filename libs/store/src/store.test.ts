@@ -69,6 +69,18 @@ describe('Store writes', () => {
     expect(store.get(west.id)).not.toBeNull();
   });
 
+  it('tombstones at the last page of a multi-page scan only what the whole scan did not see', async () => {
+    const store = await openStore(tempDir());
+    await store.applyScan('s1', scope(), [instance(1), instance(2), instance(3)], { complete: true });
+    // Page 0 holds 1, the last page holds 3 and says the scan saw 1 and 3: only 2 is gone.
+    await store.applyScan('s2:0', scope(), [instance(1)]);
+    const last = await store.applyScan('s2:1', scope(), [instance(3)], {
+      complete: true,
+      seen: [instance(1).id, instance(3).id],
+    });
+    expect(last.deltas.map((d) => [d.id, d.kind])).toEqual([[instance(2).id, 'tombstoned']]);
+  });
+
   it('treats a retried batch id as a no-op returning the original result', async () => {
     const store = await openStore(tempDir());
     const first = await store.applyScan('scan/p0', scope(), [instance(1)], { complete: false });

@@ -171,7 +171,15 @@ export class Store {
     batchId: string,
     scope: Scope,
     observations: Observed[],
-    opts: { complete?: boolean; withDocuments?: boolean } = {},
+    opts: {
+      complete?: boolean;
+      /**
+       * With `complete` on the last page of a scan that came in several pages: every id the whole
+       * scan saw. Only resources outside it are tombstoned, whatever order the pages came in.
+       */
+      seen?: Iterable<string>;
+      withDocuments?: boolean;
+    } = {},
   ): Promise<ScanResult> {
     this.assertWritable();
     if (typeof batchId !== 'string' || batchId.length === 0)
@@ -226,8 +234,9 @@ export class Store {
     }
     const complete = opts.complete === true;
     if (complete && !isFiltered(scope)) {
+      const scanSeen = opts.seen ? new Set(opts.seen) : null;
       for (const ki of this.state.tree.inScope(scope.account, scope.region, scope.type)) {
-        if (seen.has(ki.id)) continue;
+        if (seen.has(ki.id) || scanSeen?.has(ki.id)) continue;
         const cur = ki.latest();
         if (cur >= 0 && !t.isTombstone(cur)) {
           tuples.push([ki.id, tuples.length, '', 0, t.created[cur] as number, (t.ver[cur] as number) + 1, null]);

@@ -10,20 +10,47 @@ export interface Observation {
 }
 
 /**
- * A page of observations from a scanner to the recorder. `page_id` is stable across retries
- * (scan id + page number), so a retried page is a no-op downstream.
+ * A resource as a scanner ships it: canonical JSON, its tags, and the base64 sha1 of the JSON,
+ * computed where the work scales out (the scanners), not in the single writer.
+ */
+export interface EncodedObservation {
+  id: string;
+  json: string;
+  tags: Record<string, string>;
+  hash: string;
+}
+
+/** A scan job on the `elava-scan` queue. */
+export interface ScanJob {
+  scan_id: string;
+  scope: Scope;
+  requested_by: 'scheduler' | 'cli' | 'api';
+  tier?: string;
+}
+
+/**
+ * A page of observations from a scanner to the recorder. `page_id` is stable for a given attempt
+ * of a scan (scan id, attempt, page number), so a redelivered page is a no-op downstream, and a
+ * re-run after a dead worker is recorded afresh without doubling anything.
  */
 export interface ObservationPage {
   scan_id: string;
   page_id: string;
   page: number;
+  attempt: number;
   scope: Scope;
   observed_at: string;
-  resources: AnyResource[];
+  resources: EncodedObservation[];
   /** Present on the last page only. */
   final?: ScanOutcome;
 }
 
 export type ScanOutcome =
-  | { status: 'complete'; count: number; pages: number }
+  | {
+      status: 'complete';
+      count: number;
+      pages: number;
+      /** Every id the scan saw, so the recorder can tombstone the rest of an unfiltered scope. */
+      seen: string[];
+    }
   | { status: 'failed'; error: string; code?: string };

@@ -1,0 +1,56 @@
+import { AUDIT_ENTRY_TYPES, type ObservationPage, RESOURCE_TYPES, type ScanJob } from '@elava/types';
+import { z } from 'zod';
+
+/** Schemas of the work messages, checked where they are received. */
+
+const tagMap = z.record(z.string(), z.string());
+
+export const scopeSchema = z.object({
+  account: z.string().regex(/^\d{12}$/, 'account must be 12 digits'),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'not an AWS region name'),
+  type: z.enum(RESOURCE_TYPES),
+  filter: z.object({ tags: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional() }).optional(),
+});
+
+export const scanJobSchema: z.ZodType<ScanJob> = z.object({
+  scan_id: z.string().min(1),
+  scope: scopeSchema,
+  requested_by: z.enum(['scheduler', 'cli', 'api']),
+  tier: z.string().optional(),
+});
+
+export const encodedObservationSchema = z.object({
+  id: z.string().min(1),
+  json: z.string().min(2),
+  tags: tagMap,
+  hash: z.string().length(28, 'hash must be a base64 sha1'),
+});
+
+export const observationPageSchema: z.ZodType<ObservationPage> = z.object({
+  scan_id: z.string().min(1),
+  page_id: z.string().min(1),
+  page: z.number().int().nonnegative(),
+  attempt: z.number().int().positive(),
+  scope: scopeSchema,
+  observed_at: z.string().datetime(),
+  resources: z.array(encodedObservationSchema),
+  final: z
+    .discriminatedUnion('status', [
+      z.object({
+        status: z.literal('complete'),
+        count: z.number().int().nonnegative(),
+        pages: z.number().int().positive(),
+        seen: z.array(z.string()),
+      }),
+      z.object({ status: z.literal('failed'), error: z.string(), code: z.string().optional() }),
+    ])
+    .optional(),
+});
+
+export const auditDraftSchema = z.object({
+  type: z.enum(AUDIT_ENTRY_TYPES),
+  resource_id: z.string(),
+  revision: z.number().int().optional(),
+  time: z.string().datetime().optional(),
+  data: z.record(z.string(), z.unknown()),
+});

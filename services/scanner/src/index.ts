@@ -1,0 +1,3 @@
+export { Accounts } from './accounts.js';
+export { runScan, type ScanDeps, type ScanSummary } from './scan-runner.js';
+export { createScanner, type ScannerOptions } from './worker.js';

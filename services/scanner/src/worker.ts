@@ -1,0 +1,134 @@
+import { ClientSet } from '@elava/aws';
+import { createQueue, createWorker, QUEUES, type RedisRateLimiter, scanJobSchema } from '@elava/bus';
+import type { Logger } from '@elava/log';
+import type { AuditEntryDraft, ObservationPage, ScanJob } from '@elava/types';
+import type { Job, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Accounts } from './accounts.js';
+import { runScan, type ScanSummary } from './scan-runner.js';
+
+export interface ScannerOptions {
+  /** A producer connection (fail fast) for the queues it writes to. */
+  producer: Redis;
+  /** A worker connection (maxRetriesPerRequest: null) for the scan queue. */
+  consumer: Redis;
+  accounts: Accounts;
+  endpoint?: string;
+  limiter?: RedisRateLimiter;
+  log: Logger;
+  prefix?: string;
+  concurrency?: number;
+  pageSize?: number;
+  apiPageSize?: number;
+  onScan?: (summary: ScanSummary) => void;
+  /** SDK attempts per call (default 8, adaptive). */
+  maxAttempts?: number;
+  /** How long a job's lock lasts without renewal, and how often stalled jobs are looked for. */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+}
+
+/**
+ * The scanner's BullMQ side: one job = one scope. Each page goes to the recorder's queue with a
+ * job id equal to its page id, so a page sent twice is queued once. A worker that dies leaves its
+ * job stalled; BullMQ gives it to another worker, which scans again under a new attempt number.
+ */
+export function createScanner(opts: ScannerOptions): { worker: Worker<ScanJob, ScanSummary>; close(): Promise<void> } {
+  const observations = createQueue<ObservationPage>(QUEUES.observations, {
+    connection: opts.producer,
+    prefix: opts.prefix,
+  });
+  const audit = createQueue<AuditEntryDraft>(QUEUES.audit, { connection: opts.producer, prefix: opts.prefix });
+
+  const worker = createWorker<ScanJob, ScanSummary>(
+    QUEUES.scan,
+    async (job, raw: Job<ScanJob, ScanSummary>) => {
+      const attempt = raw.attemptsMade + 1 + (Number(raw.stalledCounter) || 0);
+      let access: Awaited<ReturnType<Accounts['access']>>;
+      try {
+        access = await opts.accounts.access(job.scope.account);
+      } catch (err) {
+        // No credentials is an answer about this scope, not a reason to retry forever.
+        const error = `no access to account ${job.scope.account}: ${(err as Error).message}`;
+        const page: ObservationPage = {
+          scan_id: job.scan_id,
+          page_id: `${job.scan_id}:${attempt}:0`,
+          page: 0,
+          attempt,
+          scope: job.scope,
+          observed_at: new Date().toISOString(),
+          resources: [],
+          final: { status: 'failed', error, code: 'AccessError' },
+        };
+        await observations.add('page', page, { jobId: page.page_id });
+        opts.log.warn({ scan: job.scan_id, err: error }, 'scan failed');
+        return {
+          scan_id: job.scan_id,
+          scope: `${job.scope.account}/${job.scope.region}/${job.scope.type}`,
+          status: 'failed',
+          resources: 0,
+          pages: 1,
+          ms: 0,
+          calls: 0,
+          throttles: 0,
+          error,
+        };
+      }
+      const clients = new ClientSet({
+        region: job.scope.region,
+        endpoint: opts.endpoint,
+        credentials: access.credentials,
+        maxAttempts: opts.maxAttempts,
+        beforeCall: opts.limiter
+          ? (service) => opts.limiter!.take(`${job.scope.account}:${job.scope.region}:${service}`)
+          : undefined,
+      });
+      await audit.add(
+        'scan_started',
+        {
+          type: 'scan_started',
+          resource_id: '',
+          data: { scan_id: job.scan_id, scope: job.scope, attempt, requested_by: job.requested_by },
+        },
+        { jobId: `${job.scan_id}:${attempt}:started` },
+      );
+      try {
+        const summary = await runScan(job, attempt, {
+          clients,
+          log: opts.log,
+          pageSize: opts.pageSize,
+          apiPageSize: opts.apiPageSize,
+          sendPage: async (page) => {
+            await observations.add('page', page, { jobId: page.page_id });
+            await raw.updateProgress({ pages: page.page + 1, resources: page.resources.length });
+          },
+        });
+        opts.onScan?.(summary);
+        opts.log.info(summary, 'scanned');
+        return summary;
+      } finally {
+        clients.destroy();
+      }
+    },
+    {
+      connection: opts.consumer,
+      schema: scanJobSchema,
+      log: opts.log,
+      prefix: opts.prefix,
+      concurrency: opts.concurrency ?? 4,
+      worker: {
+        lockDuration: opts.lockDurationMs ?? 30_000,
+        stalledInterval: opts.stalledIntervalMs ?? 15_000,
+        maxStalledCount: 3,
+      },
+    },
+  );
+  return {
+    worker,
+    async close() {
+      await worker.close();
+      await observations.close();
+      await audit.close();
+    },
+  };
+}
