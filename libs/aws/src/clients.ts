@@ -54,6 +54,7 @@ function instrument<C extends Client>(
   // biome-ignore lint/suspicious/noExplicitAny: as above
   const count: DeserializeMiddleware<any, any> = (next, context) => async (args) => {
     const op = operationOf(context.commandName);
+    if (beforeCall) await beforeCall(service);
     stats.calls++;
     stats.operations.set(op, (stats.operations.get(op) ?? 0) + 1);
     try {
