@@ -98,7 +98,7 @@ describe('scanner workers on moto', () => {
 
     const rds = pages.pages.filter((p) => p.scan_id === jobs[2]!.scan_id).sort((a, b) => a.page - b.page);
     expect(rds.map((p) => p.resources.length)).toEqual([10, 10, 5]);
-    expect(rds.map((p) => p.page_id)).toEqual([0, 1, 2].map((n) => `${jobs[2]!.scan_id}:1:${n}`));
+    expect(rds.map((p) => p.page_id)).toEqual([0, 1, 2].map((n) => `${jobs[2]!.scan_id}@1#${n}`));
     expect(rds[2]!.final).toMatchObject({ status: 'complete', count: 25, pages: 3 });
     expect((rds[2]!.final as { seen: string[] }).seen).toHaveLength(25);
 

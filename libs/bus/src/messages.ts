@@ -13,7 +13,10 @@ export const scopeSchema = z.object({
 });
 
 export const scanJobSchema: z.ZodType<ScanJob> = z.object({
-  scan_id: z.string().min(1),
+  scan_id: z
+    .string()
+    .regex(/^[^:]+$/, 'a scan id may not contain ":" (BullMQ keeps it for its own ids)')
+    .optional(),
   scope: scopeSchema,
   requested_by: z.enum(['scheduler', 'cli', 'api']),
   tier: z.string().optional(),

@@ -20,17 +20,17 @@ export interface EncodedObservation {
   hash: string;
 }
 
-/** A scan job on the `elava-scan` queue. */
+/** A scan job on the `elava-scan` queue. Scheduled jobs carry no scan id: the job id serves. No ':' in ids. */
 export interface ScanJob {
-  scan_id: string;
+  scan_id?: string;
   scope: Scope;
   requested_by: 'scheduler' | 'cli' | 'api';
   tier?: string;
 }
 
 /**
- * A page of observations from a scanner to the recorder. `page_id` is stable for a given attempt
- * of a scan (scan id, attempt, page number), so a redelivered page is a no-op downstream, and a
+ * A page of observations from a scanner to the recorder. `page_id` (`<scan>@<attempt>#<page>`) is
+ * stable for a given attempt of a scan, so a redelivered page is a no-op downstream, and a
  * re-run after a dead worker is recorded afresh without doubling anything.
  */
 export interface ObservationPage {

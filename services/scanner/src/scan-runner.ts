@@ -27,6 +27,11 @@ export interface ScanSummary {
   error?: string;
 }
 
+/** Stable for one attempt of one scan; BullMQ job ids may not contain ':'. */
+export function pageId(scanId: string, attempt: number, page: number): string {
+  return `${scanId}@${attempt}#${page}`;
+}
+
 function matches(r: AnyResource, filter?: ScopeFilter): boolean {
   if (!filter?.tags) return true;
   return Object.entries(filter.tags).every(([k, v]) => {
@@ -45,7 +50,11 @@ function errorCode(err: unknown): string | undefined {
  * with the count and every id seen, or failed with the error. A failed scope sends no complete
  * marker, so the recorder never tombstones from a partial view.
  */
-export async function runScan(job: ScanJob, attempt: number, deps: ScanDeps): Promise<ScanSummary> {
+export async function runScan(
+  job: ScanJob & { scan_id: string },
+  attempt: number,
+  deps: ScanDeps,
+): Promise<ScanSummary> {
   const started = Date.now();
   const now = deps.now ?? (() => new Date());
   const provider = providerFor(job.scope.type);
@@ -57,7 +66,7 @@ export async function runScan(job: ScanJob, attempt: number, deps: ScanDeps): Pr
   const send = async (resources: EncodedObservation[], final?: ObservationPage['final']) => {
     await deps.sendPage({
       scan_id: job.scan_id,
-      page_id: `${job.scan_id}:${attempt}:${page}`,
+      page_id: pageId(job.scan_id, attempt, page),
       page,
       attempt,
       scope: job.scope,

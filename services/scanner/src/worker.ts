@@ -5,7 +5,7 @@ import type { AuditEntryDraft, ObservationPage, ScanJob } from '@elava/types';
 import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Accounts } from './accounts.js';
-import { runScan, type ScanSummary } from './scan-runner.js';
+import { pageId, runScan, type ScanSummary } from './scan-runner.js';
 
 export interface ScannerOptions {
   /** A producer connection (fail fast) for the queues it writes to. */
@@ -42,7 +42,9 @@ export function createScanner(opts: ScannerOptions): { worker: Worker<ScanJob, S
 
   const worker = createWorker<ScanJob, ScanSummary>(
     QUEUES.scan,
-    async (job, raw: Job<ScanJob, ScanSummary>) => {
+    async (data, raw: Job<ScanJob, ScanSummary>) => {
+      // BullMQ refuses ':' in custom job ids (it keeps them for its own), so ids here avoid it.
+      const job = { ...data, scan_id: data.scan_id ?? `scan-${String(raw.id).replaceAll(':', '.')}` };
       const attempt = raw.attemptsMade + 1 + (Number(raw.stalledCounter) || 0);
       let access: Awaited<ReturnType<Accounts['access']>>;
       try {
@@ -52,7 +54,7 @@ export function createScanner(opts: ScannerOptions): { worker: Worker<ScanJob, S
         const error = `no access to account ${job.scope.account}: ${(err as Error).message}`;
         const page: ObservationPage = {
           scan_id: job.scan_id,
-          page_id: `${job.scan_id}:${attempt}:0`,
+          page_id: pageId(job.scan_id, attempt, 0),
           page: 0,
           attempt,
           scope: job.scope,
@@ -90,7 +92,7 @@ export function createScanner(opts: ScannerOptions): { worker: Worker<ScanJob, S
           resource_id: '',
           data: { scan_id: job.scan_id, scope: job.scope, attempt, requested_by: job.requested_by },
         },
-        { jobId: `${job.scan_id}:${attempt}:started` },
+        { jobId: `${job.scan_id}@${attempt}#started` },
       );
       try {
         const summary = await runScan(job, attempt, {

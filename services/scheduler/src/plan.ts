@@ -1,0 +1,91 @@
+import type { ElavaConfig } from '@elava/config';
+import { RESOURCE_TYPES, type ResourceType, type Scope, scopeKey } from '@elava/types';
+
+export interface PlannedScope {
+  key: string;
+  scope: Scope;
+  tier: string;
+  intervalMs: number;
+}
+
+export interface Plan {
+  scopes: PlannedScope[];
+  /** Types no tier scans unfiltered: their disappearances can never be seen. */
+  warnings: string[];
+}
+
+type Pattern = ElavaConfig['scanning']['tiers'][string]['patterns'][number];
+
+function typesOf(p: Pattern): ResourceType[] {
+  if (p.type === undefined) return [...RESOURCE_TYPES];
+  const sel = Array.isArray(p.type) ? p.type : [p.type];
+  return RESOURCE_TYPES.filter((t) => sel.some((s) => s === t || t.startsWith(`${s}.`)));
+}
+
+/**
+ * Tiers → scopes, one per (account, region, type[, tag filter]). A pattern with tags becomes a
+ * filtered scope (which never tombstones); a tier without patterns scans every type that no tier
+ * scans unfiltered. A scope claimed by several tiers runs at the shortest interval. Status in a
+ * pattern narrows nothing here: the API cannot filter on it, so the whole type is read.
+ */
+export function planScopes(config: Pick<ElavaConfig, 'scanning' | 'regions'>, accounts: string[]): Plan {
+  const wanted = new Map<string, { filter?: Scope['filter']; type: ResourceType; tier: string; intervalMs: number }>();
+  const claim = (type: ResourceType, tier: string, intervalMs: number, tags?: Record<string, string | string[]>) => {
+    const filter = tags && Object.keys(tags).length > 0 ? { tags } : undefined;
+    const key = scopeKey({ account: '-', region: '-', type, ...(filter ? { filter } : {}) });
+    const prior = wanted.get(key);
+    if (!prior || intervalMs < prior.intervalMs) wanted.set(key, { filter, type, tier, intervalMs });
+  };
+  const tiers = Object.entries(config.scanning.tiers);
+  for (const [tier, t] of tiers) {
+    for (const p of t.patterns) for (const type of typesOf(p)) claim(type, tier, t.scan_interval, p.tags);
+  }
+  const unfiltered = new Set([...wanted.values()].filter((w) => !w.filter).map((w) => w.type));
+  for (const [tier, t] of tiers) {
+    if (t.patterns.length > 0) continue;
+    for (const type of RESOURCE_TYPES) if (!unfiltered.has(type)) claim(type, tier, t.scan_interval);
+  }
+  const covered = new Set([...wanted.values()].filter((w) => !w.filter).map((w) => w.type));
+  const warnings = RESOURCE_TYPES.filter((t) => !covered.has(t)).map(
+    (t) => `${t} is scanned by no tier without a tag filter: add a tier with no patterns to see it disappear`,
+  );
+  const scopes: PlannedScope[] = [];
+  for (const account of accounts) {
+    for (const region of config.regions) {
+      for (const w of wanted.values()) {
+        const scope: Scope = { account, region, type: w.type, ...(w.filter ? { filter: w.filter } : {}) };
+        scopes.push({ key: scopeKey(scope), scope, tier: w.tier, intervalMs: w.intervalMs });
+      }
+    }
+  }
+  scopes.sort((a, b) => (a.key < b.key ? -1 : 1));
+  return { scopes, warnings };
+}
+
+/**
+ * Off hours (outside `work_hours` in `timezone`, or at weekends) scans run `off_hours_factor`
+ * times less often.
+ */
+export function intervalNow(base: number, adaptive: ElavaConfig['scanning']['adaptive_hours'], now: Date): number {
+  if (!adaptive.enabled) return base;
+  return isWorkTime(adaptive.work_hours, adaptive.timezone, now) ? base : Math.round(base * adaptive.off_hours_factor);
+}
+
+export function isWorkTime(hours: string, timezone: string, now: Date): boolean {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone: timezone,
+    hour: '2-digit',
+    minute: '2-digit',
+    weekday: 'short',
+    hourCycle: 'h23',
+  })
+    .formatToParts(now)
+    .reduce<Record<string, string>>((acc, p) => ({ ...acc, [p.type]: p.value }), {});
+  if (parts.weekday === 'Sat' || parts.weekday === 'Sun') return false;
+  const minutes = Number(parts.hour) * 60 + Number(parts.minute);
+  const [from, to] = hours.split('-').map((hm) => {
+    const [h, m] = hm.split(':').map(Number);
+    return (h ?? 0) * 60 + (m ?? 0);
+  }) as [number, number];
+  return from <= to ? minutes >= from && minutes < to : minutes >= from || minutes < to;
+}
