@@ -72,15 +72,15 @@ export function intervalNow(base: number, adaptive: ElavaConfig['scanning']['ada
 }
 
 export function isWorkTime(hours: string, timezone: string, now: Date): boolean {
-  const parts = new Intl.DateTimeFormat('en-GB', {
+  const parts: Record<string, string> = {};
+  const format = new Intl.DateTimeFormat('en-GB', {
     timeZone: timezone,
     hour: '2-digit',
     minute: '2-digit',
     weekday: 'short',
     hourCycle: 'h23',
-  })
-    .formatToParts(now)
-    .reduce<Record<string, string>>((acc, p) => ({ ...acc, [p.type]: p.value }), {});
+  });
+  for (const p of format.formatToParts(now)) parts[p.type] = p.value;
   if (parts.weekday === 'Sat' || parts.weekday === 'Sun') return false;
   const minutes = Number(parts.hour) * 60 + Number(parts.minute);
   const [from, to] = hours.split('-').map((hm) => {
