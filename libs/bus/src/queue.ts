@@ -28,10 +28,15 @@ const DEFAULT_JOB_OPTIONS: JobsOptions = {
   removeOnFail: { age: 7 * 86_400 },
 };
 
+/** ELAVA_QUEUE_PREFIX keeps a cluster's queues apart from another's on one Redis (tests use it too). */
+export function queuePrefix(given?: string): string | undefined {
+  return given ?? process.env.ELAVA_QUEUE_PREFIX ?? undefined;
+}
+
 export function createQueue<T>(name: string, settings: QueueSettings): Queue<T> {
   return new Queue<T>(name, {
     connection: settings.connection,
-    prefix: settings.prefix,
+    prefix: queuePrefix(settings.prefix),
     defaultJobOptions: { ...DEFAULT_JOB_OPTIONS, ...settings.defaultJobOptions },
   });
 }
@@ -73,7 +78,7 @@ export function createWorker<T, R = void>(
     {
       ...settings.worker,
       connection: settings.connection,
-      prefix: settings.prefix,
+      prefix: queuePrefix(settings.prefix),
       concurrency: settings.concurrency ?? 1,
     },
   );

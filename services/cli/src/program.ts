@@ -8,6 +8,7 @@ import {
 } from '@elava/store';
 import { Command, CommanderError } from 'commander';
 import { registerCompact } from './commands/compact.js';
+import { registerScan } from './commands/scan.js';
 import { registerStore } from './commands/store.js';
 import { CliError, EXIT, type Io } from './io.js';
 
@@ -22,6 +23,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .configureOutput({ writeOut: io.out, writeErr: io.err });
   registerStore(program, io, setExit);
   registerCompact(program, io);
+  registerScan(program, io, setExit);
   return program;
 }
 
