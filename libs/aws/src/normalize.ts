@@ -8,13 +8,16 @@ export interface AwsTag {
 /** Every tag, as AWS has it: a fixed list once dropped the rest. */
 export function tagsOf(list: AwsTag[] | undefined): Record<string, string> {
   const tags: Record<string, string> = {};
-  for (const t of list ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? '';
+  // Keys in sorted order: the encoder then has nothing to re-sort.
+  const sortedList = [...(list ?? [])].sort((a, b) => ((a.Key ?? '') < (b.Key ?? '') ? -1 : 1));
+  for (const t of sortedList) if (t.Key !== undefined) tags[t.Key] = t.Value ?? '';
   return tags;
 }
 
 export function iso(d: Date | string | undefined): string | undefined {
   if (d === undefined) return undefined;
-  const date = d instanceof Date ? d : new Date(d);
+  if (d instanceof Date) return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+  const date = new Date(d);
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }
 
@@ -27,15 +30,39 @@ export function byKey<T>(items: T[], key: (t: T) => string): T[] {
   return [...items].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
-/** Drops undefined members so that absent and undefined encode alike. */
+/**
+ * Drops undefined members so that absent and undefined encode alike. Copies rather than deletes:
+ * `delete` turns an object into a slow dictionary, and encoding runs once per resource per scan.
+ */
 export function compact<T extends Record<string, unknown>>(o: T): T {
-  for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
-  return o;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(o).sort()) if (o[k] !== undefined) out[k] = o[k];
+  return out as T;
 }
 
 export interface Place {
   account: string;
   region: string;
+}
+
+const prefixes = new Map<string, string>();
+
+/** Canonical id; account, region and type are checked once per scope, the native id every time. */
+function resourceId(place: Place, type: ResourceType, nativeId: string): string {
+  const key = `${place.account}/${place.region}/${type}`;
+  let prefix = prefixes.get(key);
+  if (prefix === undefined) {
+    prefix = formatResourceId({
+      provider: 'aws',
+      account: place.account,
+      region: place.region,
+      type,
+      nativeId: 'x',
+    }).slice(0, -1);
+    prefixes.set(key, prefix);
+  }
+  if (nativeId === '') throw new MalformedResponseError(`${type} native id`);
+  return prefix + nativeId;
 }
 
 /** The common part of every resource. */
