@@ -74,7 +74,7 @@ export function base<T extends ResourceType>(
   fallbackName = '',
 ) {
   return {
-    id: formatResourceId({ provider: 'aws', account: place.account, region: place.region, type, nativeId }),
+    id: resourceId(place, type, nativeId),
     provider: 'aws' as const,
     account: place.account,
     region: place.region,
