@@ -20,9 +20,16 @@ export function discoverServices() {
 
 export function startService(svc, index, env) {
   const label = svc.instances > 1 ? `${svc.name}-${index + 1}` : svc.name;
+  // Own process group: Ctrl-C reaches only `npm start`, which then stops each service once, in
+  // order, with SIGTERM (a service given SIGINT and SIGTERM together would exit abruptly).
   const child = spawn(process.execPath, [svc.entry], {
     env: { ...env, ELAVA_INSTANCE: label },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  // Should `npm start` itself die, its services go with it.
+  process.once('exit', () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
   });
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on('line', (line) => console.log(`${dim(label.padEnd(12))} ${line}`));
