@@ -1,6 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createQueue, createRedis, QUEUES } from '@elava/bus';
 import { parseConfig } from '@elava/config';
@@ -9,6 +7,7 @@ import type { ScanJob } from '@elava/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { infra, silentLog, unique } from '../support/infra.js';
 import { collectPages } from '../support/pages.js';
+import { motoProxy } from '../support/proxy.js';
 import { resetMoto, seedDbInstances } from '../support/seed.js';
 
 const ACCOUNT = '123456789012';
@@ -116,24 +115,9 @@ describe('scheduling and scaling out', () => {
     const pages = collectPages(prefix);
     closers.push(() => pages.close());
     // A slow way to moto, so the first scanner is surely mid-scan when it dies.
-    const target = new URL(infra().moto);
-    const slow = createServer(async (req, res) => {
-      const chunks: Buffer[] = [];
-      for await (const ch of req) chunks.push(ch as Buffer);
-      await new Promise((r) => setTimeout(r, 700));
-      const up = await fetch(new URL(req.url ?? '/', target), {
-        method: req.method,
-        headers: Object.fromEntries(
-          Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'content-length'),
-        ) as Record<string, string>,
-        body: ['GET', 'HEAD'].includes(req.method ?? '') ? undefined : Buffer.concat(chunks),
-      });
-      res.writeHead(up.status, Object.fromEntries(up.headers));
-      res.end(Buffer.from(await up.arrayBuffer()));
-    });
-    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
-    closers.push(() => new Promise((r) => slow.close(r)));
-    const endpoint = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`;
+    const slow = await motoProxy({ delayMs: 700 });
+    closers.push(() => slow.close());
+    const endpoint = slow.url;
 
     const first = await startScanner(prefix, endpoint, 2_000);
     children.push(first);

@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createQueue, createRedis, QUEUES } from '@elava/bus';
 import { Accounts, createScanner } from '@elava/scanner';
 import { Store } from '@elava/store';
@@ -7,6 +5,7 @@ import type { ObservationPage, ResourceType, ScanJob } from '@elava/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { infra, silentLog, tempDirFor, unique } from '../support/infra.js';
 import { collectPages } from '../support/pages.js';
+import { motoProxy } from '../support/proxy.js';
 import { resetMoto, seedDbInstances, seedRegion } from '../support/seed.js';
 
 const ACCOUNT = '123456789012';
@@ -16,32 +15,6 @@ process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
 
 function job(type: ResourceType, region = 'us-east-1'): ScanJob {
   return { scan_id: unique(`scan-${type}`), scope: { account: ACCOUNT, region, type }, requested_by: 'cli' };
-}
-
-/** A proxy in front of moto that answers 500 to requests `fail` picks. */
-async function faultyProxy(fail: (body: string) => boolean): Promise<{ url: string; server: Server }> {
-  const target = new URL(infra().moto);
-  const server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const body = Buffer.concat(chunks).toString();
-    if (fail(body)) {
-      res.writeHead(500, { 'content-type': 'text/xml' });
-      res.end('<ErrorResponse><Error><Code>InternalFailure</Code><Message>injected</Message></Error></ErrorResponse>');
-      return;
-    }
-    const upstream = await fetch(new URL(req.url ?? '/', target), {
-      method: req.method,
-      headers: Object.fromEntries(
-        Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'content-length'),
-      ) as Record<string, string>,
-      body: ['GET', 'HEAD'].includes(req.method ?? '') ? undefined : body,
-    });
-    res.writeHead(upstream.status, Object.fromEntries(upstream.headers));
-    res.end(Buffer.from(await upstream.arrayBuffer()));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
 describe('scanner workers on moto', () => {
@@ -55,6 +28,18 @@ describe('scanner workers on moto', () => {
   afterAll(async () => {
     for (const c of opened.reverse()) await c.close();
   });
+
+  function scanQueue(prefix: string) {
+    const producer = createRedis(infra().redis, 'producer');
+    const queue = createQueue<ScanJob>(QUEUES.scan, { connection: producer, prefix });
+    opened.push({
+      close: async () => {
+        await queue.close();
+        producer.disconnect();
+      },
+    });
+    return queue;
+  }
 
   function scanner(prefix: string, extra: Partial<Parameters<typeof createScanner>[0]> = {}) {
     const producer = createRedis(infra().redis, 'producer');
@@ -83,14 +68,7 @@ describe('scanner workers on moto', () => {
     const pages = collectPages(prefix);
     opened.push(pages);
     scanner(prefix, { pageSize: 10 });
-    const producer = createRedis(infra().redis, 'producer');
-    const queue = createQueue<ScanJob>(QUEUES.scan, { connection: producer, prefix });
-    opened.push({
-      close: async () => {
-        await queue.close();
-        producer.disconnect();
-      },
-    });
+    const queue = scanQueue(prefix);
 
     const jobs = [job('ec2.volume'), job('ec2.security_group'), job('rds.instance', 'us-west-2'), job('s3.bucket')];
     for (const j of jobs) await queue.add('scan', j);
@@ -132,17 +110,12 @@ describe('scanner workers on moto', () => {
     const prefix = unique('elava-scan');
     const pages = collectPages(prefix);
     opened.push(pages);
-    const proxy = await faultyProxy((body) => body.includes('Action=DescribeDBInstances') && body.includes('Marker='));
-    opened.push({ close: () => new Promise((r) => proxy.server.close(r)) });
-    scanner(prefix, { endpoint: proxy.url, apiPageSize: 20, pageSize: 100, maxAttempts: 2 });
-    const producer = createRedis(infra().redis, 'producer');
-    const queue = createQueue<ScanJob>(QUEUES.scan, { connection: producer, prefix });
-    opened.push({
-      close: async () => {
-        await queue.close();
-        producer.disconnect();
-      },
+    const proxy = await motoProxy({
+      fail: (body) => body.includes('Action=DescribeDBInstances') && body.includes('Marker='),
     });
+    opened.push(proxy);
+    scanner(prefix, { endpoint: proxy.url, apiPageSize: 20, pageSize: 100, maxAttempts: 2 });
+    const queue = scanQueue(prefix);
     const j = job('rds.instance', 'us-west-2');
     await queue.add('scan', j);
     await pages.until(() => pages.finals().length === 1);

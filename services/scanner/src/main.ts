@@ -1,21 +1,13 @@
 #!/usr/bin/env node
 // The scanner process: config, connections, the worker, health endpoints and ordered shutdown.
 import { createRedis, RedisRateLimiter } from '@elava/bus';
-import { ConfigError, loadConfig } from '@elava/config';
-import { ServiceRuntime } from '@elava/service';
+import { boot } from '@elava/service';
 import { Counter, Histogram } from 'prom-client';
 import { Accounts } from './accounts.js';
 import { createScanner } from './worker.js';
 
-const runtime = new ServiceRuntime({ service: 'scanner', port: Number(process.env.ELAVA_HTTP_PORT ?? 0) });
+const { runtime, config } = boot('scanner');
 const { log } = runtime;
-let config: ReturnType<typeof loadConfig>['config'];
-try {
-  config = loadConfig().config;
-} catch (err) {
-  log.fatal({ err: err instanceof ConfigError ? err.message : err }, 'cannot start');
-  process.exit(2);
-}
 
 const scans = new Counter({
   name: 'elava_scans_total',

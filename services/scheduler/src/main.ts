@@ -3,21 +3,13 @@
 // apply, and on each start (upserts are idempotent).
 import { accountAccess } from '@elava/aws';
 import { createQueue, createRedis, QUEUES } from '@elava/bus';
-import { ConfigError, loadConfig } from '@elava/config';
-import { ServiceRuntime } from '@elava/service';
+import { boot } from '@elava/service';
 import type { ScanJob } from '@elava/types';
 import { intervalNow, planScopes } from './plan.js';
 import { reconcile } from './reconcile.js';
 
-const runtime = new ServiceRuntime({ service: 'scheduler', port: Number(process.env.ELAVA_HTTP_PORT ?? 0) });
+const { runtime, config } = boot('scheduler');
 const { log } = runtime;
-let config: ReturnType<typeof loadConfig>['config'];
-try {
-  config = loadConfig().config;
-} catch (err) {
-  log.fatal({ err: err instanceof ConfigError ? err.message : err }, 'cannot start');
-  process.exit(2);
-}
 if (!config.scanning.enabled) log.warn('scanning.enabled is false: no scans are scheduled');
 
 const redis = createRedis(config.redis.url, 'producer', 'elava-scheduler');
