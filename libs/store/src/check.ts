@@ -6,7 +6,7 @@ import { removeCheckpoint } from './checkpoint.js';
 import { CorruptionError } from './errors.js';
 import { RecordType } from './format/record.js';
 import { fsyncDir, listSegments, segmentName } from './format/segment.js';
-import { decodeAudit, decodeRevision } from './record-codec.js';
+import { decodeAudit, decodeRevision, revisionAudit } from './record-codec.js';
 import { replay, type TornTail } from './replay.js';
 
 export interface CheckReport {
@@ -28,8 +28,11 @@ export function check(dir: string): CheckReport {
   let records = 0;
   try {
     const r = replay(dir, { truncateTornTail: false }, (rec) => {
-      if (rec.type === RecordType.Revision) lastRevision = decodeRevision(rec.payload).meta.m;
-      else if (rec.type === RecordType.Audit) audit.push(...decodeAudit(rec.payload).entries);
+      if (rec.type === RecordType.Revision) {
+        const { meta, docStart } = decodeRevision(rec.payload);
+        lastRevision = meta.m;
+        if (meta.a) audit.push(...revisionAudit(rec.payload, meta, docStart).entries);
+      } else if (rec.type === RecordType.Audit) audit.push(...decodeAudit(rec.payload).entries);
     });
     torn = r.torn;
     records = r.records;

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { removeCheckpoint } from './checkpoint.js';
 import { FRAME_BYTES, frame, RecordType } from './format/record.js';
 import { encodeHeader, FORMAT_VERSION, fsyncDir, SEGMENT_HEADER_BYTES, segmentName } from './format/segment.js';
-import { decodeAudit, decodeRevision, encodeRevision, type VersionTuple } from './record-codec.js';
+import { decodeAudit, decodeRevision, encodeRevision, revisionAudit, type VersionTuple } from './record-codec.js';
 import { readSegmentRecords } from './replay.js';
 import type { SegmentFiles } from './segment-files.js';
 import type { StoreState } from './state.js';
@@ -99,10 +99,6 @@ export async function runCompaction(ctx: {
       out = open();
       writeSync(out.fd, encodeHeader({ version: FORMAT_VERSION, id: 0, firstRevision: 0 }));
       out.size = SEGMENT_HEADER_BYTES;
-      if (outputs.length === 1) {
-        writeSync(out.fd, frame(RecordType.Compacted, Buffer.from(JSON.stringify({ rev: state.compactedAt }))));
-        out.size += FRAME_BYTES + Buffer.byteLength(JSON.stringify({ rev: state.compactedAt }));
-      }
     }
     const at = out.size + FRAME_BYTES;
     writeSync(out.fd, frame(type, payload));
@@ -110,7 +106,10 @@ export async function runCompaction(ctx: {
     return at;
   };
 
-  const idOf = (out: number) => sealed[sealed.length - outputs.length + out] as number;
+  // Outputs end at the last sealed id, so they stay contiguous with the active segment; should
+  // packing ever need more files than it read, they extend below the first sealed id (free).
+  const last = sealed[sealed.length - 1] ?? 0;
+  const idOf = (out: number) => last - outputs.length + 1 + out;
   try {
     for (const id of sealed) {
       for (const r of readSegmentRecords(dir, id)) {
@@ -132,13 +131,26 @@ export async function runCompaction(ctx: {
             }
             off += len;
           }
-          const enc = encodeRevision({ ...meta, v: kept }, docs);
+          // Audit entries committed with the revision stay with it, untouched.
+          const audit = revisionAudit(r.payload, meta, docStart);
+          const { a: _lengths, ...rest } = meta;
+          const enc = encodeRevision({ ...rest, v: kept }, docs, audit.blobs);
           const at = write(RecordType.Revision, enc.payload);
           let docOff = at + enc.docStart;
           for (const [i, row] of rows.entries()) {
             moves.push({ row, out: outputs.length - 1, off: docOff });
             docOff += (kept[i] as VersionTuple)[3];
           }
+          for (const [i, e] of audit.entries.entries()) {
+            const len = (audit.blobs[i] as Buffer).length;
+            auditMoves.push({ seq: e.seq, out: outputs.length - 1, off: docOff, len });
+            docOff += len;
+          }
+        } else if (r.type === RecordType.Compacted) {
+          // Markers stay where they were: replayed after the revisions before them, they leave
+          // the same index as the live store has. (A new marker up front could make the output
+          // larger than the input.)
+          write(RecordType.Compacted, r.payload);
         } else if (r.type === RecordType.Audit) {
           const at = write(RecordType.Audit, r.payload);
           const { entries, offsets, lengths } = decodeAudit(r.payload);
@@ -155,8 +167,8 @@ export async function runCompaction(ctx: {
       // Give writers and readers the event loop between segments.
       await new Promise((r) => setImmediate(r));
     }
-    if (outputs.length > sealed.length)
-      throw new Error('compaction output is larger than its input; kept the old segments');
+    if (last - outputs.length + 1 < 1)
+      throw new Error('compaction output needs more segment ids than exist; kept the old segments');
     for (const [i, o] of outputs.entries()) {
       // Outputs take the ids of the last inputs, in order, so they stay contiguous with the active segment.
       writeSync(
@@ -183,7 +195,7 @@ export async function runCompaction(ctx: {
   const manifest: Manifest = {
     rev: state.compactedAt,
     outputs: outputs.map((o, i) => ({ tmp: o.tmp, id: idOf(i) })),
-    remove: sealed.slice(0, sealed.length - outputs.length),
+    remove: sealed.filter((id) => id < last - outputs.length + 1),
   };
   const mpath = join(dir, MANIFEST);
   writeFileSync(mpath, JSON.stringify(manifest));

@@ -24,15 +24,47 @@ export interface RevisionMeta {
   /** observations in the batch, and how many were unchanged */
   n: number;
   u: number;
+  /** Lengths of audit entries written atomically with this revision, after the documents. */
+  a?: number[];
   v: VersionTuple[];
 }
 
 /** Revision payload: u32 meta length, meta JSON, then each new version's document in order. */
-export function encodeRevision(meta: RevisionMeta, docs: Buffer[]): { payload: Buffer; docStart: number } {
-  const metaBuf = Buffer.from(JSON.stringify(meta));
+/**
+ * Revision payload: u32 meta length, meta JSON, each new version's document in order, then the
+ * audit entries written with it (their lengths in `meta.a`), so a revision and its audit trail
+ * are one record: both or neither survive a crash.
+ */
+export function encodeRevision(
+  meta: RevisionMeta,
+  docs: Buffer[],
+  audit: Buffer[] = [],
+): { payload: Buffer; docStart: number } {
+  const full = audit.length > 0 ? { ...meta, a: audit.map((b) => b.length) } : meta;
+  const metaBuf = Buffer.from(JSON.stringify(full));
   const head = Buffer.allocUnsafe(4);
   head.writeUInt32LE(metaBuf.length, 0);
-  return { payload: Buffer.concat([head, metaBuf, ...docs]), docStart: 4 + metaBuf.length };
+  return { payload: Buffer.concat([head, metaBuf, ...docs, ...audit]), docStart: 4 + metaBuf.length };
+}
+
+/** Where the audit entries of a revision record sit in its payload, and the entries themselves. */
+export function revisionAudit(
+  payload: Buffer,
+  meta: RevisionMeta,
+  docStart: number,
+): { entries: AuditEntry[]; offsets: number[]; blobs: Buffer[] } {
+  const entries: AuditEntry[] = [];
+  const offsets: number[] = [];
+  const blobs: Buffer[] = [];
+  let at = docStart + meta.v.reduce((sum, t) => sum + t[3], 0);
+  for (const len of meta.a ?? []) {
+    const blob = payload.subarray(at, at + len);
+    entries.push(JSON.parse(blob.toString('utf8')) as AuditEntry);
+    offsets.push(at);
+    blobs.push(blob);
+    at += len;
+  }
+  return { entries, offsets, blobs };
 }
 
 export function decodeRevision(payload: Buffer): { meta: RevisionMeta; docStart: number } {

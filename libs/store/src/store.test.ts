@@ -191,6 +191,44 @@ describe('Store reads', () => {
   });
 });
 
+describe('Store audit with revisions', () => {
+  it('commits audit entries in the same record as the revision, across reopen and compaction', async () => {
+    const dir = tempDir();
+    const s = await openStore(dir, { segmentBytes: 4096 });
+    await s.appendAudit({ type: 'scan_started', resource_id: '', data: { scan: 'a' } });
+    const r1 = await s.applyScan('p1', scope(), [instance(1)], {
+      complete: true,
+      audit: ({ revision, changed }) => [
+        { type: 'observed', resource_id: '', revision, data: { page: 'p1', changed } },
+        { type: 'scan_completed', resource_id: '', revision, data: { count: 1 } },
+      ],
+    });
+    expect(r1.audit.map((e) => [e.seq, e.type, e.revision, e.data.changed])).toEqual([
+      [2, 'observed', 1, 1],
+      [3, 'scan_completed', 1, undefined],
+    ]);
+    const again = await s.applyScan('p1', scope(), [instance(1)], {
+      audit: () => [{ type: 'observed', resource_id: '', data: {} }],
+    });
+    expect(again).toMatchObject({ duplicate: true, audit: [] });
+    for (let i = 2; i <= 6; i++) {
+      await s.applyScan(`p${i}`, scope(), [instance(1, { state: `s${i}` })], {
+        audit: ({ revision }) => [{ type: 'observed', resource_id: instance(1).id, revision, data: { i } }],
+      });
+    }
+    await s.compact(4);
+    expect(s.audit().map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(s.audit({ resource: instance(1).id }).map((e) => e.data.i)).toEqual([2, 3, 4, 5, 6]);
+    expect(s.verifyAudit()).toMatchObject({ ok: true, entries: 8 });
+    await s.close();
+    open.pop();
+    rmSync(join(dir, 'index.ckpt'));
+    const s2 = await openStore(dir, { segmentBytes: 4096 });
+    expect(s2.verifyAudit()).toMatchObject({ ok: true, entries: 8 });
+    expect(check(dir)).toMatchObject({ ok: true, audit: { ok: true, entries: 8 } });
+  });
+});
+
 describe('Store durability', () => {
   it('reopens with and without its checkpoint to the same state, and continues revisions', async () => {
     const dir = tempDir();

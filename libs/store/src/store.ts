@@ -27,6 +27,7 @@ import {
   encodeAudit,
   encodeRevision,
   type RevisionMeta,
+  revisionAudit,
   type VersionTuple,
 } from './record-codec.js';
 import { replay, type TornTail } from './replay.js';
@@ -179,6 +180,11 @@ export class Store {
        */
       seen?: Iterable<string>;
       withDocuments?: boolean;
+      /**
+       * Audit entries to commit in the same record as the revision (both or neither survive a
+       * crash), made from what the revision did.
+       */
+      audit?: (r: { revision: number; changed: number; unchanged: number }) => AuditEntryDraft[];
     } = {},
   ): Promise<ScanResult> {
     this.assertWritable();
@@ -253,41 +259,45 @@ export class Store {
       u: unchanged,
       v: tuples,
     };
+    const drafts = opts.audit?.({ revision: main, changed: tuples.length, unchanged }) ?? [];
+    this.checkDrafts(drafts);
     const written = this.state.applyRevision(meta);
+    const entries = this.stageAudit(drafts);
+    const blobs = entries.map((e) => Buffer.from(JSON.stringify(e)));
     let docStart = 0;
+    let docBytes = 0;
     await this.writer.append({
       type: RecordType.Revision,
       payload: () => {
-        const enc = encodeRevision(meta, docs);
+        const enc = encodeRevision(meta, docs, blobs);
         docStart = enc.docStart;
+        docBytes = docs.reduce((sum, d) => sum + d.length, 0);
         return enc.payload;
       },
       // Runs before the write, inside the flusher: row numbers are still the ones staged here.
-      placed: (seg, payloadOffset) => this.state.place(written, seg, payloadOffset + docStart),
+      placed: (seg, payloadOffset) => {
+        this.state.place(written, seg, payloadOffset + docStart);
+        let at = payloadOffset + docStart + docBytes;
+        for (const [i, e] of entries.entries()) {
+          this.state.audit.place(e.seq, seg, at, (blobs[i] as Buffer).length);
+          at += (blobs[i] as Buffer).length;
+        }
+      },
     });
     this.committed = Math.max(this.committed, main);
-    return this.resultFor(main, false, opts.withDocuments ?? true, fresh);
+    if (entries.length > 0)
+      this.auditCommitted = Math.max(this.auditCommitted, (entries[entries.length - 1] as AuditEntry).seq);
+    return { ...this.resultFor(main, false, opts.withDocuments ?? true, fresh), audit: entries };
   }
 
   /** Appends entries to the hash-chained audit trail; resolves with them once durable. */
   async appendAudit(drafts: AuditEntryDraft | AuditEntryDraft[]): Promise<AuditEntry[]> {
     this.assertWritable();
     const list = Array.isArray(drafts) ? drafts : [drafts];
-    for (const d of list) {
-      if (!d || !AUDIT_TYPES.has(d.type))
-        throw new InvalidWriteError(`unknown audit entry type ${JSON.stringify(d?.type)}`);
-      if (d.data !== undefined && (d.data === null || typeof d.data !== 'object' || Array.isArray(d.data))) {
-        throw new InvalidWriteError(`audit entry ${d.type}: data must be an object`);
-      }
-    }
+    this.checkDrafts(list);
     if (list.length === 0) return [];
-    const now = Date.now();
     const audit = this.state.audit;
-    const entries = list.map((d) => {
-      const e = chainEntry(d, audit.seq + 1, audit.lastHash, now);
-      audit.add(e.seq, e.resource_id, now, e.hash);
-      return e;
-    });
+    const entries = this.stageAudit(list);
     let enc: ReturnType<typeof encodeAudit> | null = null;
     await this.writer.append({
       type: RecordType.Audit,
@@ -533,6 +543,28 @@ export class Store {
 
   // --------------------------------------------------------------- helpers
 
+  private checkDrafts(list: AuditEntryDraft[]): void {
+    for (const d of list) {
+      if (!d || !AUDIT_TYPES.has(d.type)) {
+        throw new InvalidWriteError(`unknown audit entry type ${JSON.stringify(d?.type)}`);
+      }
+      if (d.data !== undefined && (d.data === null || typeof d.data !== 'object' || Array.isArray(d.data))) {
+        throw new InvalidWriteError(`audit entry ${d.type}: data must be an object`);
+      }
+    }
+  }
+
+  /** Chains drafts onto the trail in memory; readers see them once their record is durable. */
+  private stageAudit(list: AuditEntryDraft[]): AuditEntry[] {
+    const now = Date.now();
+    const audit = this.state.audit;
+    return list.map((d) => {
+      const e = chainEntry(d, audit.seq + 1, audit.lastHash, now);
+      audit.add(e.seq, e.resource_id, now, e.hash);
+      return e;
+    });
+  }
+
   private hashChecks = 0;
 
   private readonly scratch = Buffer.alloc(64);
@@ -628,6 +660,7 @@ export class Store {
       observed: entry?.observed ?? 0,
       unchanged: entry?.unchanged ?? 0,
       deltas,
+      audit: [],
     };
   }
 
@@ -648,6 +681,13 @@ function recover(dir: string) {
       if (r.type === RecordType.Revision) {
         const { meta, docStart } = decodeRevision(r.payload);
         state.place(state.applyRevision(meta), r.seg, r.payloadOffset + docStart);
+        if (meta.a) {
+          const { entries, offsets } = revisionAudit(r.payload, meta, docStart);
+          for (const [i, e] of entries.entries()) {
+            state.audit.add(e.seq, e.resource_id, Date.parse(e.time), e.hash);
+            state.audit.place(e.seq, r.seg, r.payloadOffset + (offsets[i] as number), meta.a[i] as number);
+          }
+        }
       } else if (r.type === RecordType.Audit) {
         const { entries, offsets, lengths } = decodeAudit(r.payload);
         for (const [i, e] of entries.entries()) {

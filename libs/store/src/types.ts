@@ -1,4 +1,4 @@
-import type { AnyResource, FieldDiff, Revision } from '@elava/types';
+import type { AnyResource, AuditEntry, FieldDiff, Revision } from '@elava/types';
 
 /**
  * A resource already encoded by `encodeResource`, typically on a scanner, so the single writer
@@ -58,6 +58,8 @@ export interface ScanResult {
   observed: number;
   unchanged: number;
   deltas: Delta[];
+  /** Audit entries committed with this revision (none on a duplicate: they were the first time). */
+  audit: AuditEntry[];
 }
 
 export interface ChangeRecord {
