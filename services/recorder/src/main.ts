@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// The recorder process: the store's only writer. A second recorder on the same data directory
+// waits as a standby and takes over when the holder's lock is released or its process is gone.
+import { connectNats, createRedis, ensureStreams, jetstream } from '@elava/bus';
+import { boot } from '@elava/service';
+import { Store, StoreLockedError } from '@elava/store';
+import { Counter, Gauge } from 'prom-client';
+import { WalPublisher } from './wal-publisher.js';
+import { startRecorder } from './workers.js';
+
+const { runtime, config } = boot('recorder');
+const { log } = runtime;
+runtime.handleSignals();
+await runtime.listen();
+
+let store: Store;
+for (let waited = 0; ; waited++) {
+  try {
+    store = await Store.open(config.storage.dir);
+    break;
+  } catch (err) {
+    if (!(err instanceof StoreLockedError)) {
+      log.fatal({ err: (err as Error).message, dir: config.storage.dir }, 'cannot open the store');
+      process.exit(2);
+    }
+    if (waited === 0) log.warn({ err: err.message }, 'standing by until the store is free');
+    await new Promise((r) => setTimeout(r, 2_000));
+  }
+}
+log.info({ dir: config.storage.dir, revision: store.revision, ...store.report }, 'store open');
+runtime.onShutdown('store', () => store.close());
+
+const nc = await connectNats(config.nats.url, 'elava-recorder', log);
+await ensureStreams(nc);
+runtime.onShutdown('nats', () => nc.drain());
+const wal = new WalPublisher(jetstream(nc), store, log);
+await wal.catchUp();
+
+const producer = createRedis(config.redis.url, 'producer', 'elava-recorder');
+const consumer = createRedis(config.redis.url, 'worker', 'elava-recorder-worker');
+runtime.onShutdown('redis', async () => {
+  await producer.quit();
+  await consumer.quit();
+});
+
+const revision = new Gauge({
+  name: 'elava_store_revision',
+  help: 'newest committed revision',
+  registers: [runtime.metrics],
+  collect() {
+    this.set(store.revision);
+  },
+});
+const pages = new Counter({
+  name: 'elava_pages_recorded_total',
+  help: 'observation pages recorded',
+  registers: [runtime.metrics],
+});
+const changed = new Counter({
+  name: 'elava_versions_written_total',
+  help: 'new versions and tombstones written',
+  registers: [runtime.metrics],
+});
+void revision;
+const recorder = startRecorder({
+  store,
+  wal,
+  producer,
+  consumer,
+  log,
+  onPage: (_p, _rev, n) => {
+    pages.inc();
+    changed.inc(n);
+  },
+});
+runtime.onShutdown('workers', () => recorder.close());
+runtime.addReadinessCheck('redis', async () => (await producer.ping()) === 'PONG');
+runtime.addReadinessCheck('nats', () => !nc.isClosed());
+runtime.setReady(true);
+log.info({ revision: store.revision, wal: wal.position }, 'recorder ready');

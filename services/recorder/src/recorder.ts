@@ -1,0 +1,93 @@
+import type { Logger } from '@elava/log';
+import type { Delta, ScanResult, Store } from '@elava/store';
+import type { AuditEntry, AuditEntryDraft, ObservationPage, Scope } from '@elava/types';
+import type { WalPublisher } from './wal-publisher.js';
+
+/** What the detector receives for one revision. */
+export interface RevisionDeltas {
+  revision: number;
+  time: string;
+  scope: Scope;
+  scan_id: string;
+  deltas: Delta[];
+}
+
+export interface DeltaSink {
+  /** Must be idempotent per revision: a retried page hands the same revision again. */
+  send(d: RevisionDeltas): Promise<void>;
+}
+
+/**
+ * The recorder's logic, apart from queues: each observation page becomes one revision with its
+ * audit entries in the same record; then deltas go to the detector and the trail to NATS. A page
+ * retried after a crash is a no-op in the store, and what followed the commit is done again.
+ */
+export class Recorder {
+  constructor(
+    private readonly store: Store,
+    private readonly wal: WalPublisher,
+    private readonly deltas: DeltaSink,
+    private readonly log: Logger,
+  ) {}
+
+  async recordPage(page: ObservationPage): Promise<ScanResult> {
+    const final = page.final;
+    const result = await this.store.applyScan(page.page_id, page.scope, page.resources, {
+      complete: final?.status === 'complete',
+      seen: final?.status === 'complete' ? final.seen : undefined,
+      audit: ({ revision, changed, unchanged }) => {
+        const entries: AuditEntryDraft[] = [
+          {
+            type: 'observed',
+            resource_id: '',
+            revision,
+            data: {
+              scan_id: page.scan_id,
+              page_id: page.page_id,
+              page: page.page,
+              scope: page.scope,
+              resources: page.resources.length,
+              changed,
+              unchanged,
+            },
+          },
+        ];
+        if (final?.status === 'complete') {
+          entries.push({
+            type: 'scan_completed',
+            resource_id: '',
+            revision,
+            data: { scan_id: page.scan_id, scope: page.scope, count: final.count, pages: final.pages },
+          });
+        } else if (final?.status === 'failed') {
+          entries.push({
+            type: 'scan_failed',
+            resource_id: '',
+            revision,
+            data: { scan_id: page.scan_id, scope: page.scope, error: final.error, code: final.code },
+          });
+        }
+        return entries;
+      },
+    });
+    if (result.deltas.length > 0) {
+      await this.deltas.send({
+        revision: result.revision,
+        time: result.time,
+        scope: page.scope,
+        scan_id: page.scan_id,
+        deltas: result.deltas,
+      });
+    }
+    await this.wal.catchUp();
+    if (result.duplicate) this.log.info({ page: page.page_id, revision: result.revision }, 'page already recorded');
+    return result;
+  }
+
+  /** Audit entries from the other services join the one ordered, hash-chained trail. */
+  async recordAudit(draft: AuditEntryDraft): Promise<AuditEntry> {
+    const [entry] = await this.store.appendAudit(draft);
+    await this.wal.catchUp();
+    return entry as AuditEntry;
+  }
+}

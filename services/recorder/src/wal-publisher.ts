@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type JetStreamClient, publishEvent, subjects } from '@elava/bus';
+import type { Logger } from '@elava/log';
+import type { Store } from '@elava/store';
+
+const MARK = 'wal-published.json';
+
+/**
+ * Publishes the audit trail on `elava.wal.<type>` in sequence order, after the store committed it.
+ * How far it got is kept beside the store; after a crash it publishes again from there, and the
+ * stream drops what it already had (message id = `<store id>.<seq>`, so two stores never collide).
+ */
+export class WalPublisher {
+  private published: number;
+  readonly storeId: string;
+  private running: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly store: Store,
+    private readonly log: Logger,
+  ) {
+    const path = join(store.dir, MARK);
+    const mark = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as { store: string; seq: number }) : null;
+    this.storeId = mark?.store ?? randomUUID();
+    this.published = Math.min(mark?.seq ?? 0, store.stats().audit_entries);
+  }
+
+  get position(): number {
+    return this.published;
+  }
+
+  /** Publishes everything committed and not yet acknowledged by the stream; calls are serialized. */
+  catchUp(): Promise<void> {
+    this.running = this.running.then(() => this.publishPending());
+    return this.running;
+  }
+
+  private async publishPending(): Promise<void> {
+    let sent = 0;
+    for (;;) {
+      const batch = this.store.audit({ after: this.published, limit: 500 });
+      if (batch.length === 0) break;
+      for (const entry of batch) {
+        await publishEvent(this.js, subjects.wal(entry.type), entry, `${this.storeId}.${entry.seq}`);
+        this.published = entry.seq;
+        sent++;
+      }
+      this.save();
+    }
+    if (sent > 0) this.log.debug({ sent, upTo: this.published }, 'audit trail published');
+  }
+
+  private save(): void {
+    const path = join(this.store.dir, MARK);
+    writeFileSync(`${path}.tmp`, JSON.stringify({ store: this.storeId, seq: this.published }));
+    renameSync(`${path}.tmp`, path);
+  }
+}

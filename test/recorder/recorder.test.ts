@@ -1,0 +1,134 @@
+import {
+  connectNats,
+  consumeDurable,
+  createQueue,
+  createRedis,
+  ensureStreams,
+  jetstream,
+  type NatsConnection,
+  QUEUES,
+} from '@elava/bus';
+import { startRecorder, WalPublisher } from '@elava/recorder';
+import { Accounts, createScanner } from '@elava/scanner';
+import { Store } from '@elava/store';
+import type { AuditEntry, ScanJob } from '@elava/types';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { infra, silentLog, tempDirFor, unique } from '../support/infra.js';
+import { resetMoto, seedDbInstances, seedRegion } from '../support/seed.js';
+
+const ACCOUNT = '123456789012';
+
+describe('scanner → recorder on moto', () => {
+  const closers: (() => Promise<unknown>)[] = [];
+  let nc: NatsConnection;
+  beforeAll(async () => {
+    await resetMoto(infra().moto);
+    await seedRegion(infra().moto, 'us-east-1', { volumes: 3 });
+    await seedDbInstances(infra().moto, 'us-west-2', 25);
+    process.env.AWS_ACCESS_KEY_ID ??= 'testing';
+    process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
+    nc = await connectNats(infra().nats, 'elava-test');
+    await ensureStreams(nc);
+  });
+  afterAll(async () => {
+    for (const c of closers.reverse()) await c();
+    await nc.drain();
+  });
+
+  it('records every page as one revision with its audit entries, hands deltas on, and publishes the trail once', async () => {
+    const prefix = unique('elava-rec');
+    const dir = tempDirFor('elava-rec-');
+    const store = await Store.open(dir);
+    const wal = new WalPublisher(jetstream(nc), store, silentLog);
+    const published: AuditEntry[] = [];
+    const watcher = await consumeDurable(nc, {
+      stream: 'ELAVA_WAL',
+      durable: unique('wal-test'),
+      deliver: 'new',
+      schema: z.custom<AuditEntry>(),
+      log: silentLog,
+      handler: async (entry, msg) => {
+        if (msg.headers?.get('Nats-Msg-Id')?.startsWith(`${wal.storeId}.`)) published.push(entry);
+      },
+    });
+    closers.push(() => watcher.stop());
+    const conns = [
+      createRedis(infra().redis, 'producer'),
+      createRedis(infra().redis, 'worker'),
+      createRedis(infra().redis, 'producer'),
+      createRedis(infra().redis, 'worker'),
+    ];
+    closers.push(async () => {
+      for (const c of conns) c.disconnect();
+    });
+    const recorder = startRecorder({ store, wal, producer: conns[0]!, consumer: conns[1]!, log: silentLog, prefix });
+    const scanner = createScanner({
+      producer: conns[2]!,
+      consumer: conns[3]!,
+      accounts: new Accounts({ accounts: [], aws: { endpoint: infra().moto }, regions: ['us-east-1'] }),
+      endpoint: infra().moto,
+      log: silentLog,
+      prefix,
+      pageSize: 10,
+    });
+    closers.push(async () => {
+      await scanner.close();
+      await recorder.close();
+      await store.close();
+    });
+    const queue = createQueue<ScanJob>(QUEUES.scan, { connection: conns[0]!, prefix });
+    closers.push(() => queue.close());
+    const scans: ScanJob[] = [
+      {
+        scan_id: unique('rds'),
+        scope: { account: ACCOUNT, region: 'us-west-2', type: 'rds.instance' },
+        requested_by: 'cli',
+      },
+      {
+        scan_id: unique('vol'),
+        scope: { account: ACCOUNT, region: 'us-east-1', type: 'ec2.volume' },
+        requested_by: 'cli',
+      },
+    ];
+    for (const s of scans) await queue.add('scan', s);
+    const deadline = Date.now() + 30_000;
+    while (store.audit().filter((e) => e.type === 'scan_completed').length < 2) {
+      if (Date.now() > deadline)
+        throw new Error(
+          `timed out; trail: ${store
+            .audit()
+            .map((e) => e.type)
+            .join(', ')}`,
+        );
+      await new Promise((r) => setTimeout(r, 50));
+    }
+
+    expect([...store.range({ type: 'rds.instance' })]).toHaveLength(25);
+    expect([...store.range({ type: 'ec2.volume' })]).toHaveLength(4); // 3 seeded + the instance's root volume
+    const trail = store.audit();
+    const rdsTrail = trail
+      .filter((e) => (e.data as { scan_id?: string }).scan_id === scans[0]!.scan_id)
+      .map((e) => e.type);
+    expect(rdsTrail).toEqual(['scan_started', 'observed', 'observed', 'observed', 'scan_completed']);
+    expect(store.verifyAudit()).toMatchObject({ ok: true, entries: trail.length });
+
+    // Every revision with changes went to the detector's queue once, under its revision.
+    const deltas = await recorder.deltas.getJobs(['waiting', 'completed', 'active', 'delayed']);
+    const revs = deltas.map((j) => j.data.revision).sort((a, b) => a - b);
+    expect(new Set(revs).size).toBe(revs.length);
+    expect(deltas.reduce((n, j) => n + j.data.deltas.length, 0)).toBe(29);
+    expect(deltas.every((j) => j.id === `rev-${j.data.revision}`)).toBe(true);
+
+    // The trail reaches NATS in order, each entry once.
+    const until = Date.now() + 10_000;
+    while (published.length < trail.length && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    expect(published.map((e) => e.seq)).toEqual(trail.map((e) => e.seq));
+    // Publishing again (as after a restart that lost its mark) adds nothing to the stream.
+    const again = new WalPublisher(jetstream(nc), store, silentLog);
+    expect(again.storeId).toBe(wal.storeId);
+    await again.catchUp();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(published).toHaveLength(trail.length);
+  });
+});
