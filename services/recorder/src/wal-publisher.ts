@@ -26,6 +26,9 @@ export class WalPublisher {
     const mark = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as { store: string; seq: number }) : null;
     this.storeId = mark?.store ?? randomUUID();
     this.published = Math.min(mark?.seq ?? 0, store.stats().audit_entries);
+    // The id must be on disk before anything is published under it: a crash before the first mark
+    // would otherwise re-publish under a new id, which the stream cannot recognise as a duplicate.
+    if (!mark) this.save();
   }
 
   get position(): number {

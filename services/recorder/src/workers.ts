@@ -22,6 +22,10 @@ export interface RecorderWiring {
  * keeps a scan's pages in order), the audit queue beside it, deltas out to the detector's queue with
  * the revision as job id, kept a day so a retried page cannot hand a revision over twice.
  */
+/** A page whose recorder died is given to the next one after this long (ELAVA_JOB_LOCK_MS). */
+const lockDuration = Number(process.env.ELAVA_JOB_LOCK_MS ?? 30_000);
+const stalled = { lockDuration, stalledInterval: Math.max(500, Math.round(lockDuration / 2)) };
+
 export function startRecorder(w: RecorderWiring): {
   recorder: Recorder;
   workers: Worker[];
@@ -45,14 +49,28 @@ export function startRecorder(w: RecorderWiring): {
       const r = await recorder.recordPage(page);
       w.onPage?.(page, r.revision, r.deltas.length);
     },
-    { connection: w.consumer, prefix: w.prefix, schema: observationPageSchema, log: w.log, concurrency: 1 },
+    {
+      connection: w.consumer,
+      prefix: w.prefix,
+      schema: observationPageSchema,
+      log: w.log,
+      concurrency: 1,
+      worker: stalled,
+    },
   );
   const audit = createWorker<AuditEntryDraft>(
     QUEUES.audit,
     async (draft) => {
       await recorder.recordAudit(draft);
     },
-    { connection: w.consumer.duplicate(), prefix: w.prefix, schema: auditDraftSchema, log: w.log, concurrency: 1 },
+    {
+      connection: w.consumer.duplicate(),
+      prefix: w.prefix,
+      schema: auditDraftSchema,
+      log: w.log,
+      concurrency: 1,
+      worker: stalled,
+    },
   );
   return {
     recorder,
