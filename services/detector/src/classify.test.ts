@@ -1,0 +1,64 @@
+import type { Delta } from '@elava/store';
+import type { AnyResource } from '@elava/types';
+import { describe, expect, it } from 'vitest';
+import { changeId, classify } from './classify.js';
+
+const id = 'aws:123456789012:us-east-1:ec2.instance:i-1';
+function res(over: Record<string, unknown> = {}, attrs: Record<string, unknown> = {}): AnyResource {
+  return {
+    id,
+    provider: 'aws',
+    account: '123456789012',
+    region: 'us-east-1',
+    type: 'ec2.instance',
+    native_id: 'i-1',
+    name: 'web',
+    status: 'running',
+    tags: { Name: 'web', env: 'prod' },
+    attributes: { instance_type: 't3.micro', state: 'running', security_group_ids: ['sg-1', 'sg-2'], ...attrs },
+    ...over,
+  } as AnyResource;
+}
+const meta = (main: number) => ({
+  revision: { main, sub: 0 },
+  created: 1,
+  version: main,
+  tombstone: false,
+  content_hash: 'h',
+  time: '2026-11-22T00:00:00.000Z',
+});
+const delta = (kind: Delta['kind']): Delta => ({
+  id,
+  kind,
+  current: meta(2),
+  previous: kind === 'added' ? null : meta(1),
+});
+
+describe('classify', () => {
+  it('splits a modification into tag drift, status, cost and the rest, each with its own diff', () => {
+    const before = res();
+    const after = res(
+      { status: 'stopped', tags: { Name: 'web', env: 'dev' } },
+      { instance_type: 't3.large', state: 'stopped' },
+    );
+    const changes = classify(delta('modified'), before, after);
+    expect(changes.map((c) => c.type)).toEqual(['tag_drift', 'status_changed', 'cost_increase', 'modified']);
+    expect(changes[0]?.diff).toEqual([{ path: 'tags.env', before: 'prod', after: 'dev' }]);
+    expect(changes[1]?.diff.map((d) => d.path)).toEqual(['attributes.state', 'status']);
+    expect(changes[2]?.monthly_cost_delta).toBeCloseTo((0.0832 - 0.0104) * 730, 1);
+    expect(changes[3]?.diff).toEqual([{ path: 'attributes.instance_type', before: 't3.micro', after: 't3.large' }]);
+    expect(changes.every((c) => c.revision === 2 && c.previous_revision === 1)).toBe(true);
+  });
+
+  it('sees no change in a re-ordered list, and names appearances and disappearances', () => {
+    expect(classify(delta('modified'), res(), res({}, { security_group_ids: ['sg-2', 'sg-1'] }))).toEqual([]);
+    expect(classify(delta('added'), null, res()).map((c) => c.type)).toEqual(['appeared']);
+    expect(classify(delta('tombstoned'), res(), null).map((c) => c.type)).toEqual(['disappeared']);
+  });
+
+  it('gives the same change the same id every time, and different kinds different ids', () => {
+    expect(changeId(id, 2, 'modified')).toBe(changeId(id, 2, 'modified'));
+    expect(changeId(id, 2, 'modified')).not.toBe(changeId(id, 2, 'tag_drift'));
+    expect(changeId(id, 2, 'modified')).toMatch(/^chg_[0-9a-f]{24}$/);
+  });
+});

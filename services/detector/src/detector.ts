@@ -1,0 +1,123 @@
+import type { Logger } from '@elava/log';
+import type { Delta } from '@elava/store';
+import {
+  type AnyResource,
+  type AuditEntryDraft,
+  type Change,
+  type ChangeType,
+  isBlessed,
+  type Severity,
+} from '@elava/types';
+import { classify } from './classify.js';
+
+/** A published change carries the severity `change_detection.alert_on` gives its kind. */
+export type PublishedChange = Change & { severity: Severity | 'none' };
+
+export interface RevisionDeltas {
+  revision: number;
+  time: string;
+  scope: { account: string; region: string; type: string };
+  scan_id: string;
+  deltas: Delta[];
+}
+
+export interface DetectorSettings {
+  track: readonly ChangeType[];
+  alertOn: Record<ChangeType, Severity | 'none'> & { tag_keys?: string[] };
+  /** A non-blessed disappearance is announced only if still gone after this long. */
+  graceMs: number;
+}
+
+/** Where changes go; each must be idempotent by change id (a retried revision comes again). */
+export interface DetectorOutputs {
+  publish(change: PublishedChange): Promise<void>;
+  audit(draft: AuditEntryDraft, key: string): Promise<void>;
+  /** Every published change also goes to policy evaluation. */
+  evaluate(change: PublishedChange): Promise<void>;
+  /** Holds a disappearance for the grace period; a later appearance of the id withdraws it. */
+  holdDisappearance(change: PublishedChange, delayMs: number): Promise<void>;
+  withdrawDisappearance(resourceId: string): Promise<void>;
+}
+
+const parse = (json: string | undefined): AnyResource | null => (json ? (JSON.parse(json) as AnyResource) : null);
+
+/**
+ * The detector's logic, apart from queues and NATS. Changes are computed from the recorder's
+ * deltas (previous and current documents as recorded), never by re-reading a store that may have
+ * moved on.
+ */
+export class Detector {
+  constructor(
+    private readonly settings: DetectorSettings,
+    private readonly out: DetectorOutputs,
+    private readonly log: Logger,
+  ) {}
+
+  private severity(change: Change): Severity | 'none' {
+    if (change.type === 'disappeared' && change.previous && isBlessed(change.previous)) return 'critical';
+    const s = this.settings.alertOn[change.type];
+    if (change.type === 'tag_drift' && this.settings.alertOn.tag_keys) {
+      const keys = new Set(this.settings.alertOn.tag_keys);
+      if (!change.diff.some((d) => keys.has(d.path.slice('tags.'.length)))) return 'none';
+    }
+    return s;
+  }
+
+  async handle(rd: RevisionDeltas): Promise<PublishedChange[]> {
+    const published: PublishedChange[] = [];
+    const held: string[] = [];
+    for (const delta of rd.deltas) {
+      const previous = parse(delta.previous_json);
+      const current = parse(delta.current_json);
+      for (const c of classify(delta, previous, current)) {
+        if (c.type === 'appeared') await this.out.withdrawDisappearance(c.resource_id);
+        if (!this.settings.track.includes(c.type)) continue;
+        const change: PublishedChange = { ...c, severity: this.severity(c) };
+        const blessed = previous !== null && isBlessed(previous);
+        if (change.type === 'disappeared' && !blessed && this.settings.graceMs > 0) {
+          await this.out.holdDisappearance(change, this.settings.graceMs);
+          held.push(change.id);
+          continue;
+        }
+        await this.emit(change);
+        published.push(change);
+      }
+    }
+    if (published.length > 0 || held.length > 0) {
+      await this.out.audit(
+        {
+          type: 'changes_detected',
+          resource_id: '',
+          revision: rd.revision,
+          data: {
+            scan_id: rd.scan_id,
+            changes: published.map((c) => ({ id: c.id, type: c.type, resource_id: c.resource_id })),
+            held: held.length,
+          },
+        },
+        `changes-rev-${rd.revision}`,
+      );
+    }
+    this.log.debug({ revision: rd.revision, published: published.length, held: held.length }, 'revision examined');
+    return published;
+  }
+
+  /** The grace period passed and nothing re-appeared: announce the disappearance now. */
+  async graceOver(change: PublishedChange): Promise<void> {
+    await this.emit(change);
+    await this.out.audit(
+      {
+        type: 'changes_detected',
+        resource_id: change.resource_id,
+        revision: change.revision,
+        data: { changes: [{ id: change.id, type: change.type, resource_id: change.resource_id }], after_grace: true },
+      },
+      `changes-${change.id}`,
+    );
+  }
+
+  private async emit(change: PublishedChange): Promise<void> {
+    await this.out.publish(change);
+    await this.out.evaluate(change);
+  }
+}

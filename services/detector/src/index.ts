@@ -1,0 +1,9 @@
+export { changeId, classify } from './classify.js';
+export {
+  Detector,
+  type DetectorOutputs,
+  type DetectorSettings,
+  type PublishedChange,
+  type RevisionDeltas,
+} from './detector.js';
+export { startDetector } from './workers.js';

@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// The detector process: deltas in, changes out on NATS, policy jobs and audit entries onward.
+import { connectNats, createRedis, ensureStreams, jetstream } from '@elava/bus';
+import { boot } from '@elava/service';
+import { startDetector } from './workers.js';
+
+const { runtime, config } = boot('detector');
+const { log } = runtime;
+runtime.handleSignals();
+await runtime.listen();
+
+const nc = await connectNats(config.nats.url, 'elava-detector', log);
+await ensureStreams(nc);
+runtime.onShutdown('nats', () => nc.drain());
+const producer = createRedis(config.redis.url, 'producer', 'elava-detector');
+const consumer = createRedis(config.redis.url, 'worker', 'elava-detector-worker');
+runtime.onShutdown('redis', async () => {
+  await producer.quit();
+  await consumer.quit();
+});
+const cd = config.change_detection;
+const detector = startDetector({
+  settings: { track: cd.enabled ? cd.track : [], alertOn: cd.alert_on, graceMs: config.behavior.grace_period },
+  js: jetstream(nc),
+  producer,
+  consumer,
+  log,
+});
+runtime.onShutdown('workers', () => detector.close());
+runtime.addReadinessCheck('redis', async () => (await producer.ping()) === 'PONG');
+runtime.addReadinessCheck('nats', () => !nc.isClosed());
+runtime.setReady(true);
+log.info({ track: cd.track, grace_ms: config.behavior.grace_period }, 'detector ready');

@@ -1,0 +1,226 @@
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateTagsCommand,
+  CreateVolumeCommand,
+  DeleteVolumeCommand,
+  EC2Client,
+  ModifyInstanceAttributeCommand,
+  StopInstancesCommand,
+} from '@aws-sdk/client-ec2';
+import {
+  connectNats,
+  consumeDurable,
+  createQueue,
+  createRedis,
+  ensureStreams,
+  jetstream,
+  type NatsConnection,
+  QUEUES,
+} from '@elava/bus';
+import { type PublishedChange, startDetector } from '@elava/detector';
+import { startRecorder, WalPublisher } from '@elava/recorder';
+import { Accounts, createScanner } from '@elava/scanner';
+import { Store } from '@elava/store';
+import type { ScanJob } from '@elava/types';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { infra, silentLog, tempDirFor, unique } from '../support/infra.js';
+import { resetMoto, seedRegion } from '../support/seed.js';
+
+const ACCOUNT = '123456789012';
+const TYPES = ['ec2.instance', 'ec2.security_group', 'ec2.volume'] as const;
+
+describe('scanner → recorder → detector on moto', () => {
+  const closers: (() => Promise<unknown>)[] = [];
+  let nc: NatsConnection;
+  let seeded: Awaited<ReturnType<typeof seedRegion>>;
+  beforeAll(async () => {
+    await resetMoto(infra().moto);
+    seeded = await seedRegion(infra().moto, 'us-east-1', { volumes: 1 });
+    process.env.AWS_ACCESS_KEY_ID ??= 'testing';
+    process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
+    nc = await connectNats(infra().nats, 'elava-test');
+    await ensureStreams(nc);
+  });
+  afterAll(async () => {
+    for (const c of closers.reverse()) await c();
+    await nc.drain();
+  });
+
+  it('announces exactly the changes made between two scans, blessed disappearance at once, the other after grace', async () => {
+    const prefix = unique('elava-pipe');
+    const ec2 = new EC2Client({
+      region: 'us-east-1',
+      endpoint: infra().moto,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
+    closers.push(async () => ec2.destroy());
+    const blessed = (
+      await ec2.send(
+        new CreateVolumeCommand({
+          AvailabilityZone: 'us-east-1a',
+          Size: 5,
+          TagSpecifications: [{ ResourceType: 'volume', Tags: [{ Key: 'elava:blessed', Value: 'true' }] }],
+        }),
+      )
+    ).VolumeId!;
+    const plain = seeded.volumes[0]!;
+
+    const store = await Store.open(tempDirFor('elava-pipe-'));
+    const conns = Array.from({ length: 6 }, (_, i) => createRedis(infra().redis, i % 2 ? 'worker' : 'producer'));
+    closers.push(async () => {
+      for (const c of conns) c.disconnect();
+    });
+    const recorder = startRecorder({
+      store,
+      wal: new WalPublisher(jetstream(nc), store, silentLog),
+      producer: conns[0]!,
+      consumer: conns[1]!,
+      log: silentLog,
+      prefix,
+    });
+    const scanner = createScanner({
+      producer: conns[2]!,
+      consumer: conns[3]!,
+      accounts: new Accounts({ accounts: [], aws: { endpoint: infra().moto }, regions: ['us-east-1'] }),
+      endpoint: infra().moto,
+      log: silentLog,
+      prefix,
+    });
+    const detector = startDetector({
+      settings: {
+        track: ['appeared', 'disappeared', 'modified', 'tag_drift', 'status_changed', 'cost_increase'],
+        alertOn: {
+          appeared: 'info',
+          disappeared: 'warning',
+          modified: 'info',
+          tag_drift: 'warning',
+          status_changed: 'info',
+          cost_increase: 'warning',
+        },
+        graceMs: 1_500,
+      },
+      js: jetstream(nc),
+      producer: conns[4]!,
+      consumer: conns[5]!,
+      log: silentLog,
+      prefix,
+    });
+    closers.push(async () => {
+      await scanner.close();
+      await detector.close();
+      await recorder.close();
+      await store.close();
+    });
+
+    const ours = new Set([seeded.instance, seeded.sg, plain, blessed]);
+    const changes: PublishedChange[] = [];
+    const watcher = await consumeDurable(nc, {
+      stream: 'ELAVA_CHANGES',
+      durable: unique('changes'),
+      deliver: 'new',
+      schema: z.custom<PublishedChange>(),
+      log: silentLog,
+      handler: async (c) => {
+        if (ours.has(c.resource_id.split(':')[4] ?? '')) changes.push(c);
+      },
+    });
+    closers.push(() => watcher.stop());
+    const queue = createQueue<ScanJob>(QUEUES.scan, { connection: conns[0]!, prefix });
+    closers.push(() => queue.close());
+    const scanAll = async (round: string) => {
+      const ids = TYPES.map((type) => `${round}-${type.replace('.', '-')}-${unique('s')}`);
+      for (const [i, type] of TYPES.entries())
+        await queue.add('scan', {
+          scan_id: ids[i]!,
+          scope: { account: ACCOUNT, region: 'us-east-1', type },
+          requested_by: 'cli',
+        });
+      const deadline = Date.now() + 30_000;
+      while (
+        store
+          .audit()
+          .filter((e) => e.type === 'scan_completed' && ids.includes((e.data as { scan_id: string }).scan_id)).length <
+        ids.length
+      ) {
+        if (Date.now() > deadline) throw new Error(`scans of ${round} not recorded`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    const waitFor = async (check: () => boolean, ms = 15_000) => {
+      const deadline = Date.now() + ms;
+      while (!check()) {
+        if (Date.now() > deadline)
+          throw new Error(
+            `timed out; changes: ${changes.map((c) => `${c.type}:${c.resource_id.split(':')[4]}`).join(', ')}`,
+          );
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+
+    await scanAll('first');
+    await waitFor(() => changes.filter((c) => c.type === 'appeared').length === 4);
+    changes.length = 0;
+
+    await ec2.send(
+      new CreateTagsCommand({ Resources: [seeded.instance], Tags: [{ Key: 'environment', Value: 'staging' }] }),
+    );
+    await ec2.send(new StopInstancesCommand({ InstanceIds: [seeded.instance] }));
+    await ec2.send(
+      new ModifyInstanceAttributeCommand({ InstanceId: seeded.instance, InstanceType: { Value: 't3.large' } }),
+    );
+    await ec2.send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId: seeded.sg,
+        IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: '10.1.0.0/16' }] }],
+      }),
+    );
+    await ec2.send(new DeleteVolumeCommand({ VolumeId: blessed }));
+    await ec2.send(new DeleteVolumeCommand({ VolumeId: plain }));
+    const deleted = Date.now();
+    await scanAll('second');
+
+    // Everything but the plain volume's disappearance arrives now; that one waits out the grace period.
+    await waitFor(() => changes.length >= 6);
+    const now = changes.map((c) => `${c.type}:${c.resource_id.split(':')[4]}`).sort();
+    expect(now).toEqual(
+      [
+        `cost_increase:${seeded.instance}`,
+        `disappeared:${blessed}`,
+        `modified:${seeded.instance}`,
+        `modified:${seeded.sg}`,
+        `status_changed:${seeded.instance}`,
+        `tag_drift:${seeded.instance}`,
+      ].sort(),
+    );
+    expect(changes.find((c) => c.type === 'disappeared')?.severity).toBe('critical');
+    expect(changes.find((c) => c.type === 'tag_drift')?.diff).toEqual([
+      { path: 'tags.environment', before: 'production', after: 'staging' },
+    ]);
+    expect(changes.find((c) => c.type === 'modified' && c.resource_id.endsWith(seeded.sg))?.diff).toEqual([
+      {
+        path: 'attributes.rules[{"direction":"ingress","from_port":5432,"protocol":"tcp","source":"10.1.0.0/16","to_port":5432}]',
+        after: { direction: 'ingress', from_port: 5432, protocol: 'tcp', source: '10.1.0.0/16', to_port: 5432 },
+      },
+    ]);
+    await waitFor(() => changes.some((c) => c.type === 'disappeared' && c.resource_id.endsWith(plain)));
+    expect(Date.now() - deleted).toBeGreaterThanOrEqual(1_500);
+    expect(
+      changes
+        .filter((c) => c.type === 'disappeared')
+        .map((c) => c.severity)
+        .sort(),
+    ).toEqual(['critical', 'warning']);
+
+    // A third scan with nothing changed announces nothing, and nothing was announced twice.
+    const before = changes.length;
+    await scanAll('third');
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(changes.length).toBe(before);
+    expect(new Set(changes.map((c) => c.id)).size).toBe(changes.length);
+    expect(store.audit().some((e) => e.type === 'changes_detected')).toBe(true);
+    expect(store.verifyAudit().ok).toBe(true);
+    // Each announced change went on to policy evaluation, under its own id.
+    for (const c of changes) expect((await detector.policy.getJob(c.id))?.data.type).toBe(c.type);
+  });
+});
