@@ -8,9 +8,9 @@ import {
   type NatsConnection,
   QUEUES,
 } from '@elava/bus';
-import { startRecorder, WalPublisher } from '@elava/recorder';
+import { Recorder, startRecorder, WalPublisher } from '@elava/recorder';
 import { Accounts, createScanner } from '@elava/scanner';
-import { Store } from '@elava/store';
+import { contentHash, Store } from '@elava/store';
 import type { AuditEntry, ScanJob } from '@elava/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -130,5 +130,41 @@ describe('scanner → recorder on moto', () => {
     await again.catchUp();
     await new Promise((r) => setTimeout(r, 300));
     expect(published).toHaveLength(trail.length);
+  });
+
+  it("drops a page observed before the scope's last recorded one, so an old scan never rolls the estate back", async () => {
+    const store = await Store.open(tempDirFor('elava-stale-'));
+    closers.push(() => store.close());
+    const handed: number[] = [];
+    const recorder = new Recorder(
+      store,
+      new WalPublisher(jetstream(nc), store, silentLog),
+      { send: async (d) => void handed.push(d.revision) },
+      silentLog,
+    );
+    const scope = { account: ACCOUNT, region: 'us-east-1', type: 'ec2.vpc' as const };
+    const vpc = (cidr: string) => {
+      const id = `aws:${ACCOUNT}:us-east-1:ec2.vpc:vpc-1`;
+      const json = JSON.stringify({ id, cidr, tags: {} });
+      return { id, json, tags: {}, hash: contentHash(json).toString('base64') };
+    };
+    const page = (scan: string, at: string, cidr: string) => ({
+      scan_id: scan,
+      page_id: `${scan}@1#0`,
+      page: 0,
+      attempt: 1,
+      scope,
+      observed_at: at,
+      resources: [vpc(cidr)],
+    });
+    expect(await recorder.recordPage(page('new', '2026-11-22T10:00:00.000Z', '10.0.0.0/16'))).not.toBeNull();
+    expect(await recorder.recordPage(page('old', '2026-11-22T09:59:00.000Z', '10.9.0.0/16'))).toBeNull();
+    expect(store.revision).toBe(1);
+    expect(
+      (await recorder.recordPage(page('newer', '2026-11-22T10:01:00.000Z', '10.1.0.0/16')))?.deltas.map((d) => d.kind),
+    ).toEqual(['modified']);
+    // A redelivered page that was recorded is still answered, not dropped.
+    expect((await recorder.recordPage(page('new', '2026-11-22T10:00:00.000Z', '10.0.0.0/16')))?.duplicate).toBe(true);
+    expect(handed).toEqual([1, 2, 1]);
   });
 });

@@ -26,6 +26,8 @@ export interface RevisionMeta {
   u: number;
   /** Lengths of audit entries written atomically with this revision, after the documents. */
   a?: number[];
+  /** When the scanner observed this page (epoch ms), if it said. */
+  o?: number;
   v: VersionTuple[];
 }
 

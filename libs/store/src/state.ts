@@ -15,7 +15,7 @@ export interface ScanMark {
 export interface ScopeState {
   key: string;
   scope: Scope;
-  last_scan: ScanMark & { complete: boolean };
+  last_scan: ScanMark & { complete: boolean; observed_at?: string };
   /** The last scan of this scope that completed cleanly. */
   last_complete?: ScanMark;
 }
@@ -116,7 +116,11 @@ export class StoreState {
     this.scopes.set(key, {
       key,
       scope: meta.s,
-      last_scan: { ...mark, complete: meta.c },
+      last_scan: {
+        ...mark,
+        complete: meta.c,
+        ...(meta.o !== undefined ? { observed_at: new Date(meta.o).toISOString() } : {}),
+      },
       last_complete: meta.c ? mark : prior?.last_complete,
     });
     this.rememberBatch(meta.b, meta.m);

@@ -156,6 +156,11 @@ export class Store {
     return this.committed;
   }
 
+  /** Whether a batch id has been applied (and is still remembered). */
+  isApplied(batchId: string): boolean {
+    return this.state.batches.has(batchId);
+  }
+
   get compactedAt(): number {
     return this.state.compactedAt;
   }
@@ -180,6 +185,8 @@ export class Store {
        */
       seen?: Iterable<string>;
       withDocuments?: boolean;
+      /** When the scanner observed this page (RFC 3339); kept with the scope's last scan. */
+      observedAt?: string;
       /**
        * Audit entries to commit in the same record as the revision (both or neither survive a
        * crash), made from what the revision did.
@@ -258,6 +265,7 @@ export class Store {
       n: seen.size,
       u: unchanged,
       v: tuples,
+      ...(opts.observedAt && !Number.isNaN(Date.parse(opts.observedAt)) ? { o: Date.parse(opts.observedAt) } : {}),
     };
     const drafts = opts.audit?.({ revision: main, changed: tuples.length, unchanged }) ?? [];
     this.checkDrafts(drafts);

@@ -1,6 +1,6 @@
 import type { Logger } from '@elava/log';
 import type { Delta, ScanResult, Store } from '@elava/store';
-import type { AuditEntry, AuditEntryDraft, ObservationPage, Scope } from '@elava/types';
+import { type AuditEntry, type AuditEntryDraft, type ObservationPage, type Scope, scopeKey } from '@elava/types';
 import type { WalPublisher } from './wal-publisher.js';
 
 /** What the detector receives for one revision. */
@@ -28,11 +28,25 @@ export class Recorder {
     private readonly wal: WalPublisher,
     private readonly deltas: DeltaSink,
     private readonly log: Logger,
+    private readonly stale?: () => void,
   ) {}
 
-  async recordPage(page: ObservationPage): Promise<ScanResult> {
+  async recordPage(page: ObservationPage): Promise<ScanResult | null> {
+    // A page observed before the scope's last recorded page belongs to an older scan (a slow or
+    // retried one, or a queue left from another run): recording it would roll the estate back.
+    const key = scopeKey(page.scope);
+    const last = this.store.scopes().find((s) => s.key === key)?.last_scan;
+    if (last?.observed_at && page.observed_at < last.observed_at && !this.store.isApplied(page.page_id)) {
+      this.log.warn(
+        { page: page.page_id, observed_at: page.observed_at, newer: last.observed_at },
+        'stale page dropped',
+      );
+      this.stale?.();
+      return null;
+    }
     const final = page.final;
     const result = await this.store.applyScan(page.page_id, page.scope, page.resources, {
+      observedAt: page.observed_at,
       complete: final?.status === 'complete',
       seen: final?.status === 'complete' ? final.seen : undefined,
       audit: ({ revision, changed, unchanged }) => {

@@ -47,7 +47,7 @@ export function startRecorder(w: RecorderWiring): {
     QUEUES.observations,
     async (page) => {
       const r = await recorder.recordPage(page);
-      w.onPage?.(page, r.revision, r.deltas.length);
+      if (r) w.onPage?.(page, r.revision, r.deltas.length);
     },
     {
       connection: w.consumer,

@@ -13,22 +13,26 @@ export const ec2Snapshot: Provider<'ec2.snapshot'> = {
       { client: ctx.clients.ec2, pageSize: ctx.pageSize },
       { OwnerIds: ['self'], Filters: ec2TagFilters(filter) },
     )) {
-      yield (page.Snapshots ?? []).map((s) => {
-        const id = required(s.SnapshotId, 'Snapshot.SnapshotId');
-        return {
-          ...base(ctx, 'ec2.snapshot', id, tagsOf(s.Tags)),
-          status: s.State ?? 'unknown',
-          created_at: iso(s.StartTime),
-          attributes: compact({
-            volume_id: s.VolumeId,
-            volume_size_gib: s.VolumeSize ?? 0,
-            encrypted: s.Encrypted === true,
-            state: s.State ?? 'unknown',
-            description: s.Description || undefined,
-            start_time: iso(s.StartTime),
-          }),
-        };
-      });
+      // moto 5.2 answers OwnerIds=['self'] with Amazon's AMI snapshots too; never take another
+      // account's snapshot for one of ours.
+      yield (page.Snapshots ?? [])
+        .filter((s) => !s.OwnerId || s.OwnerId === ctx.account)
+        .map((s) => {
+          const id = required(s.SnapshotId, 'Snapshot.SnapshotId');
+          return {
+            ...base(ctx, 'ec2.snapshot', id, tagsOf(s.Tags)),
+            status: s.State ?? 'unknown',
+            created_at: iso(s.StartTime),
+            attributes: compact({
+              volume_id: s.VolumeId,
+              volume_size_gib: s.VolumeSize ?? 0,
+              encrypted: s.Encrypted === true,
+              state: s.State ?? 'unknown',
+              description: s.Description || undefined,
+              start_time: iso(s.StartTime),
+            }),
+          };
+        });
     }
   },
 };
