@@ -15,7 +15,7 @@ export interface ScanMark {
 export interface ScopeState {
   key: string;
   scope: Scope;
-  last_scan: ScanMark & { complete: boolean; observed_at?: string };
+  last_scan: ScanMark & { complete: boolean; observed_at?: string; batch: string };
   /** The last scan of this scope that completed cleanly. */
   last_complete?: ScanMark;
 }
@@ -119,6 +119,7 @@ export class StoreState {
       last_scan: {
         ...mark,
         complete: meta.c,
+        batch: meta.b,
         ...(meta.o !== undefined ? { observed_at: new Date(meta.o).toISOString() } : {}),
       },
       last_complete: meta.c ? mark : prior?.last_complete,

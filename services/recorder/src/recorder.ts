@@ -32,11 +32,18 @@ export class Recorder {
   ) {}
 
   async recordPage(page: ObservationPage): Promise<ScanResult | null> {
-    // A page observed before the scope's last recorded page belongs to an older scan (a slow or
-    // retried one, or a queue left from another run): recording it would roll the estate back.
+    // A page of another scan observed before the scope's last recorded page belongs to an older
+    // scan (a slow or retried one, or a queue left from another run): recording it would roll the
+    // estate back. Pages of the same scan are recorded in any order (`seen` keeps tombstones right).
     const key = scopeKey(page.scope);
     const last = this.store.scopes().find((s) => s.key === key)?.last_scan;
-    if (last?.observed_at && page.observed_at < last.observed_at && !this.store.isApplied(page.page_id)) {
+    const lastScan = last?.batch?.split('@')[0];
+    if (
+      last?.observed_at &&
+      lastScan !== page.scan_id &&
+      page.observed_at < last.observed_at &&
+      !this.store.isApplied(page.page_id)
+    ) {
       this.log.warn(
         { page: page.page_id, observed_at: page.observed_at, newer: last.observed_at },
         'stale page dropped',
