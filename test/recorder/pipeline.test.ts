@@ -7,44 +7,25 @@ import {
   ModifyInstanceAttributeCommand,
   StopInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import {
-  connectNats,
-  consumeDurable,
-  createQueue,
-  createRedis,
-  ensureStreams,
-  jetstream,
-  type NatsConnection,
-  QUEUES,
-} from '@elava/bus';
+import { createQueue, createRedis, jetstream, QUEUES } from '@elava/bus';
 import { type PublishedChange, startDetector } from '@elava/detector';
 import { startRecorder, WalPublisher } from '@elava/recorder';
 import { Accounts, createScanner } from '@elava/scanner';
 import { Store } from '@elava/store';
 import type { ScanJob } from '@elava/types';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import { describe, expect, it } from 'vitest';
 import { infra, silentLog, tempDirFor, unique } from '../support/infra.js';
 import { resetMoto, seedRegion } from '../support/seed.js';
+import { useStage, watchStream } from '../support/stage.js';
 
 const ACCOUNT = '123456789012';
 const TYPES = ['ec2.instance', 'ec2.security_group', 'ec2.volume'] as const;
 
 describe('scanner → recorder → detector on moto', () => {
-  const closers: (() => Promise<unknown>)[] = [];
-  let nc: NatsConnection;
   let seeded: Awaited<ReturnType<typeof seedRegion>>;
-  beforeAll(async () => {
+  const stage = useStage(async () => {
     await resetMoto(infra().moto);
     seeded = await seedRegion(infra().moto, 'us-east-1', { volumes: 1 });
-    process.env.AWS_ACCESS_KEY_ID ??= 'testing';
-    process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
-    nc = await connectNats(infra().nats, 'elava-test');
-    await ensureStreams(nc);
-  });
-  afterAll(async () => {
-    for (const c of closers.reverse()) await c();
-    await nc.drain();
   });
 
   it('announces exactly the changes made between two scans, blessed disappearance at once, the other after grace', async () => {
@@ -54,7 +35,7 @@ describe('scanner → recorder → detector on moto', () => {
       endpoint: infra().moto,
       credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
     });
-    closers.push(async () => ec2.destroy());
+    stage.defer(async () => ec2.destroy());
     const blessed = (
       await ec2.send(
         new CreateVolumeCommand({
@@ -68,12 +49,12 @@ describe('scanner → recorder → detector on moto', () => {
 
     const store = await Store.open(tempDirFor('elava-pipe-'));
     const conns = Array.from({ length: 6 }, (_, i) => createRedis(infra().redis, i % 2 ? 'worker' : 'producer'));
-    closers.push(async () => {
+    stage.defer(async () => {
       for (const c of conns) c.disconnect();
     });
     const recorder = startRecorder({
       store,
-      wal: new WalPublisher(jetstream(nc), store, silentLog),
+      wal: new WalPublisher(jetstream(stage.nc), store, silentLog),
       producer: conns[0]!,
       consumer: conns[1]!,
       log: silentLog,
@@ -100,13 +81,13 @@ describe('scanner → recorder → detector on moto', () => {
         },
         graceMs: 1_500,
       },
-      js: jetstream(nc),
+      js: jetstream(stage.nc),
       producer: conns[4]!,
       consumer: conns[5]!,
       log: silentLog,
       prefix,
     });
-    closers.push(async () => {
+    stage.defer(async () => {
       await scanner.close();
       await detector.close();
       await recorder.close();
@@ -114,20 +95,11 @@ describe('scanner → recorder → detector on moto', () => {
     });
 
     const ours = new Set([seeded.instance, seeded.sg, plain, blessed]);
-    const changes: PublishedChange[] = [];
-    const watcher = await consumeDurable(nc, {
-      stream: 'ELAVA_CHANGES',
-      durable: unique('changes'),
-      deliver: 'new',
-      schema: z.custom<PublishedChange>(),
-      log: silentLog,
-      handler: async (c) => {
-        if (ours.has(c.resource_id.split(':')[4] ?? '')) changes.push(c);
-      },
-    });
-    closers.push(() => watcher.stop());
+    const changes = await watchStream<PublishedChange>(stage, 'ELAVA_CHANGES', (c) =>
+      ours.has(c.resource_id.split(':')[4] ?? ''),
+    );
     const queue = createQueue<ScanJob>(QUEUES.scan, { connection: conns[0]!, prefix });
-    closers.push(() => queue.close());
+    stage.defer(() => queue.close());
     const scanAll = async (round: string) => {
       const ids = TYPES.map((type) => `${round}-${type.replace('.', '-')}-${unique('s')}`);
       for (const [i, type] of TYPES.entries())

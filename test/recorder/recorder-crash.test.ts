@@ -1,40 +1,22 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import {
-  connectNats,
-  consumeDurable,
-  createQueue,
-  createRedis,
-  ensureStreams,
-  type NatsConnection,
-  QUEUES,
-} from '@elava/bus';
+import { createQueue, createRedis, QUEUES } from '@elava/bus';
 import { Accounts, createScanner } from '@elava/scanner';
 import { Store } from '@elava/store';
 import type { AuditEntry, ScanJob } from '@elava/types';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import { describe, expect, it } from 'vitest';
 import { infra, silentLog, tempDirFor, unique } from '../support/infra.js';
 import { motoProxy } from '../support/proxy.js';
 import { resetMoto, seedDbInstances } from '../support/seed.js';
+import { useStage, watchStream } from '../support/stage.js';
 
 const MAIN = resolve(import.meta.dirname, '../../services/recorder/dist/main.js');
 
 describe('the recorder under SIGKILL', () => {
-  let nc: NatsConnection;
-  const closers: (() => Promise<unknown>)[] = [];
-  beforeAll(async () => {
+  const stage = useStage(async () => {
     await resetMoto(infra().moto);
     await seedDbInstances(infra().moto, 'us-west-2', 25);
-    process.env.AWS_ACCESS_KEY_ID ??= 'testing';
-    process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
-    nc = await connectNats(infra().nats, 'elava-test');
-    await ensureStreams(nc);
-  });
-  afterAll(async () => {
-    for (const c of closers.reverse()) await c();
-    await nc.drain();
   });
 
   it('loses no acknowledged page, doubles no revision, and publishes each audit entry once', async () => {
@@ -56,27 +38,20 @@ describe('the recorder under SIGKILL', () => {
     };
     const start = () => spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'ignore', 'inherit'] });
     let recorder: ChildProcess = start();
-    closers.push(async () => {
+    stage.defer(async () => {
       if (recorder.exitCode === null) recorder.kill('SIGKILL');
     });
 
     const scanId = unique('crash-scan');
-    const wal: AuditEntry[] = [];
-    const watcher = await consumeDurable(nc, {
-      stream: 'ELAVA_WAL',
-      durable: unique('wal-crash'),
-      deliver: 'new',
-      schema: z.custom<AuditEntry>(),
-      log: silentLog,
-      handler: async (e) => {
-        if ((e.data as { scan_id?: string }).scan_id === scanId) wal.push(e);
-      },
-    });
-    closers.push(() => watcher.stop());
+    const wal = await watchStream<AuditEntry>(
+      stage,
+      'ELAVA_WAL',
+      (e) => (e.data as { scan_id?: string }).scan_id === scanId,
+    );
 
     // A slow way to moto keeps pages arriving while the recorder dies.
     const slow = await motoProxy({ delayMs: 150 });
-    closers.push(() => slow.close());
+    stage.defer(() => slow.close());
     const producer = createRedis(infra().redis, 'producer');
     const consumer = createRedis(infra().redis, 'worker');
     const scanner = createScanner({
@@ -90,7 +65,7 @@ describe('the recorder under SIGKILL', () => {
       apiPageSize: 20,
     });
     const queue = createQueue<ScanJob>(QUEUES.scan, { connection: producer, prefix });
-    closers.push(async () => {
+    stage.defer(async () => {
       await scanner.close();
       await queue.close();
       producer.disconnect();

@@ -1,65 +1,37 @@
-import {
-  connectNats,
-  consumeDurable,
-  createQueue,
-  createRedis,
-  ensureStreams,
-  jetstream,
-  type NatsConnection,
-  QUEUES,
-} from '@elava/bus';
+import { createQueue, createRedis, jetstream, QUEUES } from '@elava/bus';
 import { Recorder, startRecorder, WalPublisher } from '@elava/recorder';
 import { Accounts, createScanner } from '@elava/scanner';
 import { contentHash, Store } from '@elava/store';
 import type { AuditEntry, ScanJob } from '@elava/types';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import { describe, expect, it } from 'vitest';
 import { infra, silentLog, tempDirFor, unique } from '../support/infra.js';
 import { resetMoto, seedDbInstances, seedRegion } from '../support/seed.js';
+import { useStage, watchStream } from '../support/stage.js';
 
 const ACCOUNT = '123456789012';
 
 describe('scanner → recorder on moto', () => {
-  const closers: (() => Promise<unknown>)[] = [];
-  let nc: NatsConnection;
-  beforeAll(async () => {
+  const stage = useStage(async () => {
     await resetMoto(infra().moto);
     await seedRegion(infra().moto, 'us-east-1', { volumes: 3 });
     await seedDbInstances(infra().moto, 'us-west-2', 25);
-    process.env.AWS_ACCESS_KEY_ID ??= 'testing';
-    process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
-    nc = await connectNats(infra().nats, 'elava-test');
-    await ensureStreams(nc);
-  });
-  afterAll(async () => {
-    for (const c of closers.reverse()) await c();
-    await nc.drain();
   });
 
   it('records every page as one revision with its audit entries, hands deltas on, and publishes the trail once', async () => {
     const prefix = unique('elava-rec');
     const dir = tempDirFor('elava-rec-');
     const store = await Store.open(dir);
-    const wal = new WalPublisher(jetstream(nc), store, silentLog);
-    const published: AuditEntry[] = [];
-    const watcher = await consumeDurable(nc, {
-      stream: 'ELAVA_WAL',
-      durable: unique('wal-test'),
-      deliver: 'new',
-      schema: z.custom<AuditEntry>(),
-      log: silentLog,
-      handler: async (entry, msg) => {
-        if (msg.headers?.get('Nats-Msg-Id')?.startsWith(`${wal.storeId}.`)) published.push(entry);
-      },
-    });
-    closers.push(() => watcher.stop());
+    const wal = new WalPublisher(jetstream(stage.nc), store, silentLog);
+    const published = await watchStream<AuditEntry>(stage, 'ELAVA_WAL', (_e, msg) =>
+      Boolean(msg.headers?.get('Nats-Msg-Id')?.startsWith(`${wal.storeId}.`)),
+    );
     const conns = [
       createRedis(infra().redis, 'producer'),
       createRedis(infra().redis, 'worker'),
       createRedis(infra().redis, 'producer'),
       createRedis(infra().redis, 'worker'),
     ];
-    closers.push(async () => {
+    stage.defer(async () => {
       for (const c of conns) c.disconnect();
     });
     const recorder = startRecorder({ store, wal, producer: conns[0]!, consumer: conns[1]!, log: silentLog, prefix });
@@ -72,13 +44,13 @@ describe('scanner → recorder on moto', () => {
       prefix,
       pageSize: 10,
     });
-    closers.push(async () => {
+    stage.defer(async () => {
       await scanner.close();
       await recorder.close();
       await store.close();
     });
     const queue = createQueue<ScanJob>(QUEUES.scan, { connection: conns[0]!, prefix });
-    closers.push(() => queue.close());
+    stage.defer(() => queue.close());
     const scans: ScanJob[] = [
       {
         scan_id: unique('rds'),
@@ -125,7 +97,7 @@ describe('scanner → recorder on moto', () => {
     while (published.length < trail.length && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
     expect(published.map((e) => e.seq)).toEqual(trail.map((e) => e.seq));
     // Publishing again (as after a restart that lost its mark) adds nothing to the stream.
-    const again = new WalPublisher(jetstream(nc), store, silentLog);
+    const again = new WalPublisher(jetstream(stage.nc), store, silentLog);
     expect(again.storeId).toBe(wal.storeId);
     await again.catchUp();
     await new Promise((r) => setTimeout(r, 300));
@@ -134,11 +106,11 @@ describe('scanner → recorder on moto', () => {
 
   it("drops a page observed before the scope's last recorded one, so an old scan never rolls the estate back", async () => {
     const store = await Store.open(tempDirFor('elava-stale-'));
-    closers.push(() => store.close());
+    stage.defer(() => store.close());
     const handed: number[] = [];
     const recorder = new Recorder(
       store,
-      new WalPublisher(jetstream(nc), store, silentLog),
+      new WalPublisher(jetstream(stage.nc), store, silentLog),
       { send: async (d) => void handed.push(d.revision) },
       silentLog,
     );
