@@ -43,6 +43,16 @@ describe('scheduling and scaling out', () => {
     await resetMoto(infra().moto);
     await seedDbInstances(infra().moto, 'us-west-2', 25);
   });
+  function scanQueue(prefix: string) {
+    const redis = createRedis(infra().redis, 'producer');
+    const queue = createQueue<ScanJob>(QUEUES.scan, { connection: redis, prefix });
+    closers.push(async () => {
+      await queue.close();
+      redis.disconnect();
+    });
+    return queue;
+  }
+
   afterAll(async () => {
     for (const c of children) c.kill('SIGKILL');
     for (const close of closers.reverse()) await close();
@@ -50,12 +60,7 @@ describe('scheduling and scaling out', () => {
 
   it('reconciles job schedulers idempotently, removes stale ones, and scans at once', async () => {
     const prefix = unique('elava-sched');
-    const redis = createRedis(infra().redis, 'producer');
-    const queue = createQueue<ScanJob>(QUEUES.scan, { connection: redis, prefix });
-    closers.push(async () => {
-      await queue.close();
-      redis.disconnect();
-    });
+    const queue = scanQueue(prefix);
     const c = parseConfig(
       'version: "2.0"\nregions: [us-east-1]\nscanning:\n  tiers:\n    all: { scan_interval: 1h, patterns: [] }\n',
       '/x.yaml',
@@ -78,12 +83,7 @@ describe('scheduling and scaling out', () => {
     const pages = collectPages(prefix);
     closers.push(() => pages.close());
     for (let i = 0; i < 3; i++) children.push(await startScanner(prefix, infra().moto));
-    const redis = createRedis(infra().redis, 'producer');
-    const queue = createQueue<ScanJob>(QUEUES.scan, { connection: redis, prefix });
-    closers.push(async () => {
-      await queue.close();
-      redis.disconnect();
-    });
+    const queue = scanQueue(prefix);
     const c = parseConfig(
       'version: "2.0"\nregions: [us-east-1, us-west-2]\nscanning:\n  tiers:\n    all: { scan_interval: 3s, patterns: [{ type: [ec2.vpc, ec2.subnet, rds.instance] }] }\n',
       '/x.yaml',
@@ -121,12 +121,7 @@ describe('scheduling and scaling out', () => {
 
     const first = await startScanner(prefix, endpoint, 2_000);
     children.push(first);
-    const redis = createRedis(infra().redis, 'producer');
-    const queue = createQueue<ScanJob>(QUEUES.scan, { connection: redis, prefix });
-    closers.push(async () => {
-      await queue.close();
-      redis.disconnect();
-    });
+    const queue = scanQueue(prefix);
     await queue.add('scan', {
       scan_id: 'killed-scan',
       scope: { account: ACCOUNT, region: 'us-west-2', type: 'rds.instance' },
