@@ -61,8 +61,9 @@ export const probes = {
       const res = await fetch(new URL('/moto-api/', url), { signal: AbortSignal.timeout(3000) });
       const body = res.ok ? await res.text() : '';
       return /moto/i.test(body) ? 'up' : `answers HTTP ${res.status}, but not as moto`;
-    } catch (err) {
-      return err?.cause?.code === 'ECONNREFUSED' || err?.name === 'TimeoutError' ? 'down' : 'down';
+    } catch {
+      // Refused, timed out or not HTTP at all: nothing usable answers there.
+      return 'down';
     }
   },
 };

@@ -10,11 +10,11 @@ import {
 import { createQueue, createRedis, jetstream, QUEUES } from '@elava/bus';
 import { type PublishedChange, startDetector } from '@elava/detector';
 import { startRecorder, WalPublisher } from '@elava/recorder';
-import { Accounts, createScanner } from '@elava/scanner';
 import { Store } from '@elava/store';
 import type { ScanJob } from '@elava/types';
 import { describe, expect, it } from 'vitest';
 import { infra, silentLog, tempDirFor, unique } from '../support/infra.js';
+import { testScanner } from '../support/scanner.js';
 import { resetMoto, seedRegion } from '../support/seed.js';
 import { useStage, watchStream } from '../support/stage.js';
 
@@ -48,7 +48,7 @@ describe('scanner → recorder → detector on moto', () => {
     const plain = seeded.volumes[0]!;
 
     const store = await Store.open(tempDirFor('elava-pipe-'));
-    const conns = Array.from({ length: 6 }, (_, i) => createRedis(infra().redis, i % 2 ? 'worker' : 'producer'));
+    const conns = Array.from({ length: 4 }, (_, i) => createRedis(infra().redis, i % 2 ? 'worker' : 'producer'));
     stage.defer(async () => {
       for (const c of conns) c.disconnect();
     });
@@ -57,14 +57,6 @@ describe('scanner → recorder → detector on moto', () => {
       wal: new WalPublisher(jetstream(stage.nc), store, silentLog),
       producer: conns[0]!,
       consumer: conns[1]!,
-      log: silentLog,
-      prefix,
-    });
-    const scanner = createScanner({
-      producer: conns[2]!,
-      consumer: conns[3]!,
-      accounts: new Accounts({ accounts: [], aws: { endpoint: infra().moto }, regions: ['us-east-1'] }),
-      endpoint: infra().moto,
       log: silentLog,
       prefix,
     });
@@ -82,17 +74,17 @@ describe('scanner → recorder → detector on moto', () => {
         graceMs: 1_500,
       },
       js: jetstream(stage.nc),
-      producer: conns[4]!,
-      consumer: conns[5]!,
+      producer: conns[2]!,
+      consumer: conns[3]!,
       log: silentLog,
       prefix,
     });
     stage.defer(async () => {
-      await scanner.close();
       await detector.close();
       await recorder.close();
       await store.close();
     });
+    testScanner(prefix, stage.defer);
 
     const ours = new Set([seeded.instance, seeded.sg, plain, blessed]);
     const changes = await watchStream<PublishedChange>(stage, 'ELAVA_CHANGES', (c) =>

@@ -2,12 +2,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createQueue, createRedis, QUEUES } from '@elava/bus';
-import { Accounts, createScanner } from '@elava/scanner';
 import { Store } from '@elava/store';
 import type { AuditEntry, ScanJob } from '@elava/types';
 import { describe, expect, it } from 'vitest';
-import { infra, silentLog, tempDirFor, unique } from '../support/infra.js';
+import { infra, tempDirFor, unique } from '../support/infra.js';
 import { motoProxy } from '../support/proxy.js';
+import { testScanner } from '../support/scanner.js';
 import { resetMoto, seedDbInstances } from '../support/seed.js';
 import { useStage, watchStream } from '../support/stage.js';
 
@@ -52,24 +52,12 @@ describe('the recorder under SIGKILL', () => {
     // A slow way to moto keeps pages arriving while the recorder dies.
     const slow = await motoProxy({ delayMs: 150 });
     stage.defer(() => slow.close());
+    testScanner(prefix, stage.defer, { endpoint: slow.url, pageSize: 2, apiPageSize: 20 });
     const producer = createRedis(infra().redis, 'producer');
-    const consumer = createRedis(infra().redis, 'worker');
-    const scanner = createScanner({
-      producer,
-      consumer,
-      accounts: new Accounts({ accounts: [], aws: { endpoint: slow.url }, regions: ['us-west-2'] }),
-      endpoint: slow.url,
-      log: silentLog,
-      prefix,
-      pageSize: 2,
-      apiPageSize: 20,
-    });
     const queue = createQueue<ScanJob>(QUEUES.scan, { connection: producer, prefix });
     stage.defer(async () => {
-      await scanner.close();
       await queue.close();
       producer.disconnect();
-      consumer.disconnect();
     });
     await queue.add('scan', {
       scan_id: scanId,

@@ -1,10 +1,10 @@
 import { createQueue, createRedis, jetstream, QUEUES } from '@elava/bus';
 import { Recorder, startRecorder, WalPublisher } from '@elava/recorder';
-import { Accounts, createScanner } from '@elava/scanner';
 import { contentHash, Store } from '@elava/store';
 import type { AuditEntry, ScanJob } from '@elava/types';
 import { describe, expect, it } from 'vitest';
 import { infra, silentLog, tempDirFor, unique } from '../support/infra.js';
+import { testScanner } from '../support/scanner.js';
 import { resetMoto, seedDbInstances, seedRegion } from '../support/seed.js';
 import { useStage, watchStream } from '../support/stage.js';
 
@@ -25,30 +25,16 @@ describe('scanner → recorder on moto', () => {
     const published = await watchStream<AuditEntry>(stage, 'ELAVA_WAL', (_e, msg) =>
       Boolean(msg.headers?.get('Nats-Msg-Id')?.startsWith(`${wal.storeId}.`)),
     );
-    const conns = [
-      createRedis(infra().redis, 'producer'),
-      createRedis(infra().redis, 'worker'),
-      createRedis(infra().redis, 'producer'),
-      createRedis(infra().redis, 'worker'),
-    ];
+    const conns = [createRedis(infra().redis, 'producer'), createRedis(infra().redis, 'worker')];
     stage.defer(async () => {
       for (const c of conns) c.disconnect();
     });
     const recorder = startRecorder({ store, wal, producer: conns[0]!, consumer: conns[1]!, log: silentLog, prefix });
-    const scanner = createScanner({
-      producer: conns[2]!,
-      consumer: conns[3]!,
-      accounts: new Accounts({ accounts: [], aws: { endpoint: infra().moto }, regions: ['us-east-1'] }),
-      endpoint: infra().moto,
-      log: silentLog,
-      prefix,
-      pageSize: 10,
-    });
     stage.defer(async () => {
-      await scanner.close();
       await recorder.close();
       await store.close();
     });
+    testScanner(prefix, stage.defer, { pageSize: 10 });
     const queue = createQueue<ScanJob>(QUEUES.scan, { connection: conns[0]!, prefix });
     stage.defer(() => queue.close());
     const scans: ScanJob[] = [

@@ -1,10 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRedis } from '@elava/bus';
 import { EXIT, type Io, run } from '@elava/cli';
-import { Accounts, createScanner } from '@elava/scanner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { infra, silentLog, tempDirFor, unique } from '../support/infra.js';
+import { infra, tempDirFor, unique } from '../support/infra.js';
+import { testScanner } from '../support/scanner.js';
 import { resetMoto, seedDbInstances } from '../support/seed.js';
 
 describe('elava scan --once', () => {
@@ -22,21 +21,7 @@ describe('elava scan --once', () => {
       configPath,
       `version: "2.0"\nregions: [us-west-2]\naws: { endpoint: "${infra().moto}" }\nredis: { url: "${infra().redis}" }\n`,
     );
-    const producer = createRedis(infra().redis, 'producer');
-    const consumer = createRedis(infra().redis, 'worker');
-    const scanner = createScanner({
-      producer,
-      consumer,
-      accounts: new Accounts({ accounts: [], aws: { endpoint: infra().moto }, regions: ['us-west-2'] }),
-      endpoint: infra().moto,
-      log: silentLog,
-      prefix,
-    });
-    closers.push(async () => {
-      await scanner.close();
-      producer.disconnect();
-      consumer.disconnect();
-    });
+    testScanner(prefix, (close) => closers.push(close));
   });
   afterAll(async () => {
     delete process.env.ELAVA_QUEUE_PREFIX;

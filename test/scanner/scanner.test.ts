@@ -1,15 +1,15 @@
 import { createQueue, createRedis, QUEUES } from '@elava/bus';
-import { Accounts, createScanner } from '@elava/scanner';
+import type { ScannerOptions } from '@elava/scanner';
 import { Store } from '@elava/store';
 import type { ObservationPage, ResourceType, ScanJob } from '@elava/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { infra, silentLog, tempDirFor, unique } from '../support/infra.js';
+import { infra, tempDirFor, unique } from '../support/infra.js';
 import { collectPages } from '../support/pages.js';
 import { motoProxy } from '../support/proxy.js';
+import { testScanner } from '../support/scanner.js';
 import { resetMoto, seedDbInstances, seedRegion } from '../support/seed.js';
 
 const ACCOUNT = '123456789012';
-const accounts = () => new Accounts({ accounts: [], aws: { endpoint: infra().moto }, regions: ['us-east-1'] });
 process.env.AWS_ACCESS_KEY_ID ??= 'testing';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
 
@@ -41,26 +41,8 @@ describe('scanner workers on moto', () => {
     return queue;
   }
 
-  function scanner(prefix: string, extra: Partial<Parameters<typeof createScanner>[0]> = {}) {
-    const producer = createRedis(infra().redis, 'producer');
-    const consumer = createRedis(infra().redis, 'worker');
-    const s = createScanner({
-      producer,
-      consumer,
-      accounts: accounts(),
-      endpoint: infra().moto,
-      log: silentLog,
-      prefix,
-      ...extra,
-    });
-    opened.push({
-      close: async () => {
-        await s.close();
-        producer.disconnect();
-        consumer.disconnect();
-      },
-    });
-    return s;
+  function scanner(prefix: string, extra: Partial<ScannerOptions> = {}) {
+    return testScanner(prefix, (close) => opened.push({ close }), extra);
   }
 
   it('scans scopes into validated pages that end complete, with every id seen, and records once', async () => {

@@ -21,8 +21,6 @@ interface Waiter {
 }
 
 export interface WriterHooks {
-  /** A new segment became the active one (readers need its fd). */
-  onRotate(seg: number): void;
   /** Runs after each durable flush, with nothing left in flight. */
   afterFlush(): void;
   /** For the header of a new segment: the revision its first record will carry (informational). */
@@ -92,7 +90,6 @@ export class LogWriter {
     this.seg += 1;
     this.fd = createSegment(this.dir, this.seg, nextFirstRevision);
     this.size = SEGMENT_HEADER_BYTES;
-    this.hooks.onRotate(this.seg);
   }
 
   private async loop(): Promise<void> {

@@ -133,7 +133,6 @@ export class Store {
       const files = new SegmentFiles(dir);
       let store: Store | null = null;
       const writer = new LogWriter(dir, seg, fd, size, opts.segmentBytes, {
-        onRotate: () => {},
         afterFlush: () => store?.maybeCheckpoint(),
         nextRevision: () => state.lastRevision + 1,
       });

@@ -43,7 +43,7 @@ runtime.onShutdown('redis', async () => {
   await consumer.quit();
 });
 
-const revision = new Gauge({
+new Gauge({
   name: 'elava_store_revision',
   help: 'newest committed revision',
   registers: [runtime.metrics],
@@ -61,7 +61,6 @@ const changed = new Counter({
   help: 'new versions and tombstones written',
   registers: [runtime.metrics],
 });
-void revision;
 const recorder = startRecorder({
   store,
   wal,

@@ -1,8 +1,40 @@
-import { paginateDescribeDBClusterSnapshots, paginateDescribeDBSnapshots } from '@aws-sdk/client-rds';
+import { paginateDescribeDBClusterSnapshots, paginateDescribeDBSnapshots, type Tag } from '@aws-sdk/client-rds';
 import type { Resource } from '@elava/types';
 import { base, compact, iso, required } from '../normalize.js';
-import type { Provider } from '../provider.js';
+import type { Provider, ScanContext } from '../provider.js';
 import { rdsTags } from './rds-tags.js';
+
+/** The fields instance and cluster snapshots share, under the names each API gives them. */
+interface SnapshotFields {
+  id: string;
+  arn?: string;
+  tags?: Tag[];
+  source?: string;
+  type?: string;
+  engine?: string;
+  storage?: number;
+  encrypted?: boolean;
+  status?: string;
+  created?: Date;
+  kind: 'instance' | 'cluster';
+}
+
+async function snapshot(ctx: ScanContext, f: SnapshotFields): Promise<Resource<'rds.snapshot'>> {
+  return {
+    ...base(ctx, 'rds.snapshot', f.id, await rdsTags(ctx, f.arn, f.tags), f.id),
+    status: f.status ?? 'unknown',
+    created_at: iso(f.created),
+    attributes: compact({
+      source_id: f.source ?? '',
+      snapshot_type: f.type ?? 'manual',
+      engine: f.engine,
+      allocated_storage_gib: f.storage,
+      encrypted: f.encrypted === true,
+      status: f.status ?? 'unknown',
+      kind: f.kind,
+    }),
+  };
+}
 
 /** Instance and cluster snapshots are one type; `kind` tells them apart. */
 export const rdsSnapshot: Provider<'rds.snapshot'> = {
@@ -14,45 +46,43 @@ export const rdsSnapshot: Provider<'rds.snapshot'> = {
     for await (const page of paginateDescribeDBSnapshots({ client: ctx.clients.rds, pageSize: ctx.pageSize }, {})) {
       const out: Resource<'rds.snapshot'>[] = [];
       for (const s of page.DBSnapshots ?? []) {
-        const id = required(s.DBSnapshotIdentifier, 'DBSnapshot.DBSnapshotIdentifier');
-        out.push({
-          ...base(ctx, 'rds.snapshot', id, await rdsTags(ctx, s.DBSnapshotArn, s.TagList), id),
-          status: s.Status ?? 'unknown',
-          created_at: iso(s.SnapshotCreateTime),
-          attributes: compact({
-            source_id: s.DBInstanceIdentifier ?? '',
-            snapshot_type: s.SnapshotType ?? 'manual',
+        out.push(
+          await snapshot(ctx, {
+            id: required(s.DBSnapshotIdentifier, 'DBSnapshot.DBSnapshotIdentifier'),
+            arn: s.DBSnapshotArn,
+            tags: s.TagList,
+            source: s.DBInstanceIdentifier,
+            type: s.SnapshotType,
             engine: s.Engine,
-            allocated_storage_gib: s.AllocatedStorage,
-            encrypted: s.Encrypted === true,
-            status: s.Status ?? 'unknown',
-            kind: 'instance' as const,
+            storage: s.AllocatedStorage,
+            encrypted: s.Encrypted,
+            status: s.Status,
+            created: s.SnapshotCreateTime,
+            kind: 'instance',
           }),
-        });
+        );
       }
       yield out;
     }
-    for await (const page of paginateDescribeDBClusterSnapshots(
-      { client: ctx.clients.rds, pageSize: ctx.pageSize },
-      {},
-    )) {
+    const clusters = paginateDescribeDBClusterSnapshots({ client: ctx.clients.rds, pageSize: ctx.pageSize }, {});
+    for await (const page of clusters) {
       const out: Resource<'rds.snapshot'>[] = [];
       for (const s of page.DBClusterSnapshots ?? []) {
-        const id = required(s.DBClusterSnapshotIdentifier, 'DBClusterSnapshot.DBClusterSnapshotIdentifier');
-        out.push({
-          ...base(ctx, 'rds.snapshot', id, await rdsTags(ctx, s.DBClusterSnapshotArn, s.TagList), id),
-          status: s.Status ?? 'unknown',
-          created_at: iso(s.SnapshotCreateTime),
-          attributes: compact({
-            source_id: s.DBClusterIdentifier ?? '',
-            snapshot_type: s.SnapshotType ?? 'manual',
+        out.push(
+          await snapshot(ctx, {
+            id: required(s.DBClusterSnapshotIdentifier, 'DBClusterSnapshot.DBClusterSnapshotIdentifier'),
+            arn: s.DBClusterSnapshotArn,
+            tags: s.TagList,
+            source: s.DBClusterIdentifier,
+            type: s.SnapshotType,
             engine: s.Engine,
-            allocated_storage_gib: s.AllocatedStorage,
-            encrypted: s.StorageEncrypted === true,
-            status: s.Status ?? 'unknown',
-            kind: 'cluster' as const,
+            storage: s.AllocatedStorage,
+            encrypted: s.StorageEncrypted,
+            status: s.Status,
+            created: s.SnapshotCreateTime,
+            kind: 'cluster',
           }),
-        });
+        );
       }
       yield out;
     }
