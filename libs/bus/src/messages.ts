@@ -56,4 +56,5 @@ export const auditDraftSchema = z.object({
   revision: z.number().int().optional(),
   time: z.string().datetime().optional(),
   data: z.record(z.string(), z.unknown()),
+  key: z.string().min(1).max(200).optional(),
 });

@@ -18,6 +18,7 @@ export function chainEntry(draft: AuditEntryDraft, seq: number, prevHash: string
     resource_id: draft.resource_id ?? '',
     ...(draft.revision !== undefined ? { revision: draft.revision } : {}),
     data: draft.data ?? {},
+    ...(draft.key !== undefined ? { key: draft.key } : {}),
     prev_hash: prevHash,
   };
   return { ...body, hash: auditHash(body) };

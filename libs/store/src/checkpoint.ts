@@ -35,7 +35,16 @@ interface Snapshot {
   scopes: ScopeState[];
   batches: [string, number][];
   revisions: [number, string, string, number, number][];
-  audit: { seg: number[]; off: number[]; len: number[]; time: number[]; resource: string[]; lastHash: string };
+  audit: {
+    seg: number[];
+    off: number[];
+    len: number[];
+    time: number[];
+    resource: string[];
+    lastHash: string;
+    /** Absent in checkpoints written before idempotency keys. */
+    keys?: [string, number][];
+  };
 }
 
 export function writeCheckpoint(dir: string, state: StoreState, pos: { seg: number; off: number }): number {
@@ -87,6 +96,7 @@ export function writeCheckpoint(dir: string, state: StoreState, pos: { seg: numb
       time: state.audit.time,
       resource: state.audit.resource,
       lastHash: state.audit.lastHash,
+      keys: [...state.audit.keys.entries()],
     },
   };
   const body = serialize(snap);
@@ -177,6 +187,7 @@ function restore(s: Snapshot): StoreState {
   a.time = s.audit.time;
   a.resource = s.audit.resource;
   a.lastHash = s.audit.lastHash;
+  for (const [k, q] of s.audit.keys ?? []) a.keys.set(k, q);
   for (let q = 0; q < a.resource.length; q++) {
     const r = a.resource[q];
     if (r) pushTo(a.byResource, r, q + 1);

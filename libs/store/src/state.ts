@@ -40,14 +40,23 @@ export class AuditIndex {
   time: number[] = [];
   resource: string[] = [];
   byResource = new Map<string, number[]>();
+  /** Idempotency keys of recent entries → seq; past MAX_BATCH_IDS the oldest are forgotten. */
+  keys = new Map<string, number>();
   lastHash = '0'.repeat(64);
 
   get seq(): number {
     return this.seg.length;
   }
 
-  add(seq: number, resource: string, time: number, hash: string): void {
+  add(seq: number, resource: string, time: number, hash: string, key?: string): void {
     if (seq !== this.seg.length + 1) throw new Error(`audit seq ${seq} out of order (expected ${this.seg.length + 1})`);
+    if (key !== undefined) {
+      this.keys.set(key, seq);
+      if (this.keys.size > MAX_BATCH_IDS) {
+        const oldest = this.keys.keys().next().value;
+        if (oldest !== undefined) this.keys.delete(oldest);
+      }
+    }
     this.seg.push(-1);
     this.off.push(-1);
     this.len.push(0);

@@ -189,6 +189,30 @@ describe('Store reads', () => {
     writeFileSync(seg, bytes);
     expect(check(dir).corruption?.reason).toBe('checksum mismatch');
   });
+  it('writes a keyed audit draft once, however often and however concurrently it is delivered', async () => {
+    const dir = tempDir();
+    const store = await openStore(dir);
+    const draft = { type: 'decided' as const, resource_id: '', data: { d: 1 }, key: 'job-7' };
+    // Two deliveries racing in one group commit, then a mixed call with an unkeyed draft.
+    const [[a], [b]] = await Promise.all([store.appendAudit(draft), store.appendAudit({ ...draft })]);
+    expect(a).toEqual(b);
+    const mixed = await store.appendAudit([{ type: 'skipped', resource_id: '', data: {} }, draft]);
+    expect(mixed.map((e) => [e.seq, e.type])).toEqual([
+      [2, 'skipped'],
+      [1, 'decided'],
+    ]);
+    await store.close();
+    open.pop();
+    // After a reopen from the checkpoint, and again from the log alone.
+    const again = await openStore(dir);
+    expect((await again.appendAudit(draft))[0]?.seq).toBe(1);
+    await again.close();
+    open.pop();
+    rmSync(join(dir, 'index.ckpt'));
+    const replayed = await openStore(dir);
+    expect((await replayed.appendAudit(draft))[0]).toMatchObject({ seq: 1, key: 'job-7' });
+    expect(replayed.verifyAudit()).toMatchObject({ ok: true, entries: 2 });
+  });
 });
 
 describe('Store audit with revisions', () => {

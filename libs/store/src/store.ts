@@ -300,10 +300,19 @@ export class Store {
   /** Appends entries to the hash-chained audit trail; resolves with them once durable. */
   async appendAudit(drafts: AuditEntryDraft | AuditEntryDraft[]): Promise<AuditEntry[]> {
     this.assertWritable();
-    const list = Array.isArray(drafts) ? drafts : [drafts];
-    this.checkDrafts(list);
-    if (list.length === 0) return [];
+    const given = Array.isArray(drafts) ? drafts : [drafts];
+    this.checkDrafts(given);
     const audit = this.state.audit;
+    // A key already on the trail (or earlier in this call) is a redelivery: answer with the entry
+    // it made and write nothing for it.
+    const fresh = new Set<string>();
+    const list = given.filter((d) => {
+      if (d.key === undefined) return true;
+      if (audit.keys.has(d.key) || fresh.has(d.key)) return false;
+      fresh.add(d.key);
+      return true;
+    });
+    if (list.length === 0) return this.existingEntries(given);
     const entries = this.stageAudit(list);
     let enc: ReturnType<typeof encodeAudit> | null = null;
     await this.writer.append({
@@ -319,7 +328,17 @@ export class Store {
       },
     });
     this.auditCommitted = Math.max(this.auditCommitted, (entries[entries.length - 1] as AuditEntry).seq);
-    return entries;
+    if (list.length === given.length) return entries;
+    const written = new Map(list.map((d, i) => [d, entries[i] as AuditEntry]));
+    const earlier = await this.existingEntries(given.filter((d) => !written.has(d)));
+    return given.map((d) => written.get(d) ?? (earlier.shift() as AuditEntry));
+  }
+
+  /** The entries keyed drafts made before, once durable (a first delivery may still be in flight). */
+  private async existingEntries(drafts: AuditEntryDraft[]): Promise<AuditEntry[]> {
+    const seqs = drafts.map((d) => this.state.audit.keys.get(d.key as string) as number);
+    if (seqs.some((q) => q > this.auditCommitted)) await this.writer.idle();
+    return this.readAudit(seqs);
   }
 
   // ----------------------------------------------------------------- reads
@@ -558,6 +577,9 @@ export class Store {
       if (d.data !== undefined && (d.data === null || typeof d.data !== 'object' || Array.isArray(d.data))) {
         throw new InvalidWriteError(`audit entry ${d.type}: data must be an object`);
       }
+      if (d.key !== undefined && (typeof d.key !== 'string' || d.key === '')) {
+        throw new InvalidWriteError(`audit entry ${d.type}: key must be a non-empty string`);
+      }
     }
   }
 
@@ -567,7 +589,7 @@ export class Store {
     const audit = this.state.audit;
     return list.map((d) => {
       const e = chainEntry(d, audit.seq + 1, audit.lastHash, now);
-      audit.add(e.seq, e.resource_id, now, e.hash);
+      audit.add(e.seq, e.resource_id, now, e.hash, e.key);
       return e;
     });
   }
@@ -691,14 +713,14 @@ function recover(dir: string) {
         if (meta.a) {
           const { entries, offsets } = revisionAudit(r.payload, meta, docStart);
           for (const [i, e] of entries.entries()) {
-            state.audit.add(e.seq, e.resource_id, Date.parse(e.time), e.hash);
+            state.audit.add(e.seq, e.resource_id, Date.parse(e.time), e.hash, e.key);
             state.audit.place(e.seq, r.seg, r.payloadOffset + (offsets[i] as number), meta.a[i] as number);
           }
         }
       } else if (r.type === RecordType.Audit) {
         const { entries, offsets, lengths } = decodeAudit(r.payload);
         for (const [i, e] of entries.entries()) {
-          state.audit.add(e.seq, e.resource_id, Date.parse(e.time), e.hash);
+          state.audit.add(e.seq, e.resource_id, Date.parse(e.time), e.hash, e.key);
           state.audit.place(e.seq, r.seg, r.payloadOffset + (offsets[i] as number), lengths[i] as number);
         }
       } else if (r.type === RecordType.Compacted) {

@@ -25,6 +25,11 @@ export interface AuditEntry {
   resource_id: string;
   revision?: number;
   data: Record<string, unknown>;
+  /**
+   * The writer's idempotency key (e.g. a job id): an entry whose key the trail already holds is
+   * not written again, so a draft redelivered after a crash lands once.
+   */
+  key?: string;
   prev_hash: string;
   hash: string;
 }
@@ -33,4 +38,5 @@ export interface AuditEntry {
 export type AuditEntryDraft = Pick<AuditEntry, 'type' | 'resource_id' | 'data'> & {
   revision?: number;
   time?: string;
+  key?: string;
 };

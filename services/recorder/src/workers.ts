@@ -60,8 +60,9 @@ export function startRecorder(w: RecorderWiring): {
   );
   const audit = createWorker<AuditEntryDraft>(
     QUEUES.audit,
-    async (draft) => {
-      await recorder.recordAudit(draft);
+    async (draft, job) => {
+      // The job (id and creation time, as ids restart with a new Redis) keys the entry: a draft redelivered after a crash between commit and ack lands once.
+      await recorder.recordAudit({ ...draft, key: draft.key ?? `job:${job.id}@${job.timestamp}` });
     },
     {
       connection: w.consumer.duplicate(),
