@@ -11,7 +11,7 @@ import { HASH_BYTES } from './version-table.js';
 
 export const CHECKPOINT_FILE = 'index.ckpt';
 const MAGIC = Buffer.from('ELAVACKP', 'ascii');
-const VERSION = 2;
+const VERSION = 3;
 
 /** The version table's columns go out as they are; rows are renumbered densely in key order. */
 interface Snapshot {
@@ -41,9 +41,9 @@ interface Snapshot {
     len: number[];
     time: number[];
     resource: string[];
+    type: number[];
     lastHash: string;
-    /** Absent in checkpoints written before idempotency keys. */
-    keys?: [string, number][];
+    keys: [string, number][];
   };
 }
 
@@ -95,6 +95,7 @@ export function writeCheckpoint(dir: string, state: StoreState, pos: { seg: numb
       len: state.audit.len,
       time: state.audit.time,
       resource: state.audit.resource,
+      type: state.audit.type,
       lastHash: state.audit.lastHash,
       keys: [...state.audit.keys.entries()],
     },
@@ -186,8 +187,9 @@ function restore(s: Snapshot): StoreState {
   a.len = s.audit.len;
   a.time = s.audit.time;
   a.resource = s.audit.resource;
+  a.type = s.audit.type;
   a.lastHash = s.audit.lastHash;
-  for (const [k, q] of s.audit.keys ?? []) a.keys.set(k, q);
+  for (const [k, q] of s.audit.keys) a.keys.set(k, q);
   for (let q = 0; q < a.resource.length; q++) {
     const r = a.resource[q];
     if (r) pushTo(a.byResource, r, q + 1);

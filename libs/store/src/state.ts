@@ -39,6 +39,8 @@ export class AuditIndex {
   len: number[] = [];
   time: number[] = [];
   resource: string[] = [];
+  /** Index into AUDIT_ENTRY_TYPES, so a query by type never reads entries it will not return. */
+  type: number[] = [];
   byResource = new Map<string, number[]>();
   /** Idempotency keys of recent entries → seq; past MAX_BATCH_IDS the oldest are forgotten. */
   keys = new Map<string, number>();
@@ -48,7 +50,7 @@ export class AuditIndex {
     return this.seg.length;
   }
 
-  add(seq: number, resource: string, time: number, hash: string, key?: string): void {
+  add(seq: number, resource: string, time: number, hash: string, type: number, key?: string): void {
     if (seq !== this.seg.length + 1) throw new Error(`audit seq ${seq} out of order (expected ${this.seg.length + 1})`);
     if (key !== undefined) {
       this.keys.set(key, seq);
@@ -62,6 +64,7 @@ export class AuditIndex {
     this.len.push(0);
     this.time.push(time);
     this.resource.push(resource);
+    this.type.push(type);
     this.lastHash = hash;
     if (resource) pushTo(this.byResource, resource, seq);
   }

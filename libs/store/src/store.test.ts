@@ -177,6 +177,8 @@ describe('Store reads', () => {
     expect(e1?.seq).toBe(1);
     expect(store.audit({ resource: instance(1).id }).map((e) => e.type)).toEqual(['observed']);
     expect(store.audit({ after: 1, limit: 2 }).map((e) => e.seq)).toEqual([2, 3]);
+    expect(store.audit({ types: ['scan_started'] }).map((e) => e.seq)).toEqual([1, 4]);
+    expect(store.audit({ types: ['scan_started', 'observed'], after: 1, limit: 1 }).map((e) => e.seq)).toEqual([2]);
     expect(store.verifyAudit()).toMatchObject({ ok: true, entries: 4 });
     await store.close();
     open.pop();

@@ -5,6 +5,7 @@ import {
   AUDIT_ENTRY_TYPES,
   type AuditEntry,
   type AuditEntryDraft,
+  type AuditEntryType,
   isFiltered,
   isResourceType,
   parseResourceId,
@@ -36,6 +37,7 @@ import { parseSelector, type RevisionSelector } from './selector.js';
 import { type ScopeState, StoreState } from './state.js';
 import type { RangeFilter } from './tree-index.js';
 import type {
+  AuditQuery,
   ChangeRecord,
   Delta,
   DeltaKind,
@@ -70,6 +72,7 @@ export interface OpenReport {
 
 const DEFAULTS = { segmentBytes: 64 * 1024 * 1024, checkpointEvery: 10_000, checkpointIntervalMs: 5 * 60_000 };
 const AUDIT_TYPES: ReadonlySet<string> = new Set(AUDIT_ENTRY_TYPES);
+const auditTypeCode = (t: AuditEntryType): number => AUDIT_ENTRY_TYPES.indexOf(t);
 const READ_CHUNK = 512;
 
 /** Canonical JSON of a resource, for callers that encode once and pass `{id, json}`. */
@@ -458,24 +461,36 @@ export class Store {
     return [...this.state.scopes.values()].filter((s) => s.last_scan.revision <= this.committed);
   }
 
-  audit(q: { resource?: string; since?: Date; after?: number; limit?: number } = {}): AuditEntry[] {
+  /** Committed audit entries in order, filtered by resource, types, time and position. */
+  audit(q: AuditQuery = {}): AuditEntry[] {
     const a = this.state.audit;
     const limit = q.limit ?? Number.POSITIVE_INFINITY;
     const sinceMs = q.since?.getTime() ?? Number.NEGATIVE_INFINITY;
+    const types = q.types ? new Set(q.types.map(auditTypeCode)) : null;
+    const start = q.after ?? 0;
+    const wanted = (s: number) =>
+      s > start &&
+      s <= this.auditCommitted &&
+      (a.time[s - 1] as number) >= sinceMs &&
+      (!types || types.has(a.type[s - 1] as number));
     const seqs: number[] = [];
     const candidates = q.resource ? (a.byResource.get(q.resource) ?? []) : null;
-    const start = q.after ?? 0;
     if (candidates) {
       for (const s of candidates) {
-        if (s > start && s <= this.auditCommitted && (a.time[s - 1] as number) >= sinceMs) seqs.push(s);
+        if (wanted(s)) seqs.push(s);
         if (seqs.length >= limit) break;
       }
     } else {
       for (let s = start + 1; s <= this.auditCommitted && seqs.length < limit; s++) {
-        if ((a.time[s - 1] as number) >= sinceMs) seqs.push(s);
+        if (wanted(s)) seqs.push(s);
       }
     }
     return this.readAudit(seqs);
+  }
+
+  /** The newest committed audit sequence number. */
+  get auditSeq(): number {
+    return this.auditCommitted;
   }
 
   /** Re-reads the whole trail from disk and checks every link and hash. */
@@ -589,7 +604,7 @@ export class Store {
     const audit = this.state.audit;
     return list.map((d) => {
       const e = chainEntry(d, audit.seq + 1, audit.lastHash, now);
-      audit.add(e.seq, e.resource_id, now, e.hash, e.key);
+      audit.add(e.seq, e.resource_id, Date.parse(e.time), e.hash, auditTypeCode(e.type), e.key);
       return e;
     });
   }
@@ -713,14 +728,14 @@ function recover(dir: string) {
         if (meta.a) {
           const { entries, offsets } = revisionAudit(r.payload, meta, docStart);
           for (const [i, e] of entries.entries()) {
-            state.audit.add(e.seq, e.resource_id, Date.parse(e.time), e.hash, e.key);
+            state.audit.add(e.seq, e.resource_id, Date.parse(e.time), e.hash, auditTypeCode(e.type), e.key);
             state.audit.place(e.seq, r.seg, r.payloadOffset + (offsets[i] as number), meta.a[i] as number);
           }
         }
       } else if (r.type === RecordType.Audit) {
         const { entries, offsets, lengths } = decodeAudit(r.payload);
         for (const [i, e] of entries.entries()) {
-          state.audit.add(e.seq, e.resource_id, Date.parse(e.time), e.hash, e.key);
+          state.audit.add(e.seq, e.resource_id, Date.parse(e.time), e.hash, auditTypeCode(e.type), e.key);
           state.audit.place(e.seq, r.seg, r.payloadOffset + (offsets[i] as number), lengths[i] as number);
         }
       } else if (r.type === RecordType.Compacted) {

@@ -1,4 +1,4 @@
-import type { AnyResource, AuditEntry, FieldDiff, Revision } from '@elava/types';
+import type { AnyResource, AuditEntry, AuditEntryType, FieldDiff, Revision } from '@elava/types';
 
 /**
  * A resource already encoded by `encodeResource`, typically on a scanner, so the single writer
@@ -77,4 +77,13 @@ export interface StoreStats {
   audit_entries: number;
   segments: number;
   bytes: number;
+}
+
+export interface AuditQuery {
+  resource?: string;
+  types?: readonly AuditEntryType[];
+  since?: Date;
+  /** Entries after this sequence number (a cursor). */
+  after?: number;
+  limit?: number;
 }
