@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { createQueue, createRedis, jetstream, QUEUES } from '@elava/bus';
 import { type PublishedChange, startDetector } from '@elava/detector';
+import { StoreReader } from '@elava/query';
 import { startRecorder, WalPublisher } from '@elava/recorder';
 import { Store } from '@elava/store';
 import type { ScanJob } from '@elava/types';
@@ -125,6 +126,7 @@ describe('scanner → recorder → detector on moto', () => {
     await scanAll('first');
     await waitFor(() => changes.filter((c) => c.type === 'appeared').length === 4);
     changes.length = 0;
+    const afterFirst = store.revision;
 
     await ec2.send(
       new CreateTagsCommand({ Resources: [seeded.instance], Tags: [{ Key: 'environment', Value: 'staging' }] }),
@@ -182,7 +184,12 @@ describe('scanner → recorder → detector on moto', () => {
     await new Promise((r) => setTimeout(r, 1_000));
     expect(changes.length).toBe(before);
     expect(new Set(changes.map((c) => c.id)).size).toBe(changes.length);
-    expect(store.audit().some((e) => e.type === 'changes_detected')).toBe(true);
+    // The trail holds every announced change with its diff, and the query API lists them from it.
+    await waitFor(() => store.audit({ types: ['changes_detected'] }).length > 0);
+    const listed = JSON.parse(new StoreReader(store).answer('changes', { since: String(afterFirst), limit: '1000' }))
+      .items as PublishedChange[];
+    expect(listed.map((c) => c.id).sort()).toEqual(changes.map((c) => c.id).sort());
+    expect(listed.find((c) => c.type === 'tag_drift')?.diff).toEqual(changes.find((c) => c.type === 'tag_drift')?.diff);
     expect(store.verifyAudit().ok).toBe(true);
     // Each announced change went on to policy evaluation, under its own id.
     for (const c of changes) expect((await detector.policy.getJob(c.id))?.data.type).toBe(c.type);

@@ -62,6 +62,15 @@ describe('elava.yaml', () => {
     expect(c.nats.url).toBe('nats://env:3');
     expect(c.aws.endpoint).toBe('http://127.0.0.1:5000');
     expect(c.regions).toEqual(['eu-north-1']);
+    expect(c.api).toEqual({ host: '127.0.0.1', port: 7070, timeout: 10_000 });
+    const api = parseConfig('version: "2.0"\napi: { port: 1 }\n', 'x.yaml', {
+      ELAVA_API_PORT: '0',
+      ELAVA_API_HOST: '::',
+    });
+    expect(api.api).toMatchObject({ host: '::', port: 0 });
+    expect(() => parseConfig('version: "2.0"\n', 'x.yaml', { ELAVA_API_PORT: 'http' })).toThrow(
+      /ELAVA_API_PORT: expected a port number 0-65535, found "http"/,
+    );
   });
 
   describe('refuses, naming the file and the key path', () => {

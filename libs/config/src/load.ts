@@ -91,12 +91,26 @@ function finish(c: ElavaConfig, env: NodeJS.ProcessEnv, baseDir: string, cwd: st
     storage: { ...c.storage, dir: dataDir },
     redis: { url: env.REDIS_URL ?? c.redis.url },
     nats: { url: env.NATS_URL ?? c.nats.url },
+    api: {
+      ...c.api,
+      host: env.ELAVA_API_HOST ?? c.api.host,
+      port: env.ELAVA_API_PORT ? portFrom(env.ELAVA_API_PORT) : c.api.port,
+    },
     policies: {
       ...c.policies,
       path: absolute(baseDir, c.policies.path),
       expected: c.policies.expected ? absolute(baseDir, c.policies.expected) : undefined,
     },
   };
+}
+
+function portFrom(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new ConfigError('environment', [
+      { path: 'ELAVA_API_PORT', message: `expected a port number 0-65535, found ${JSON.stringify(v)}` },
+    ]);
+  return n;
 }
 
 function absolute(base: string, p: string): string {

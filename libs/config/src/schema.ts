@@ -116,6 +116,14 @@ export const configSchema = z
       .prefault({}),
     redis: z.strictObject({ url: z.string().default('redis://127.0.0.1:6379') }).prefault({}),
     nats: z.strictObject({ url: z.string().default('nats://127.0.0.1:4222') }).prefault({}),
+    api: z
+      .strictObject({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(7070),
+        /** How long the API waits for the recorder's answer. */
+        timeout: duration.prefault('10s'),
+      })
+      .prefault({}),
     scanning: z
       .strictObject({
         enabled: z.boolean().default(true),

@@ -6,12 +6,17 @@ import { ServiceRuntime } from './runtime.js';
  * configuration. A bad configuration stops the process with exit 2 and the file, key path and
  * expectation in the log, before anything connects.
  */
-export function boot(service: string): { runtime: ServiceRuntime; config: ElavaConfig } {
-  const runtime = new ServiceRuntime({ service, port: Number(process.env.ELAVA_HTTP_PORT ?? 0) });
+export function boot(
+  service: string,
+  opts: { listen?: (c: ElavaConfig) => { host: string; port: number } } = {},
+): { runtime: ServiceRuntime; config: ElavaConfig } {
+  let config: ElavaConfig;
   try {
-    return { runtime, config: loadConfig().config };
+    config = loadConfig().config;
   } catch (err) {
-    runtime.log.fatal({ err: err instanceof ConfigError ? err.message : err }, 'cannot start');
+    new ServiceRuntime({ service }).log.fatal({ err: err instanceof ConfigError ? err.message : err }, 'cannot start');
     process.exit(2);
   }
+  const where = opts.listen?.(config) ?? { host: '127.0.0.1', port: Number(process.env.ELAVA_HTTP_PORT ?? 0) };
+  return { runtime: new ServiceRuntime({ service, ...where }), config };
 }

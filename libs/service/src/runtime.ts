@@ -1,10 +1,19 @@
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger, type Logger } from '@elava/log';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { Shutdown } from './shutdown.js';
 
 export type ReadinessCheck = () => Promise<boolean> | boolean;
+
+export interface HttpAnswer {
+  status: number;
+  /** Sent as is; JSON unless `type` says otherwise. */
+  body: string;
+  type?: string;
+}
+/** Serves the paths under a prefix on the runtime's HTTP server (the query API's `/v1/`). */
+export type HttpHandler = (req: IncomingMessage, url: URL) => Promise<HttpAnswer>;
 
 export interface RuntimeOptions {
   service: string;
@@ -26,6 +35,7 @@ export class ServiceRuntime {
   private readonly checks = new Map<string, ReadinessCheck>();
   private readonly shutdown: Shutdown;
   private ready = false;
+  private readonly mounts: [string, HttpHandler][] = [];
 
   constructor(private readonly opts: RuntimeOptions) {
     this.service = opts.service;
@@ -49,10 +59,18 @@ export class ServiceRuntime {
     this.ready = ready;
   }
 
+  /** Adds endpoints beside the health ones; call before `listen`. */
+  mount(prefix: string, handler: HttpHandler): void {
+    this.mounts.push([prefix, handler]);
+  }
+
   async listen(): Promise<number> {
     const server = createServer((req, res) => {
-      void this.handle(req.url ?? '/').then(({ status, type, body }) => {
-        res.writeHead(status, { 'content-type': type });
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const mounted = this.mounts.find(([prefix]) => url.pathname.startsWith(prefix));
+      const answer = mounted ? this.serveMounted(mounted[1], req, url) : this.handle(url.pathname);
+      void answer.then(({ status, type, body }) => {
+        res.writeHead(status, { 'content-type': type ?? 'application/json' });
         res.end(body);
       });
     });
@@ -62,8 +80,17 @@ export class ServiceRuntime {
     });
     const port = (server.address() as AddressInfo).port;
     this.shutdown.add('http', () => new Promise<void>((r) => server.close(() => r())));
-    this.log.info({ port }, 'health endpoints listening');
+    this.log.info({ port, host: this.opts.host ?? '127.0.0.1' }, 'http endpoints listening');
     return port;
+  }
+
+  private async serveMounted(handler: HttpHandler, req: IncomingMessage, url: URL): Promise<HttpAnswer> {
+    try {
+      return await handler(req, url);
+    } catch (err) {
+      this.log.error({ err: (err as Error).message, path: url.pathname }, 'request failed');
+      return { status: 500, body: JSON.stringify({ error: (err as Error).message }) };
+    }
   }
 
   async readiness(): Promise<{ ready: boolean; checks: Record<string, string> }> {
@@ -83,8 +110,7 @@ export class ServiceRuntime {
     return { ready: ok, checks: results };
   }
 
-  private async handle(url: string): Promise<{ status: number; type: string; body: string }> {
-    const path = url.split('?')[0];
+  private async handle(path: string): Promise<{ status: number; type: string; body: string }> {
     const json = 'application/json';
     try {
       if (path === '/healthz') {

@@ -31,3 +31,11 @@ export interface Change {
   /** Estimated monthly cost delta in USD, on `cost_increase`. */
   monthly_cost_delta?: number;
 }
+
+/**
+ * A change as the audit trail keeps it (`changes_detected` entries): everything but the two
+ * documents, which the store holds at `previous_revision` and `revision`.
+ */
+export type ChangeSummary = Omit<Change, 'previous' | 'current'> & {
+  severity: 'critical' | 'warning' | 'info' | 'none';
+};

@@ -4,6 +4,7 @@ import {
   type AnyResource,
   type AuditEntryDraft,
   type Change,
+  type ChangeSummary,
   type ChangeType,
   isBlessed,
   type Severity,
@@ -38,6 +39,9 @@ export interface DetectorOutputs {
   holdDisappearance(change: PublishedChange, delayMs: number): Promise<void>;
   withdrawDisappearance(resourceId: string): Promise<void>;
 }
+
+/** The trail keeps each change without its two documents (the store has them at both revisions). */
+const summary = ({ previous: _p, current: _c, ...rest }: PublishedChange): ChangeSummary => rest;
 
 const parse = (json: string | undefined): AnyResource | null => (json ? (JSON.parse(json) as AnyResource) : null);
 
@@ -91,7 +95,7 @@ export class Detector {
           revision: rd.revision,
           data: {
             scan_id: rd.scan_id,
-            changes: published.map((c) => ({ id: c.id, type: c.type, resource_id: c.resource_id })),
+            changes: published.map(summary),
             held: held.length,
           },
         },
@@ -110,7 +114,7 @@ export class Detector {
         type: 'changes_detected',
         resource_id: change.resource_id,
         revision: change.revision,
-        data: { changes: [{ id: change.id, type: change.type, resource_id: change.resource_id }], after_grace: true },
+        data: { changes: [summary(change)], after_grace: true },
       },
       `changes-${change.id}`,
     );

@@ -2,6 +2,7 @@
 // The recorder process: the store's only writer. A second recorder on the same data directory
 // waits as a standby and takes over when the holder's lock is released or its process is gone.
 import { connectNats, createRedis, ensureStreams, jetstream } from '@elava/bus';
+import { StoreReader, serveQueries } from '@elava/query';
 import { boot } from '@elava/service';
 import { Store, StoreLockedError } from '@elava/store';
 import { Counter, Gauge } from 'prom-client';
@@ -35,6 +36,9 @@ await ensureStreams(nc);
 runtime.onShutdown('nats', () => nc.drain());
 const wal = new WalPublisher(jetstream(nc), store, log);
 await wal.catchUp();
+// Reads are answered here, where the store is open; the API and the CLI ask over NATS.
+const queries = serveQueries(nc, new StoreReader(store), log);
+runtime.onShutdown('queries', () => queries.unsubscribe());
 
 const producer = createRedis(config.redis.url, 'producer', 'elava-recorder');
 const consumer = createRedis(config.redis.url, 'worker', 'elava-recorder-worker');

@@ -1,0 +1,5 @@
+export { type Cursor, decodeCursor, encodeCursor } from './cursor.js';
+export { QUERY_SUBJECT, type QueryAnswer, QueryClient, serveQueries } from './nats.js';
+export { PageBuilder } from './page.js';
+export * from './params.js';
+export { DEFAULT_BUDGET, StoreReader } from './reader.js';

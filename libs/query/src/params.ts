@@ -1,0 +1,140 @@
+import { InvalidSelectorError, parseSelector } from '@elava/store';
+import { ACTIONS, AUDIT_ENTRY_TYPES, CHANGE_TYPES, RESOURCE_TYPES, SEVERITIES } from '@elava/types';
+import { z } from 'zod';
+
+/**
+ * The parameters of each query as they arrive from a URL or a command line (strings), checked
+ * and typed. The API checks them to answer 400 before asking anyone; the recorder checks them
+ * again because a NATS message is an edge too.
+ */
+
+const when = z.string().superRefine((v, ctx) => {
+  try {
+    parseSelector(v);
+  } catch (err) {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        err instanceof InvalidSelectorError
+          ? err.message
+          : 'expected a revision number, an RFC 3339 time or an age such as 24h or 7d',
+    });
+  }
+});
+const oneOf = <T extends readonly [string, ...string[]]>(values: T, what: string) =>
+  z.enum(values, { message: `unknown ${what}; expected one of ${values.join(', ')}` });
+const limit = (max: number, dflt: number) =>
+  z.coerce
+    .number({ message: 'expected a number' })
+    .int({ message: 'expected a whole number' })
+    .min(1, { message: 'expected at least 1' })
+    .max(max, { message: `expected at most ${max}` })
+    .default(dflt);
+const cursor = z.string().max(512).optional();
+const resourceId = z.string().regex(/^aws:\d{12}:[a-z0-9-]+:[a-z0-9]+\.[a-z_]+:.+$/, {
+  message: 'expected a canonical id such as aws:123456789012:us-east-1:ec2.instance:i-0abc',
+});
+const tag = z.string().regex(/^[^=]+(=.*)?$/, { message: 'expected key=value or key' });
+
+export const resourcesParams = z.strictObject({
+  at: when.optional(),
+  type: oneOf(RESOURCE_TYPES, 'resource type').optional(),
+  region: z
+    .string()
+    .regex(/^[a-z0-9-]+$/, { message: 'expected a region such as us-east-1' })
+    .optional(),
+  account: z
+    .string()
+    .regex(/^\d{12}$/, { message: 'expected a 12-digit account id' })
+    .optional(),
+  tag: tag.optional(),
+  limit: limit(1000, 100),
+  cursor,
+});
+
+export const resourceParams = z.strictObject({ id: resourceId, at: when.optional() });
+
+export const historyParams = z.strictObject({
+  id: resourceId,
+  limit: limit(1000, 100),
+  cursor,
+});
+
+/** `type` takes a change type (tag_drift) or a resource type (ec2.instance): the two never overlap. */
+export const changesParams = z.strictObject({
+  since: when.default('24h'),
+  type: z
+    .union([oneOf(CHANGE_TYPES, 'change type'), oneOf(RESOURCE_TYPES, 'type')], {
+      message: `unknown type; expected a change type (${CHANGE_TYPES.join(', ')}) or a resource type (${RESOURCE_TYPES.join(', ')})`,
+    })
+    .optional(),
+  resource: resourceId.optional(),
+  limit: limit(1000, 100),
+  cursor,
+});
+
+export const decisionsParams = z.strictObject({
+  since: when.default('24h'),
+  action: oneOf(ACTIONS, 'action').optional(),
+  severity: oneOf(SEVERITIES, 'severity').optional(),
+  resource: resourceId.optional(),
+  limit: limit(1000, 100),
+  cursor,
+});
+
+export const auditParams = z.strictObject({
+  resource: resourceId.optional(),
+  since: when.optional(),
+  /** One entry type or several, comma-separated. */
+  type: z
+    .string()
+    .transform((s) => s.split(',').map((t) => t.trim()))
+    .pipe(z.array(oneOf(AUDIT_ENTRY_TYPES, 'audit entry type')))
+    .optional(),
+  limit: limit(1000, 100),
+  cursor,
+});
+
+export const emptyParams = z.strictObject({});
+
+export type ResourcesParams = z.infer<typeof resourcesParams>;
+export type ResourceParams = z.infer<typeof resourceParams>;
+export type HistoryParams = z.infer<typeof historyParams>;
+export type ChangesParams = z.infer<typeof changesParams>;
+export type DecisionsParams = z.infer<typeof decisionsParams>;
+export type AuditParams = z.infer<typeof auditParams>;
+
+/** Every query by name, with the schema of its parameters. */
+export const QUERIES = {
+  resources: resourcesParams,
+  resource: resourceParams,
+  history: historyParams,
+  changes: changesParams,
+  decisions: decisionsParams,
+  audit: auditParams,
+  verify: emptyParams,
+  status: emptyParams,
+} as const;
+export type QueryName = keyof typeof QUERIES;
+
+/** A query the asker got wrong (400) or asked of something absent (404); its message says which. */
+export class QueryError extends Error {
+  constructor(
+    readonly status: 400 | 404 | 410 | 500 | 503 | 504,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'QueryError';
+  }
+}
+
+export function parseParams<Q extends QueryName>(name: Q, raw: unknown): z.infer<(typeof QUERIES)[Q]> {
+  const r = QUERIES[name].safeParse(raw ?? {});
+  if (r.success) return r.data as z.infer<(typeof QUERIES)[Q]>;
+  const problems = r.error.issues.map((i) =>
+    i.code === 'unrecognized_keys'
+      ? `unknown parameter ${i.keys.map((k) => JSON.stringify(k)).join(', ')}`
+      : `${i.path.join('.') || 'parameters'}: ${i.message}`,
+  );
+  throw new QueryError(400, problems.join('; '));
+}
