@@ -52,6 +52,17 @@ export interface TypedWorkerSettings<T> {
 }
 
 /**
+ * How long a job stays with a worker that stopped answering before another takes it
+ * (ELAVA_JOB_LOCK_MS, 30 s by default). The lock is renewed while the worker lives, so long
+ * jobs are safe; a shorter one hands a dead worker's job on sooner.
+ */
+export function jobLock(env: NodeJS.ProcessEnv = process.env): { lockDuration: number; stalledInterval: number } {
+  const ms = Number(env.ELAVA_JOB_LOCK_MS ?? 30_000);
+  const lockDuration = Number.isFinite(ms) && ms >= 500 ? ms : 30_000;
+  return { lockDuration, stalledInterval: Math.max(500, Math.round(lockDuration / 2)) };
+}
+
+/**
  * A worker whose handler only ever sees data that matched its schema. A message that does not
  * match fails at once, unretried, with the problems named in the job's failure reason.
  */
@@ -76,6 +87,7 @@ export function createWorker<T, R = void>(
       return handler(data, job);
     },
     {
+      ...jobLock(),
       ...settings.worker,
       connection: settings.connection,
       prefix: queuePrefix(settings.prefix),

@@ -46,7 +46,8 @@ export function startDetector(w: DetectorWiring) {
     w.settings,
     {
       publish: async (c) => void (await publishEvent(w.js, subjects.change(c.type), c, c.id)),
-      audit: async (draft, key) => void (await audit.add(draft.type, draft, { jobId: key })),
+      // The key goes in the draft too: the recorder writes a key once even if the job is re-added.
+      audit: async (draft, key) => void (await audit.add(draft.type, { ...draft, key }, { jobId: key })),
       evaluate: async (c) => void (await policy.add('change', c, { jobId: c.id })),
       holdDisappearance: async (c, delay) =>
         void (await recheck.add('gone', c, { jobId: heldJobId(c.resource_id), delay })),

@@ -22,9 +22,6 @@ export interface RecorderWiring {
  * keeps a scan's pages in order), the audit queue beside it, deltas out to the detector's queue with
  * the revision as job id, kept a day so a retried page cannot hand a revision over twice.
  */
-/** A page whose recorder died is given to the next one after this long (ELAVA_JOB_LOCK_MS). */
-const lockDuration = Number(process.env.ELAVA_JOB_LOCK_MS ?? 30_000);
-const stalled = { lockDuration, stalledInterval: Math.max(500, Math.round(lockDuration / 2)) };
 
 export function startRecorder(w: RecorderWiring): {
   recorder: Recorder;
@@ -55,7 +52,6 @@ export function startRecorder(w: RecorderWiring): {
       schema: observationPageSchema,
       log: w.log,
       concurrency: 1,
-      worker: stalled,
     },
   );
   const audit = createWorker<AuditEntryDraft>(
@@ -70,7 +66,6 @@ export function startRecorder(w: RecorderWiring): {
       schema: auditDraftSchema,
       log: w.log,
       concurrency: 1,
-      worker: stalled,
     },
   );
   return {

@@ -91,6 +91,7 @@ export function createScanner(opts: ScannerOptions): { worker: Worker<ScanJob, S
           type: 'scan_started',
           resource_id: '',
           data: { scan_id: job.scan_id, scope: job.scope, attempt, requested_by: job.requested_by },
+          key: `${job.scan_id}@${attempt}#started`,
         },
         { jobId: `${job.scan_id}@${attempt}#started` },
       );
