@@ -6,7 +6,7 @@ import type { PublishedChange } from '@elava/detector';
 import { startRecorder, WalPublisher } from '@elava/recorder';
 import { encodeResource, Store } from '@elava/store';
 import { instance } from '@elava/store/testing';
-import type { AnyResource, ObservationPage } from '@elava/types';
+import type { AnyResource, ObservationPage, PolicyRequest } from '@elava/types';
 import { describe, expect, it } from 'vitest';
 import { infra, silentLog, tempDirFor, unique } from '../support/infra.js';
 import { useStage, watchStream } from '../support/stage.js';
@@ -55,7 +55,7 @@ describe('the detector under SIGKILL', () => {
       prefix,
     });
     const pages = createQueue<ObservationPage>(QUEUES.observations, { connection: producer, prefix });
-    const policy = createQueue<PublishedChange>(QUEUES.policy, { connection: producer, prefix });
+    const policy = createQueue<PolicyRequest>(QUEUES.policy, { connection: producer, prefix });
     stage.defer(async () => {
       await recorder.close();
       await pages.close();
@@ -118,14 +118,18 @@ describe('the detector under SIGKILL', () => {
     expect(changes.filter((c) => c.type === 'tag_drift')).toHaveLength(RESOURCES * (ROUNDS - 1));
     for (let rev = 2; rev <= ROUNDS; rev++)
       expect(changes.filter((c) => c.revision === rev && c.type === 'tag_drift')).toHaveLength(RESOURCES);
-    // One changes_detected entry per revision in the trail, one policy job per change.
+    // One changes_detected entry per revision in the trail, one policy request per revision.
     await until(() => store.audit({ types: ['changes_detected'] }).length >= ROUNDS);
     await new Promise((r) => setTimeout(r, 500));
     const detected = store.audit({ types: ['changes_detected'] }).map((e) => e.revision);
     expect(detected.sort((a, b) => (a as number) - (b as number))).toEqual(
       Array.from({ length: ROUNDS }, (_, i) => i + 1),
     );
-    expect(await policy.getJobCountByTypes('waiting', 'active', 'completed', 'failed')).toBe(RESOURCES * ROUNDS);
+    const requests = await policy.getJobs(['waiting', 'active', 'completed', 'failed']);
+    expect(requests.map((j) => j.data.revision).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: ROUNDS }, (_, i) => i + 1),
+    );
+    expect(new Set(requests.flatMap((j) => j.data.changes.map((c) => c.id))).size).toBe(RESOURCES * ROUNDS);
     expect(store.verifyAudit().ok).toBe(true);
     detector.kill('SIGTERM');
     await new Promise((r) => detector.once('exit', r));

@@ -1,3 +1,4 @@
+import type { Severity } from './decision.js';
 import type { AnyResource } from './resource.js';
 
 export const CHANGE_TYPES = [
@@ -36,6 +37,17 @@ export interface Change {
  * A change as the audit trail keeps it (`changes_detected` entries): everything but the two
  * documents, which the store holds at `previous_revision` and `revision`.
  */
-export type ChangeSummary = Omit<Change, 'previous' | 'current'> & {
-  severity: 'critical' | 'warning' | 'info' | 'none';
-};
+export type ChangeSummary = Omit<PublishedChange, 'previous' | 'current'>;
+
+/** A change as published: with the severity `change_detection.alert_on` gives its kind. */
+export type PublishedChange = Change & { severity: Severity | 'none' };
+
+/**
+ * What the detector hands the policy service: the changes of one revision (or one disappearance
+ * whose grace period ran out), evaluated together. `key` is the job id, unique per hand-over.
+ */
+export interface PolicyRequest {
+  key: string;
+  revision: number;
+  changes: PublishedChange[];
+}

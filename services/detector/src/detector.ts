@@ -7,12 +7,13 @@ import {
   type ChangeSummary,
   type ChangeType,
   isBlessed,
+  type PolicyRequest,
+  type PublishedChange,
   type Severity,
 } from '@elava/types';
 import { classify } from './classify.js';
 
-/** A published change carries the severity `change_detection.alert_on` gives its kind. */
-export type PublishedChange = Change & { severity: Severity | 'none' };
+export type { PublishedChange } from '@elava/types';
 
 export interface RevisionDeltas {
   revision: number;
@@ -29,15 +30,18 @@ export interface DetectorSettings {
   graceMs: number;
 }
 
-/** Where changes go; each must be idempotent by change id (a retried revision comes again). */
+/**
+ * Where changes go, a revision's worth at a time (a first scan makes thousands at once); each
+ * must be idempotent by change id, as a retried revision comes again.
+ */
 export interface DetectorOutputs {
-  publish(change: PublishedChange): Promise<void>;
+  publish(changes: PublishedChange[]): Promise<void>;
   audit(draft: AuditEntryDraft, key: string): Promise<void>;
-  /** Every published change also goes to policy evaluation. */
-  evaluate(change: PublishedChange): Promise<void>;
+  /** Every published change also goes to policy evaluation, a revision's worth per request. */
+  evaluate(request: PolicyRequest): Promise<void>;
   /** Holds a disappearance for the grace period; a later appearance of the id withdraws it. */
   holdDisappearance(change: PublishedChange, delayMs: number): Promise<void>;
-  withdrawDisappearance(resourceId: string): Promise<void>;
+  withdrawDisappearances(resourceIds: string[]): Promise<void>;
 }
 
 /** The trail keeps each change without its two documents (the store has them at both revisions). */
@@ -70,11 +74,12 @@ export class Detector {
   async handle(rd: RevisionDeltas): Promise<PublishedChange[]> {
     const published: PublishedChange[] = [];
     const held: string[] = [];
+    const back: string[] = [];
     for (const delta of rd.deltas) {
       const previous = parse(delta.previous_json);
       const current = parse(delta.current_json);
       for (const c of classify(delta, previous, current)) {
-        if (c.type === 'appeared') await this.out.withdrawDisappearance(c.resource_id);
+        if (c.type === 'appeared') back.push(c.resource_id);
         if (!this.settings.track.includes(c.type)) continue;
         const change: PublishedChange = { ...c, severity: this.severity(c) };
         const blessed = previous !== null && isBlessed(previous);
@@ -83,10 +88,11 @@ export class Detector {
           held.push(change.id);
           continue;
         }
-        await this.emit(change);
         published.push(change);
       }
     }
+    if (back.length > 0) await this.out.withdrawDisappearances(back);
+    await this.emit(published, `rev-${rd.revision}`, rd.revision);
     if (published.length > 0 || held.length > 0) {
       await this.out.audit(
         {
@@ -108,7 +114,7 @@ export class Detector {
 
   /** The grace period passed and nothing re-appeared: announce the disappearance now. */
   async graceOver(change: PublishedChange): Promise<void> {
-    await this.emit(change);
+    await this.emit([change], `grace-${change.id}`, change.revision);
     await this.out.audit(
       {
         type: 'changes_detected',
@@ -120,8 +126,9 @@ export class Detector {
     );
   }
 
-  private async emit(change: PublishedChange): Promise<void> {
-    await this.out.publish(change);
-    await this.out.evaluate(change);
+  private async emit(changes: PublishedChange[], key: string, revision: number): Promise<void> {
+    if (changes.length === 0) return;
+    await this.out.publish(changes);
+    await this.out.evaluate({ key, revision, changes });
   }
 }

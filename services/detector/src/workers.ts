@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createQueue, createWorker, type JetStreamClient, publishEvent, QUEUES, subjects } from '@elava/bus';
 import type { Logger } from '@elava/log';
-import type { AuditEntryDraft } from '@elava/types';
+import type { AuditEntryDraft, PolicyRequest } from '@elava/types';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { Detector, type DetectorSettings, type PublishedChange, type RevisionDeltas } from './detector.js';
@@ -30,6 +30,11 @@ const heldSchema = z
   .object({ id: z.string(), type: z.literal('disappeared'), resource_id: z.string() })
   .passthrough() as unknown as z.ZodType<PublishedChange>;
 
+/** Many requests in flight at once (JetStream acks and Redis replies pipeline), a bounded number. */
+async function inChunks<T>(items: T[], fn: (item: T) => Promise<unknown>, size = 256): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
+}
+
 const heldJobId = (resourceId: string) => `gone-${createHash('sha1').update(resourceId).digest('hex')}`;
 
 /**
@@ -40,24 +45,25 @@ const heldJobId = (resourceId: string) => `gone-${createHash('sha1').update(reso
  */
 export function startDetector(w: DetectorWiring) {
   const audit = createQueue<AuditEntryDraft>(QUEUES.audit, { connection: w.producer, prefix: w.prefix });
-  const policy = createQueue<PublishedChange>(QUEUES.policy, { connection: w.producer, prefix: w.prefix });
+  const policy = createQueue<PolicyRequest>(QUEUES.policy, { connection: w.producer, prefix: w.prefix });
   const recheck = createQueue<PublishedChange>(QUEUES.recheck, { connection: w.producer, prefix: w.prefix });
   const detector = new Detector(
     w.settings,
     {
-      publish: async (c) => void (await publishEvent(w.js, subjects.change(c.type), c, c.id)),
+      publish: (changes) => inChunks(changes, (c) => publishEvent(w.js, subjects.change(c.type), c, c.id)),
       // The key goes in the draft too: the recorder writes a key once even if the job is re-added.
       audit: async (draft, key) => void (await audit.add(draft.type, { ...draft, key }, { jobId: key })),
-      evaluate: async (c) => void (await policy.add('change', c, { jobId: c.id })),
+      evaluate: async (request) => void (await policy.add('evaluate', request, { jobId: request.key })),
       holdDisappearance: async (c, delay) =>
         void (await recheck.add('gone', c, { jobId: heldJobId(c.resource_id), delay })),
-      withdrawDisappearance: async (resourceId) => {
-        const job = await recheck.getJob(heldJobId(resourceId));
-        if (job && (await job.isDelayed())) {
-          await job.remove();
-          w.log.info({ resource: resourceId }, 'disappearance withdrawn: it came back within the grace period');
-        }
-      },
+      withdrawDisappearances: (resourceIds) =>
+        inChunks(resourceIds, async (resourceId) => {
+          const job = await recheck.getJob(heldJobId(resourceId));
+          if (job && (await job.isDelayed())) {
+            await job.remove();
+            w.log.info({ resource: resourceId }, 'disappearance withdrawn: it came back within the grace period');
+          }
+        }),
     },
     w.log,
   );

@@ -36,6 +36,7 @@ await ensureStreams(nc);
 runtime.onShutdown('nats', () => nc.drain());
 const wal = new WalPublisher(jetstream(nc), store, log);
 await wal.catchUp();
+runtime.onShutdown('wal mark', () => wal.save());
 // Reads are answered here, where the store is open; the API and the CLI ask over NATS.
 const queries = serveQueries(nc, new StoreReader(store), log);
 runtime.onShutdown('queries', () => queries.unsubscribe());

@@ -6,6 +6,11 @@ import type { Logger } from '@elava/log';
 import type { Store } from '@elava/store';
 
 const MARK = 'wal-published.json';
+/**
+ * The mark only spares re-publishing after a restart (the stream drops duplicates anyway), so it
+ * is written at most this often rather than after every page.
+ */
+const MARK_EVERY_MS = 1_000;
 
 /**
  * Publishes the audit trail on `elava.wal.<type>` in sequence order, after the store committed it.
@@ -16,6 +21,7 @@ export class WalPublisher {
   private published: number;
   readonly storeId: string;
   private running: Promise<void> = Promise.resolve();
+  private savedAt = 0;
 
   constructor(
     private readonly js: JetStreamClient,
@@ -51,12 +57,14 @@ export class WalPublisher {
         this.published = entry.seq;
         sent++;
       }
-      this.save();
+      if (Date.now() - this.savedAt >= MARK_EVERY_MS) this.save();
     }
     if (sent > 0) this.log.debug({ sent, upTo: this.published }, 'audit trail published');
   }
 
-  private save(): void {
+  /** Writes the mark now (at shutdown, so a clean restart re-publishes nothing). */
+  save(): void {
+    this.savedAt = Date.now();
     const path = join(this.store.dir, MARK);
     writeFileSync(`${path}.tmp`, JSON.stringify({ store: this.storeId, seq: this.published }));
     renameSync(`${path}.tmp`, path);

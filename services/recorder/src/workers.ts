@@ -20,7 +20,8 @@ export interface RecorderWiring {
 /**
  * The recorder's queue side: one page at a time (the store orders writes anyway, and one at a time
  * keeps a scan's pages in order), the audit queue beside it, deltas out to the detector's queue with
- * the revision as job id, kept a day so a retried page cannot hand a revision over twice.
+ * the revision as job id (a retried page that hands a revision over again is deduplicated while the
+ * job is kept, and the detector is idempotent by change id after that).
  */
 
 export function startRecorder(w: RecorderWiring): {
@@ -32,7 +33,8 @@ export function startRecorder(w: RecorderWiring): {
   const deltas = createQueue<RevisionDeltas>(QUEUES.deltas, {
     connection: w.producer,
     prefix: w.prefix,
-    defaultJobOptions: { removeOnComplete: { age: 86_400 } },
+    // Deltas carry documents, so few are kept; the detector is idempotent by change id anyway.
+    defaultJobOptions: { removeOnComplete: { age: 3_600, count: 1_000 } },
   });
   const recorder = new Recorder(
     w.store,

@@ -34,9 +34,11 @@ export interface ScannerOptions {
  * job stalled; BullMQ gives it to another worker, which scans again under a new attempt number.
  */
 export function createScanner(opts: ScannerOptions): { worker: Worker<ScanJob, ScanSummary>; close(): Promise<void> } {
+  // A recorded page lives in the store (which also makes a resent page a no-op): keep few in Redis.
   const observations = createQueue<ObservationPage>(QUEUES.observations, {
     connection: opts.producer,
     prefix: opts.prefix,
+    defaultJobOptions: { removeOnComplete: { age: 600, count: 100 } },
   });
   const audit = createQueue<AuditEntryDraft>(QUEUES.audit, { connection: opts.producer, prefix: opts.prefix });
 

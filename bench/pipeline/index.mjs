@@ -1,0 +1,277 @@
+#!/usr/bin/env node
+// bench/pipeline: the recorder and the detector as their own processes (dist/main.js) on a real
+// Redis and NATS, fed observation pages the way scanners send them, for a synthetic estate of
+// 100,000 instances in 10 scopes (pages of 500). Prints:
+//   1. the initial load (every resource appears),
+//   2. throughput of full scans with 1% churn, back to back (observations/s through recorder and
+//      detector, until every change is on NATS),
+//   3. latency with an unsaturated pipeline: one scope's scan at a time, from its last page being
+//      queued to each change on NATS (p50/p95/p99).
+// Needs Redis and NATS: run it under `npm run infra -- up`. ELAVA_BENCH_SCALE=0.1 for a quick look.
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { connectNats, createQueue, createRedis, createWorker, ensureStreams, jetstream, QUEUES } from '@elava/bus';
+import { createLogger } from '@elava/log';
+import { encodeResource } from '@elava/store';
+import { DeliverPolicy } from '@nats-io/jetstream';
+import { z } from 'zod';
+
+const SCALE = Number(process.env.ELAVA_BENCH_SCALE ?? 1);
+const REDIS = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const NATS = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+const SCOPES = 10;
+const PER_SCOPE = Math.round(10_000 * SCALE);
+const PAGE = 500;
+const CHURN = 0.01;
+const CHURN_SCANS = 5;
+const ROOT = resolve(import.meta.dirname, '../..');
+const quiet = createLogger({ service: 'bench', level: 'silent' });
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+const log = (s) => console.log(s);
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
+};
+
+const total = SCOPES * PER_SCOPE;
+log(`# bench/pipeline  (node ${process.version}, ${fmt(total)} resources in ${SCOPES} scopes, pages of ${PAGE})`);
+
+// ---------------------------------------------------------------- the cluster under test
+const run = randomUUID().slice(0, 8);
+const prefix = `bench-pipe-${run}`;
+const account = String(200_000_000_000 + Math.floor(Math.random() * 799_999_999_999));
+const dir = mkdtempSync(join(tmpdir(), 'elava-bench-pipe-'));
+const config = join(dir, 'elava.yaml');
+writeFileSync(
+  config,
+  `version: "2.0"\nstorage: { dir: "${join(dir, 'data')}" }\nredis: { url: "${REDIS}" }\nnats: { url: "${NATS}" }\nbehavior: { grace_period: 0s }\n`,
+);
+const env = { ...process.env, ELAVA_CONFIG: config, ELAVA_QUEUE_PREFIX: prefix, ELAVA_LOG_LEVEL: 'warn' };
+const producer = createRedis(REDIS, 'producer');
+const pages = createQueue(QUEUES.observations, {
+  connection: producer,
+  prefix,
+  defaultJobOptions: { removeOnComplete: { count: 100 } },
+});
+// Stands in for the policy service: takes the detector's jobs so Redis does not fill up.
+const drain = createWorker(QUEUES.policy, async () => {}, {
+  connection: createRedis(REDIS, 'worker'),
+  prefix,
+  schema: z.unknown(),
+  log: quiet,
+  concurrency: 50,
+  worker: { removeOnComplete: { count: 0 } },
+});
+
+const nc = await connectNats(NATS, 'bench-pipeline', quiet);
+await ensureStreams(nc);
+/** Arrival time of each change id of this run, and of each `scan_completed` scan id. */
+const arrived = new Map();
+const completed = new Map();
+const mine = `aws:${account}:`;
+// Ordered consumers (no acks, nothing left on the server): the watcher costs the cluster little.
+const js = jetstream(nc);
+async function watch(stream, subject, onMsg) {
+  const consumer = await js.consumers.get(stream, { filter_subjects: subject, deliver_policy: DeliverPolicy.New });
+  const messages = await consumer.consume();
+  void (async () => {
+    for await (const m of messages) onMsg(m.json());
+  })();
+  return messages;
+}
+const changes = await watch('ELAVA_CHANGES', 'elava.changes.>', (c) => {
+  if (c.resource_id.startsWith(mine)) arrived.set(c.id, performance.now());
+});
+const wal = await watch('ELAVA_WAL', 'elava.wal.scan_completed', (e) => {
+  completed.set(e.data.scan_id, performance.now());
+});
+
+// The processes start once everything watching them is in place.
+const procs = ['recorder', 'detector'].map((name) =>
+  spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []),
+      join(ROOT, 'services', name, 'dist', 'main.js'),
+    ],
+    {
+      env,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  ),
+);
+async function cleanUp() {
+  await changes.close();
+  await wal.close();
+  for (const p of procs) if (p.exitCode === null) p.kill('SIGTERM');
+  await Promise.all(procs.map((p) => (p.exitCode === null ? new Promise((r) => p.once('exit', r)) : null)));
+  await drain.close();
+  await pages.obliterate({ force: true }).catch(() => {});
+  await pages.close();
+  producer.disconnect();
+  await nc.drain();
+  rmSync(dir, { recursive: true, force: true });
+}
+process.on('SIGINT', () => void cleanUp().then(() => process.exit(130)));
+
+// ---------------------------------------------------------------- the synthetic estate
+const regions = [
+  'us-east-1',
+  'us-east-2',
+  'us-west-1',
+  'us-west-2',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-central-1',
+  'eu-north-1',
+  'ap-southeast-1',
+  'ap-northeast-1',
+].slice(0, SCOPES);
+function instance(region, i, round) {
+  const native = `i-${i.toString(16).padStart(17, '0')}`;
+  return {
+    id: `aws:${account}:${region}:ec2.instance:${native}`,
+    provider: 'aws',
+    account,
+    region,
+    type: 'ec2.instance',
+    native_id: native,
+    name: `web-${i}`,
+    status: 'running',
+    tags: { Name: `web-${i}`, environment: 'production', 'elava:owner': 'team-a', rev: String(round) },
+    attributes: {
+      instance_type: 't3.micro',
+      state: 'running',
+      vpc_id: 'vpc-0123456789abcdef0',
+      subnet_id: `subnet-${(i % 12).toString(16).padStart(17, '0')}`,
+      availability_zone: `${region}a`,
+      image_id: 'ami-0123456789abcdef0',
+      private_ip: `10.0.${(i >> 8) & 255}.${i & 255}`,
+      launch_time: '2026-01-01T00:00:00.000Z',
+      security_group_ids: ['sg-1', 'sg-2'],
+    },
+  };
+}
+const estate = regions.map((region) =>
+  Array.from({ length: PER_SCOPE }, (_, i) => encodeResource(instance(region, i, 0))),
+);
+let clock = Date.UTC(2026, 10, 22);
+
+/** Queues one scope's scan; returns when its last page was queued and the change count expected. */
+async function scanScope(s, scanId, churn, round) {
+  const list = estate[s];
+  let expected = 0;
+  if (churn > 0) {
+    const n = Math.round(list.length * churn);
+    const picked = new Set();
+    while (picked.size < n) picked.add(Math.floor(Math.random() * list.length));
+    for (const i of picked) list[i] = encodeResource(instance(regions[s], i, round));
+    expected = n;
+  } else expected = list.length;
+  clock += 1000;
+  const observedAt = new Date(clock).toISOString();
+  const count = Math.ceil(list.length / PAGE);
+  const jobs = [];
+  for (let p = 0; p < count; p++) {
+    const last = p === count - 1;
+    const data = {
+      scan_id: scanId,
+      page_id: `${scanId}@1#${p}`,
+      page: p,
+      attempt: 1,
+      scope: { account, region: regions[s], type: 'ec2.instance' },
+      observed_at: observedAt,
+      resources: list.slice(p * PAGE, (p + 1) * PAGE),
+      ...(last ? { final: { status: 'complete', count: list.length, pages: count, seen: list.map((r) => r.id) } } : {}),
+    };
+    jobs.push({ name: 'page', data, opts: { jobId: data.page_id } });
+  }
+  await pages.addBulk(jobs);
+  return { lastQueued: performance.now(), expected };
+}
+
+async function until(check, what, ms = 600_000) {
+  const deadline = Date.now() + ms;
+  let shown = Date.now();
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() - shown > 5_000) {
+      process.stderr.write(`  … ${what}: ${fmt(arrived.size)} changes on NATS so far\n`);
+      shown = Date.now();
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+try {
+  // Warm-up: one page through both processes, so start-up time is not measured.
+  {
+    const warm = encodeResource({
+      ...instance('us-east-1', 0, 0),
+      id: `aws:${account}:us-east-1:ec2.vpc:vpc-warm`,
+      type: 'ec2.vpc',
+      native_id: 'vpc-warm',
+    });
+    await pages.add('page', {
+      scan_id: 'warm',
+      page_id: 'warm@1#0',
+      page: 0,
+      attempt: 1,
+      scope: { account, region: 'us-east-1', type: 'ec2.vpc' },
+      observed_at: new Date(clock).toISOString(),
+      resources: [warm],
+    });
+    await until(() => arrived.size === 1, 'the services to start', 60_000);
+    arrived.clear();
+  }
+
+  // 1. Initial load.
+  let t0 = performance.now();
+  const firstIds = regions.map((_, s) => `load-${s}`);
+  for (let s = 0; s < SCOPES; s++) await scanScope(s, firstIds[s], 0, 0);
+  await until(() => firstIds.every((id) => completed.has(id)), 'the initial load recorded');
+  const recordedSecs = (performance.now() - t0) / 1000;
+  await until(() => arrived.size >= total, 'the initial load detected');
+  let secs = (performance.now() - t0) / 1000;
+  log(`initial load     recorded in ${recordedSecs.toFixed(1)} s, every change on NATS after ${secs.toFixed(1)} s`);
+  log(`initial load     ${fmt(total)} appeared in ${secs.toFixed(1)} s: ${fmt(total / secs)} observations/s`);
+
+  // 2. Back-to-back full scans with 1% churn.
+  const rates = [];
+  for (let round = 1; round <= CHURN_SCANS; round++) {
+    const before = arrived.size;
+    const ids = regions.map((_, s) => `churn${round}-${s}`);
+    t0 = performance.now();
+    let expected = 0;
+    for (let s = 0; s < SCOPES; s++) expected += (await scanScope(s, ids[s], CHURN, round)).expected;
+    await until(() => arrived.size >= before + expected && ids.every((id) => completed.has(id)), `churn scan ${round}`);
+    secs = (performance.now() - t0) / 1000;
+    rates.push(total / secs);
+  }
+  const median = pct(rates, 50);
+  log(
+    `1% churn scans   ${CHURN_SCANS} full scans of ${fmt(total)}: median ${fmt(median)} observations/s ` +
+      `(min ${fmt(Math.min(...rates))}, max ${fmt(Math.max(...rates))}); target ≥ 20,000 ${median >= 20_000 ? '✓' : '✗'}`,
+  );
+
+  // 3. Latency, one scope at a time.
+  const latencies = [];
+  for (let round = 1; round <= 3; round++) {
+    for (let s = 0; s < SCOPES; s++) {
+      const already = new Set(arrived.keys());
+      const { lastQueued, expected } = await scanScope(s, `lat${round}-${s}`, CHURN, 100 + round);
+      await until(() => arrived.size >= already.size + expected, `latency scan ${round}/${s}`);
+      for (const [id, at] of arrived) if (!already.has(id)) latencies.push(Math.max(0, at - lastQueued));
+    }
+  }
+  const [p50, p95, p99] = [50, 95, 99].map((p) => pct(latencies, p));
+  log(
+    `latency          last page queued → change on NATS over ${fmt(latencies.length)} changes: ` +
+      `p50 ${p50.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms; target p95 < 1 s ${p95 < 1000 ? '✓' : '✗'}`,
+  );
+} finally {
+  await cleanUp();
+}
