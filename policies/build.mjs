@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+// Compiles every policy package (policies/<name>/*.rego, package elava.<name>) to its own
+// WebAssembly bundle: dist/<name>.wasm with entrypoints elava/<name>/{deny,warn,info}. One bundle
+// per package, so a package that does not compile is named and the others still build and run.
+//
+// Two guards make a policy fail here rather than at evaluation time:
+//  - a capabilities file without the builtins that would make evaluation depend on the outside
+//    world (http.send, time.now_ns, rand, ...): `now` comes from the input;
+//  - after compiling, the builtins the module leaves to the host must all be ones the JavaScript
+//    SDK (@open-policy-agent/opa-wasm) implements.
+// `--test` runs `opa test` over the library instead.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadPolicy } from '@open-policy-agent/opa-wasm';
+import { customBuiltins } from './builtins.mjs';
+
+const HERE = import.meta.dirname;
+const DIST = join(HERE, 'dist');
+const OPA =
+  process.env.ELAVA_OPA ??
+  (existsSync(resolve(HERE, '../.elava/tools/bin/opa')) ? resolve(HERE, '../.elava/tools/bin/opa') : 'opa');
+const RULES = ['deny', 'warn', 'info'];
+/** Builtins a policy must not call: evaluation would depend on the network, the clock or chance. */
+const FORBIDDEN = [
+  /^http\.send$/,
+  /^net\.lookup_ip_addr$/,
+  /^time\.now_ns$/,
+  /^rand\./,
+  /^uuid\./,
+  /^opa\.runtime$/,
+  /^io\.jwt\.encode/,
+  /^crypto\.x509\.parse_and_verify/,
+];
+/** What the JavaScript SDK implements on the host (its src/builtins); the rest must be native wasm. */
+const HOST_BUILTINS = new Set([
+  'sprintf',
+  'json.is_valid',
+  'regex.split',
+  'yaml.is_valid',
+  'yaml.marshal',
+  'yaml.unmarshal',
+  ...Object.keys(customBuiltins),
+]);
+
+const opa = (args) => execFileSync(OPA, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+const packages = readdirSync(HERE, { withFileTypes: true })
+  .filter((d) => d.isDirectory() && !['dist', 'node_modules'].includes(d.name))
+  .filter((d) => readdirSync(join(HERE, d.name)).some((f) => f.endsWith('.rego') && !f.endsWith('_test.rego')))
+  .map((d) => d.name)
+  .sort();
+
+if (process.argv.includes('--test')) {
+  process.stdout.write(opa(['test', ...packages.map((p) => join(HERE, p)), '-v']));
+  process.exit(0);
+}
+
+rmSync(DIST, { recursive: true, force: true });
+mkdirSync(DIST, { recursive: true });
+const caps = JSON.parse(opa(['capabilities', '--current']));
+caps.builtins = caps.builtins.filter((b) => !FORBIDDEN.some((re) => re.test(b.name)));
+const capsFile = join(DIST, 'capabilities.json');
+writeFileSync(capsFile, JSON.stringify(caps));
+
+const failed = [];
+const built = [];
+for (const name of packages) {
+  const dir = join(HERE, name);
+  const bundle = join(DIST, `${name}.tar.gz`);
+  try {
+    const rules = rulesOf(dir);
+    if (rules.length === 0) throw new Error(`defines none of ${RULES.join(', ')}`);
+    const entry = rules.flatMap((r) => ['-e', `elava/${name}/${r}`]);
+    opa(['build', '-t', 'wasm', '--capabilities', capsFile, '--ignore', '*_test.rego', ...entry, '-o', bundle, dir]);
+    execFileSync('tar', ['-xzf', bundle, '-C', DIST, '/policy.wasm'], { stdio: 'ignore' });
+    const wasm = readFileSync(join(DIST, 'policy.wasm'));
+    rmSync(join(DIST, 'policy.wasm'));
+    const missing = hostBuiltins(await loadPolicy(wasm)).filter((b) => !HOST_BUILTINS.has(b));
+    if (missing.length > 0) throw new Error(`uses builtins the WebAssembly runtime lacks: ${missing.join(', ')}`);
+    writeFileSync(join(DIST, `${name}.wasm`), wasm);
+    rmSync(bundle);
+    built.push({ name, rules });
+  } catch (err) {
+    rmSync(bundle, { force: true });
+    const text = (`${err.stdout ?? ''}${err.stderr ?? ''}` || err.message).trim();
+    failed.push(`policy package elava.${name} (${dir}):\n  ${text.replaceAll('\n', '\n  ')}`);
+  }
+}
+writeFileSync(join(DIST, 'manifest.json'), JSON.stringify({ packages: built }, null, 2));
+console.log(`policies: built ${built.length} package(s) to WebAssembly: ${built.map((b) => b.name).join(', ')}`);
+if (failed.length > 0) {
+  console.error(failed.join('\n'));
+  process.exit(1);
+}
+
+/** Which of deny/warn/info the package's files define (each becomes an entrypoint). */
+function rulesOf(dir) {
+  const source = readdirSync(dir)
+    .filter((f) => f.endsWith('.rego') && !f.endsWith('_test.rego'))
+    .map((f) => readFileSync(join(dir, f), 'utf8'))
+    .join('\n');
+  return RULES.filter((r) => new RegExp(`^${r}\\s+contains\\b`, 'm').test(source));
+}
+
+/** Names of the builtins the compiled module calls back into the host for. */
+function hostBuiltins(policy) {
+  const { exports } = policy.wasmInstance;
+  const at = exports.opa_json_dump(exports.builtins());
+  const bytes = new Uint8Array(policy.mem.buffer);
+  let end = at;
+  while (bytes[end] !== 0) end++;
+  return Object.keys(JSON.parse(Buffer.from(bytes.subarray(at, end)).toString('utf8')));
+}

@@ -1,0 +1,66 @@
+# Cost: storage and addresses paid for and unused, instances stopped for long, NAT gateways with
+# nothing private behind them, large instances nobody owns.
+package elava.cost
+
+import rego.v1
+
+r := input.resource
+
+a := object.get(r, "attributes", {})
+
+tags := object.get(r, "tags", {})
+
+# How long a stopped instance may stay stopped (data.elava.config.stopped_days, 14 by default).
+default stopped_days := 14
+
+stopped_days := data.elava.config.stopped_days
+
+warn contains {"msg": msg, "suggestion": "snapshot it and delete it, or attach it"} if {
+	r.type == "ec2.volume"
+	a.state == "available"
+	count(object.get(a, "attached_instance_ids", [])) == 0
+	msg := sprintf("volume %s (%d GiB) is attached to nothing", [r.native_id, a.size_gib])
+}
+
+warn contains {"msg": msg, "suggestion": "release the address, or associate it"} if {
+	r.type == "ec2.eip"
+	not a.association_id
+	msg := sprintf("elastic IP %s is not associated (billed while idle)", [a.public_ip])
+}
+
+# The stop time comes from the transition reason, e.g. "User initiated (2026-11-01 10:00:00 GMT)";
+# `now` comes from the input (RFC 3339), so evaluation is the same everywhere.
+stopped_at_ns := time.parse_rfc3339_ns(concat("", [m[1], "T", m[2], "Z"])) if {
+	some m in regex.find_all_string_submatch_n(`\((\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) (GMT|UTC)\)`, a.state_transition_reason, 1)
+}
+
+warn contains {"msg": msg, "suggestion": "terminate it (snapshot its volumes first) or start using it"} if {
+	r.type == "ec2.instance"
+	a.state == "stopped"
+	days := (time.parse_rfc3339_ns(input.now) - stopped_at_ns) / (((24 * 60) * 60) * 1000000000)
+	days > stopped_days
+	msg := sprintf("instance %s has been stopped for %d days", [r.native_id, floor(days)])
+}
+
+# VPCs with private subnets: the policy service passes them as data.elava.estate.private_subnet_vpc_ids.
+default private_vpcs := []
+
+private_vpcs := data.elava.estate.private_subnet_vpc_ids
+
+info contains {"msg": msg, "suggestion": "delete the NAT gateway if nothing private needs the internet"} if {
+	r.type == "ec2.nat_gateway"
+	a.state == "available"
+	not a.vpc_id in private_vpcs
+	msg := sprintf("NAT gateway %s serves VPC %s, which has no private subnets", [r.native_id, a.vpc_id])
+}
+
+large_sizes := {"4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "32xlarge", "48xlarge", "metal"}
+
+warn contains {"msg": msg, "suggestion": "tag it elava:owner=<team> so someone answers for its cost"} if {
+	r.type in {"ec2.instance", "rds.instance"}
+	size := object.get(a, "instance_type", object.get(a, "instance_class", ""))
+	parts := split(size, ".")
+	parts[count(parts) - 1] in large_sizes
+	not tags["elava:owner"]
+	msg := sprintf("large %s %s (%s) has no elava:owner", [r.type, r.native_id, size])
+}

@@ -1,0 +1,39 @@
+# Tagging: ownership and environment on what Elava manages, and the tags the configuration requires
+# (`actions.tagging.required_tags`, passed as data.elava.config.required_tags).
+package elava.tags
+
+import rego.v1
+
+tags := object.get(input.resource, "tags", {})
+
+id := input.resource.id
+
+managed if tags["elava:managed"] == "true"
+
+default required_tags := []
+
+required_tags := data.elava.config.required_tags
+
+warn contains {"msg": msg, "suggestion": "tag it elava:owner=<team or person>"} if {
+	managed
+	not tags["elava:owner"]
+	msg := sprintf("%s is managed by Elava but has no elava:owner tag", [id])
+}
+
+warn contains {"msg": msg, "suggestion": sprintf("tag it %s=<value>", [key])} if {
+	some key in required_tags
+	not tags[key]
+	msg := sprintf("%s lacks the required tag %s", [id, key])
+}
+
+info contains {"msg": msg, "suggestion": "tag it environment=production|staging|dev"} if {
+	managed
+	not tags.environment
+	msg := sprintf("%s is managed but has no environment tag", [id])
+}
+
+# Untagged resources are the usual orphans: nobody can say whose they are.
+info contains {"msg": msg, "suggestion": "tag it with an owner and an environment, or remove it"} if {
+	count(tags) == 0
+	msg := sprintf("%s has no tags at all", [id])
+}
