@@ -13,6 +13,7 @@ const POLICIES = resolve(import.meta.dirname, '../../policies');
 const DIST = join(POLICIES, 'dist');
 const packages = readdirSync(POLICIES, { withFileTypes: true })
   .filter((d) => d.isDirectory() && !['dist', 'node_modules'].includes(d.name))
+  .filter((d) => readdirSync(join(POLICIES, d.name)).some((f) => f.endsWith('.rego')))
   .map((d) => d.name);
 
 interface OpaTestResult {
@@ -71,6 +72,22 @@ describe('the compiled WebAssembly, evaluated by opa-wasm', () => {
     ]);
     const closed = await evaluate('security', { resource: res('ec2.security_group', { rules: [] }) });
     expect(closed.deny).toEqual([]);
+  });
+
+  it('judges a transition: a security group widened to the world (sprintf on the host agrees with opa)', async () => {
+    const out = await evaluate('transitions', {
+      resource: res('ec2.security_group', {}),
+      change: {
+        type: 'modified',
+        diff: [
+          {
+            path: 'attributes.rules[x]',
+            after: { direction: 'ingress', protocol: 'tcp', from_port: 5432, to_port: 5432, source: '::/0' },
+          },
+        ],
+      },
+    });
+    expect(out.deny?.map((d) => d.msg)).toEqual(['security group x-1 was opened to ::/0 (tcp 5432-5432)']);
   });
 
   it('uses the host builtins: a time from the input and data from the configuration', async () => {

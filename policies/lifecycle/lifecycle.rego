@@ -1,0 +1,40 @@
+# Lifecycle and protection: blessed resources changed or gone, tags removed from managed
+# resources, production resources named like test or dev ones.
+package elava.lifecycle
+
+import rego.v1
+
+r := input.resource
+
+tags := object.get(r, "tags", {})
+
+blessed(res) if object.get(res, "tags", {})["elava:blessed"] == "true"
+
+deny contains {"msg": msg, "suggestion": "find out who changed it; blessed resources change only by agreement"} if {
+	input.change.type in {"modified", "tag_drift", "status_changed", "cost_increase"}
+	blessed(r)
+	msg := sprintf("blessed resource %s changed (%s)", [r.id, input.change.type])
+}
+
+deny contains {"msg": msg, "suggestion": "restore it from backup or snapshot, and find out who removed it"} if {
+	input.change.type == "disappeared"
+	blessed(input.previous)
+	msg := sprintf("blessed resource %s is gone", [input.previous.id])
+}
+
+warn contains {"msg": msg, "suggestion": sprintf("put the tag %s back", [key])} if {
+	input.change
+	tags["elava:managed"] == "true"
+	some d in input.change.diff
+	startswith(d.path, "tags.")
+	object.get(d, "after", null) == null
+	object.get(d, "before", null) != null
+	key := substring(d.path, 5, -1)
+	msg := sprintf("tag %s was removed from managed resource %s", [key, r.id])
+}
+
+warn contains {"msg": msg, "suggestion": "rename it, or correct its environment tag"} if {
+	tags.environment == "production"
+	regex.match(`(?i)(^|[^a-z])(test|dev)([^a-z]|$)`, object.get(r, "name", ""))
+	msg := sprintf("production resource %s is named %q", [r.id, r.name])
+}
