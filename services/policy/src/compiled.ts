@@ -1,0 +1,47 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export type Rule = 'deny' | 'warn' | 'info';
+
+/** One policy package as `npm run build` left it: policies/dist/<name>.wasm plus its rules. */
+export interface CompiledPackage {
+  name: string;
+  rules: Rule[];
+  wasm: Uint8Array;
+}
+
+/**
+ * Reads the compiled library from `<policies.path>/dist`. A package listed but unreadable is a
+ * problem named in the result; the others are still returned.
+ */
+export function readCompiled(policiesPath: string): { packages: CompiledPackage[]; problems: string[] } {
+  const dist = join(policiesPath, 'dist');
+  const manifestPath = join(dist, 'manifest.json');
+  if (!existsSync(manifestPath)) {
+    return {
+      packages: [],
+      problems: [`no compiled policies at ${dist}: run \`npm run build\` (it runs opa build -t wasm)`],
+    };
+  }
+  let manifest: { packages?: { name?: unknown; rules?: unknown }[] };
+  try {
+    manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+  } catch (err) {
+    return { packages: [], problems: [`${manifestPath}: ${(err as Error).message}`] };
+  }
+  const packages: CompiledPackage[] = [];
+  const problems: string[] = [];
+  for (const p of manifest.packages ?? []) {
+    const rules = Array.isArray(p.rules) ? p.rules.filter((r): r is Rule => ['deny', 'warn', 'info'].includes(r)) : [];
+    if (typeof p.name !== 'string' || !/^[a-z0-9_]+$/.test(p.name) || rules.length === 0) {
+      problems.push(`${manifestPath}: malformed entry ${JSON.stringify(p)}`);
+      continue;
+    }
+    try {
+      packages.push({ name: p.name, rules, wasm: readFileSync(join(dist, `${p.name}.wasm`)) });
+    } catch (err) {
+      problems.push(`policy package elava.${p.name}: ${(err as Error).message}`);
+    }
+  }
+  return { packages, problems };
+}
