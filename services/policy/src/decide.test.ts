@@ -1,0 +1,110 @@
+import type { AnyResource, PublishedChange } from '@elava/types';
+import { describe, expect, it } from 'vitest';
+import { type DecisionSettings, decisionId, propose } from './decide.js';
+import type { Finding } from './policy-set.js';
+
+const settings: DecisionSettings = {
+  mode: 'notify',
+  severityActions: { critical: 'alert', warning: 'notify', info: 'audit' },
+  remediateTags: false,
+  protectBlessed: false,
+  autoTag: false,
+};
+const resource = (tags: Record<string, string> = {}) =>
+  ({
+    id: 'aws:123456789012:us-east-1:rds.instance:db-1',
+    provider: 'aws',
+    account: '123456789012',
+    region: 'us-east-1',
+    type: 'rds.instance',
+    native_id: 'db-1',
+    tags,
+    attributes: {},
+  }) as unknown as AnyResource;
+const change = (type: PublishedChange['type'], previous: AnyResource | null = null): PublishedChange => ({
+  id: `c-${type}`,
+  type,
+  resource_id: resource().id,
+  revision: 7,
+  previous_revision: 6,
+  time: '2026-11-22T10:00:00Z',
+  diff: [{ path: 'tags.team', before: 'a', after: 'b' }],
+  previous,
+  current: null,
+  severity: 'warning',
+});
+const finding = (pkg: string, rule: Finding['rule'], severity: Finding['severity'], msg: string): Finding => ({
+  package: pkg,
+  rule,
+  severity,
+  msg,
+  suggestion: 's',
+});
+const actions = (ps: ReturnType<typeof propose>) => ps.map((p) => `${p.decision.action}/${p.decision.severity}`);
+
+describe('propose (the seed rules)', () => {
+  it('alerts critically when a blessed resource disappears, and only then', () => {
+    const blessed = resource({ 'elava:blessed': 'true' });
+    const gone = propose(
+      { resource: blessed, change: change('disappeared', blessed), revision: 7, findings: [], time: 't' },
+      settings,
+    );
+    expect(actions(gone)).toEqual(['alert/critical']);
+    expect(gone[0]?.decision.change).toEqual({ id: 'c-disappeared', type: 'disappeared' });
+    const plain = propose(
+      { resource: resource(), change: change('disappeared', resource()), revision: 7, findings: [], time: 't' },
+      settings,
+    );
+    expect(plain).toEqual([]);
+  });
+
+  it('protects a blessed resource under change only when configured', () => {
+    const blessed = resource({ 'elava:blessed': 'true' });
+    const s = { resource: blessed, change: change('modified'), revision: 7, findings: [], time: 't' };
+    expect(propose(s, settings)).toEqual([]);
+    expect(actions(propose(s, { ...settings, protectBlessed: true }))).toEqual(['protect/critical']);
+  });
+
+  it('tag drift: notify, or enforce_policy with the diff to restore when remediation is on', () => {
+    const s = { resource: resource(), change: change('tag_drift'), revision: 7, findings: [], time: 't' };
+    expect(actions(propose(s, settings))).toEqual(['notify/warning']);
+    const fix = propose(s, { ...settings, remediateTags: true });
+    expect(actions(fix)).toEqual(['enforce_policy/warning']);
+    expect(fix[0]?.decision.metadata.restore).toEqual(s.change.diff);
+  });
+
+  it('findings go by severity_actions; tagging findings to notify or auto_tag; never auto-acts on blessed', () => {
+    const findings = [
+      finding('elava.security', 'deny', 'critical', 'database db-1 is publicly accessible'),
+      finding('elava.cost', 'info', 'info', 'x'),
+      finding('elava.tags', 'info', 'info', 'db-1 has no tags at all'),
+    ];
+    const s = { resource: resource(), revision: 7, findings, time: 't' };
+    expect(actions(propose(s, settings))).toEqual(['alert/critical', 'audit/info', 'notify/info']);
+    expect(actions(propose(s, { ...settings, autoTag: true }))).toEqual([
+      'alert/critical',
+      'audit/info',
+      'auto_tag/info',
+    ]);
+    const blessed = { ...s, resource: resource({ 'elava:blessed': 'true' }) };
+    expect(actions(propose(blessed, { ...settings, autoTag: true })).at(-1)).toBe('notify/info');
+    expect(propose(s, { ...settings, mode: 'dry_run' })[0]?.decision.metadata).toMatchObject({ dry_run: true });
+  });
+
+  it('keys a finding so the next scan recognises it, even when a number in it moved', () => {
+    const at = (days: number) =>
+      propose(
+        {
+          resource: resource(),
+          revision: 7,
+          time: 't',
+          findings: [finding('elava.cost', 'warn', 'warning', `stopped for ${days} days`)],
+        },
+        settings,
+      )[0]!;
+    expect(at(52).key).toBe(at(53).key);
+    expect(at(52).fingerprint).toBe(at(53).fingerprint);
+    expect(decisionId(at(52), 1000)).toBe(decisionId(at(53), 1000));
+    expect(decisionId(at(52), 1000)).not.toBe(decisionId(at(52), 2000));
+  });
+});

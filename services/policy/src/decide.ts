@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import {
+  type Action,
+  type AnyResource,
+  type Decision,
+  isBlessed,
+  type PublishedChange,
+  type Severity,
+} from '@elava/types';
+import type { Finding } from './policy-set.js';
+
+export interface DecisionSettings {
+  mode: 'notify' | 'enforce' | 'dry_run';
+  /** policies.severity_actions */
+  severityActions: Record<Severity, Action>;
+  /** policies.auto_remediate.tag_violations: tag drift is put back (enforce_policy) rather than reported. */
+  remediateTags: boolean;
+  /** policies.auto_remediate.protect_blessed */
+  protectBlessed: boolean;
+  /** actions.tagging.auto_tag_untagged */
+  autoTag: boolean;
+}
+
+/** What one evaluation is about: a resource as recorded, perhaps with the change that made it so. */
+export interface Subject {
+  resource: AnyResource;
+  change?: PublishedChange;
+  revision: number;
+  findings: Finding[];
+  time: string;
+}
+
+/**
+ * A decision before de-duplication: `key` names what it is about (resource + policy rule, or the
+ * change), `fingerprint` what it says, so the same finding on the next scan is recognised.
+ */
+export interface Proposal {
+  key: string;
+  fingerprint: string;
+  decision: Omit<Decision, 'id'>;
+}
+
+const sha1 = (s: string) => createHash('sha1').update(s).digest('hex');
+/** Numbers in a message (days stopped, GiB) change without the finding changing. */
+const stable = (msg: string) => msg.replace(/\d+(\.\d+)?/g, '#');
+
+/**
+ * The seed rules: a blessed resource gone → critical alert (and protect for one under change when
+ * configured); tag drift → enforce_policy when tag remediation is on, else notify; findings by
+ * severity through severity_actions, except tagging findings (auto_tag when configured, else
+ * notify). Nothing here ever deletes: no such action exists.
+ */
+export function propose(s: Subject, settings: DecisionSettings): Proposal[] {
+  const out: Proposal[] = [];
+  const r = s.resource;
+  const base = {
+    resource: { id: r.id, type: r.type, account: r.account, region: r.region, tags: r.tags ?? {} },
+    revision: s.revision,
+    time: s.time,
+  };
+  const meta = (extra: Record<string, unknown> = {}) => ({
+    mode: settings.mode,
+    ...(settings.mode === 'dry_run' ? { dry_run: true } : {}),
+    ...extra,
+  });
+  const c = s.change;
+  if (c) {
+    const changeRef = { id: c.id, type: c.type };
+    const blessed = isBlessed(c.type === 'disappeared' && c.previous ? c.previous : r);
+    const add = (action: Action, severity: Severity, reason: string, extra?: Record<string, unknown>) =>
+      out.push({
+        key: `change:${c.id}:${action}`,
+        fingerprint: c.id,
+        decision: { action, severity, reason, change: changeRef, ...base, metadata: meta(extra) },
+      });
+    if (c.type === 'disappeared' && blessed) add('alert', 'critical', `blessed resource ${r.id} disappeared`);
+    else if (blessed && settings.protectBlessed)
+      add('protect', 'critical', `blessed resource ${r.id} changed (${c.type})`);
+    if (c.type === 'tag_drift' && !blessed) {
+      const severity: Severity = c.severity === 'none' ? 'warning' : c.severity;
+      if (settings.remediateTags)
+        add('enforce_policy', severity, `tags of ${r.id} drifted; restore them`, { restore: c.diff });
+      else add('notify', severity, `tags of ${r.id} drifted`, { diff: c.diff });
+    }
+  }
+  for (const f of s.findings) {
+    const tagging = f.package === 'elava.tags';
+    const action: Action = tagging ? (settings.autoTag ? 'auto_tag' : 'notify') : settings.severityActions[f.severity];
+    // A blessed resource is never acted on automatically; it is reported instead.
+    const safe: Action = isBlessed(r) && ['auto_tag', 'enforce_policy'].includes(action) ? 'notify' : action;
+    out.push({
+      key: `finding:${r.id}:${f.package}:${f.rule}:${sha1(stable(f.msg)).slice(0, 12)}`,
+      fingerprint: sha1(`${stable(f.msg)}\n${stable(f.suggestion)}`),
+      decision: {
+        action: safe,
+        severity: f.severity,
+        reason: f.msg,
+        policy: { package: f.package, rule: f.rule },
+        ...(c ? { change: { id: c.id, type: c.type } } : {}),
+        ...base,
+        metadata: meta({ suggestion: f.suggestion }),
+      },
+    });
+  }
+  return out;
+}
+
+/** The decision id: the same proposal decided at the same moment always gets the same id. */
+export function decisionId(p: Proposal, decidedAt: number): string {
+  return sha1(`${p.key}\n${p.fingerprint}\n${decidedAt}`);
+}
