@@ -1,4 +1,11 @@
-import { AUDIT_ENTRY_TYPES, type ObservationPage, RESOURCE_TYPES, type ScanJob } from '@elava/types';
+import {
+  AUDIT_ENTRY_TYPES,
+  CHANGE_TYPES,
+  type ObservationPage,
+  type PolicyRequest,
+  RESOURCE_TYPES,
+  type ScanJob,
+} from '@elava/types';
 import { z } from 'zod';
 
 /** Schemas of the work messages, checked where they are received. */
@@ -58,3 +65,23 @@ export const auditDraftSchema = z.object({
   data: z.record(z.string(), z.unknown()),
   key: z.string().min(1).max(200).optional(),
 });
+
+/** The detector's hand-over to the policy service; the changes are the detector's own, so only the envelope is checked closely. */
+export const policyRequestSchema = z.object({
+  key: z.string().min(1),
+  revision: z.number().int().nonnegative(),
+  changes: z
+    .array(
+      z
+        .object({
+          id: z.string().min(1),
+          type: z.enum(CHANGE_TYPES),
+          resource_id: z.string().min(1),
+          revision: z.number().int(),
+          previous: z.record(z.string(), z.unknown()).nullable(),
+          current: z.record(z.string(), z.unknown()).nullable(),
+        })
+        .passthrough(),
+    )
+    .min(1),
+}) as unknown as z.ZodType<PolicyRequest>;

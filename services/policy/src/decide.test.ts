@@ -108,3 +108,16 @@ describe('propose (the seed rules)', () => {
     expect(decisionId(at(52), 1000)).not.toBe(decisionId(at(52), 2000));
   });
 });
+
+describe('propose merges', () => {
+  it('a policy finding that repeats a change rule joins that decision: one critical alert', () => {
+    const blessed = resource({ 'elava:blessed': 'true' });
+    const found = finding('elava.lifecycle', 'deny', 'critical', 'blessed resource gone');
+    const ps = propose(
+      { resource: blessed, change: change('disappeared', blessed), revision: 7, findings: [found], time: 't' },
+      settings,
+    );
+    expect(actions(ps)).toEqual(['alert/critical']);
+    expect(ps[0]?.decision.policy).toEqual({ package: 'elava.lifecycle', rule: 'deny' });
+  });
+});

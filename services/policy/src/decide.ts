@@ -83,7 +83,17 @@ export function propose(s: Subject, settings: DecisionSettings): Proposal[] {
       else add('notify', severity, `tags of ${r.id} drifted`, { diff: c.diff });
     }
   }
+  const fromChange = out.length;
   for (const f of s.findings) {
+    // A policy that says what a change rule already said (blessed and gone) joins that decision.
+    const same = out
+      .slice(0, fromChange)
+      .find((p) => p.decision.severity === f.severity && p.decision.action === settings.severityActions[f.severity]);
+    if (same && !same.decision.policy) {
+      same.decision.policy = { package: f.package, rule: f.rule };
+      same.decision.metadata = { ...same.decision.metadata, policy_msg: f.msg };
+      continue;
+    }
     const tagging = f.package === 'elava.tags';
     const action: Action = tagging ? (settings.autoTag ? 'auto_tag' : 'notify') : settings.severityActions[f.severity];
     // A blessed resource is never acted on automatically; it is reported instead.

@@ -1,2 +1,7 @@
 export { type CompiledPackage, type Rule, readCompiled } from './compiled.js';
+export { type DecisionSettings, decisionId, type Proposal, propose } from './decide.js';
 export { type Finding, type PolicyFailure, type PolicyInput, PolicySet } from './policy-set.js';
+export { type Evaluation, PolicyPool } from './pool.js';
+export { DecisionMemory } from './remember.js';
+export { type PolicyOutputs, PolicyService } from './service.js';
+export { type PolicyWiring, startPolicy } from './workers.js';

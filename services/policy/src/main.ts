@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// The policy process: the compiled Rego library in worker threads, policy requests in, decisions
+// out. When `npm run build` rewrites the library, a new pool replaces the old between jobs.
+import { existsSync, watch } from 'node:fs';
+import { join } from 'node:path';
+import { connectNats, createRedis, ensureStreams, jetstream } from '@elava/bus';
+import { boot } from '@elava/service';
+import { Gauge } from 'prom-client';
+import { readCompiled } from './compiled.js';
+import { PolicyPool } from './pool.js';
+import { startPolicy } from './workers.js';
+
+const { runtime, config } = boot('policy');
+const { log } = runtime;
+runtime.handleSignals();
+await runtime.listen();
+
+const p = config.policies;
+const data = {
+  elava: {
+    config: {
+      required_tags: config.actions.tagging.required_tags,
+      production_tag: config.actions.protection.production_tag,
+    },
+  },
+};
+
+async function loadPool(): Promise<PolicyPool> {
+  const { packages, problems } = readCompiled(p.path);
+  for (const problem of problems) log.error({ problem }, 'policy package not loaded');
+  const next = await PolicyPool.start(packages, data);
+  for (const f of next.failures) log.error({ package: f.package, err: f.error }, 'policy package failed to load');
+  log.info({ packages: packages.map((x) => x.name), threads: next.size }, 'policies loaded');
+  return next;
+}
+
+let pool = await loadPool();
+runtime.onShutdown('threads', () => pool.close());
+new Gauge({
+  name: 'elava_policy_threads',
+  help: 'policy evaluation threads',
+  registers: [runtime.metrics],
+  collect() {
+    this.set(pool.size);
+  },
+});
+
+// A rebuild rewrites dist/: reload once it settles; the old pool finishes what it holds first.
+let timer: NodeJS.Timeout | undefined;
+const watched = existsSync(join(p.path, 'dist')) ? join(p.path, 'dist') : p.path;
+const watcher = watch(watched, { recursive: false }, () => {
+  clearTimeout(timer);
+  timer = setTimeout(() => {
+    void loadPool()
+      .then((next) => {
+        const old = pool;
+        pool = next;
+        setTimeout(() => void old.close(), 30_000).unref();
+      })
+      .catch((err) => log.error({ err: (err as Error).message }, 'policy reload failed; keeping the loaded policies'));
+  }, 500);
+});
+runtime.onShutdown('watch', () => watcher.close());
+
+const nc = await connectNats(config.nats.url, 'elava-policy', log);
+await ensureStreams(nc);
+runtime.onShutdown('nats', () => nc.drain());
+const producer = createRedis(config.redis.url, 'producer', 'elava-policy');
+const consumer = createRedis(config.redis.url, 'worker', 'elava-policy-worker');
+runtime.onShutdown('redis', async () => {
+  await producer.quit();
+  await consumer.quit();
+});
+const policy = startPolicy({
+  settings: {
+    mode: p.enforcement_mode,
+    severityActions: p.severity_actions,
+    remediateTags: p.auto_remediate.tag_violations,
+    protectBlessed: p.auto_remediate.protect_blessed,
+    autoTag: config.actions.tagging.auto_tag_untagged,
+  },
+  renotifyMs: p.renotify_interval,
+  pool: () => pool,
+  js: jetstream(nc),
+  producer,
+  consumer,
+  log,
+});
+runtime.onShutdown('workers', () => policy.close());
+runtime.addReadinessCheck('redis', async () => (await producer.ping()) === 'PONG');
+runtime.addReadinessCheck('nats', () => !nc.isClosed());
+runtime.setReady(true);
+log.info({ mode: p.enforcement_mode }, 'policy service ready');

@@ -1,0 +1,92 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { CompiledPackage } from './compiled.js';
+import type { Finding, PolicyFailure, PolicyInput } from './policy-set.js';
+
+export type Evaluation = { findings: Finding[]; failures: PolicyFailure[] };
+
+/** The thread script is JavaScript: from sources (tests) it is the built one beside them. */
+function threadScript(): string {
+  const here = fileURLToPath(new URL('./thread.js', import.meta.url));
+  return existsSync(here) ? here : fileURLToPath(new URL('../dist/thread.js', import.meta.url));
+}
+
+/**
+ * Worker threads, each with its own instance of every package, sharing the batches of a request
+ * so evaluation uses every core. Replaced as a whole when the library is rebuilt.
+ */
+export class PolicyPool {
+  private next = 0;
+  private readonly pending = new Map<
+    number,
+    { resolve: (r: Evaluation[]) => void; reject: (e: Error) => void; thread: Worker }
+  >();
+
+  private constructor(
+    private readonly threads: Worker[],
+    readonly failures: PolicyFailure[],
+  ) {
+    for (const t of threads) {
+      t.on('message', (m: { id?: number; results?: Evaluation[] }) => {
+        if (m.id === undefined) return;
+        this.pending.get(m.id)?.resolve(m.results ?? []);
+        this.pending.delete(m.id);
+      });
+      // A thread that dies fails its batches (the job is retried) instead of leaving them waiting.
+      t.on('exit', (code) => {
+        for (const [id, p] of this.pending) {
+          if (p.thread !== t) continue;
+          p.reject(new Error(`policy thread exited with code ${code}`));
+          this.pending.delete(id);
+        }
+      });
+    }
+  }
+
+  static async start(packages: CompiledPackage[], data: unknown, size = availableParallelism()): Promise<PolicyPool> {
+    const script = threadScript();
+    const threads = Array.from(
+      { length: Math.max(1, size) },
+      () => new Worker(script, { workerData: { packages, data } }),
+    );
+    const ready = await Promise.all(
+      threads.map(
+        (t) =>
+          new Promise<PolicyFailure[]>((resolve, reject) => {
+            t.once('error', reject);
+            t.once('message', (m: { ready?: boolean; failures?: PolicyFailure[] }) => resolve(m.failures ?? []));
+          }),
+      ),
+    );
+    for (const t of threads) t.on('error', () => {});
+    return new PolicyPool(threads, ready[0] ?? []);
+  }
+
+  get size(): number {
+    return this.threads.length;
+  }
+
+  /** Evaluates the inputs spread over the threads; results come back in input order. */
+  async evaluate(inputs: PolicyInput[]): Promise<Evaluation[]> {
+    if (inputs.length === 0) return [];
+    const share = Math.ceil(inputs.length / this.threads.length);
+    const parts = await Promise.all(
+      this.threads.map((t, i) => {
+        const slice = inputs.slice(i * share, (i + 1) * share);
+        if (slice.length === 0) return Promise.resolve([] as Evaluation[]);
+        const id = this.next++;
+        return new Promise<Evaluation[]>((resolve, reject) => {
+          this.pending.set(id, { resolve, reject, thread: t });
+          t.postMessage({ id, inputs: slice });
+        });
+      }),
+    );
+    return parts.flat();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.terminate()));
+  }
+}

@@ -1,0 +1,68 @@
+import {
+  createQueue,
+  createWorker,
+  type JetStreamClient,
+  policyRequestSchema,
+  publishEvent,
+  QUEUES,
+  subjects,
+} from '@elava/bus';
+import type { Logger } from '@elava/log';
+import type { AuditEntryDraft, PolicyRequest } from '@elava/types';
+import type { Redis } from 'ioredis';
+import type { DecisionSettings } from './decide.js';
+import type { PolicyPool } from './pool.js';
+import { DecisionMemory } from './remember.js';
+import { PolicyService } from './service.js';
+
+export interface PolicyWiring {
+  settings: DecisionSettings;
+  renotifyMs: number;
+  /** The current pool; a rebuilt library swaps it between jobs. */
+  pool: () => PolicyPool;
+  js: JetStreamClient;
+  producer: Redis;
+  consumer: Redis;
+  log: Logger;
+  prefix?: string;
+}
+
+/** Requests in from the detector's queue, decisions out on `elava.decisions.<action>.<severity>`. */
+export function startPolicy(w: PolicyWiring) {
+  const audit = createQueue<AuditEntryDraft>(QUEUES.audit, { connection: w.producer, prefix: w.prefix });
+  const memory = new DecisionMemory(w.producer, w.renotifyMs, w.prefix ?? process.env.ELAVA_QUEUE_PREFIX ?? 'elava');
+  const service = new PolicyService(
+    w.settings,
+    {
+      evaluate: (inputs) => w.pool().evaluate(inputs),
+      admit: (p) => memory.admit(p),
+      publish: async (decisions) => {
+        for (let i = 0; i < decisions.length; i += 256)
+          await Promise.all(
+            decisions
+              .slice(i, i + 256)
+              .map((d) => publishEvent(w.js, subjects.decision(d.action, d.severity), d, d.id)),
+          );
+      },
+      audit: async (drafts) =>
+        void (await audit.addBulk(
+          drafts.map(({ draft, key }) => ({ name: draft.type, data: { ...draft, key }, opts: { jobId: key } })),
+        )),
+    },
+    w.log,
+  );
+  const worker = createWorker<PolicyRequest>(QUEUES.policy, async (req) => void (await service.handle(req)), {
+    connection: w.consumer,
+    prefix: w.prefix,
+    schema: policyRequestSchema,
+    log: w.log,
+    concurrency: 1,
+  });
+  return {
+    service,
+    async close() {
+      await worker.close();
+      await audit.close();
+    },
+  };
+}

@@ -1,0 +1,135 @@
+import { resolve } from 'node:path';
+import { createQueue, createRedis, jetstream, QUEUES } from '@elava/bus';
+import { PolicyPool, readCompiled, startPolicy } from '@elava/policy';
+import type { AnyResource, AuditEntryDraft, Decision, PolicyRequest, PublishedChange } from '@elava/types';
+import { describe, expect, it } from 'vitest';
+import { infra, silentLog, unique } from '../support/infra.js';
+import { useStage, watchStream } from '../support/stage.js';
+
+/**
+ * The policy service's queue side on real Redis and NATS, with the library compiled by the build
+ * running in worker threads: requests in, decisions on elava.decisions.*, the trail to the audit queue.
+ */
+describe('policy service', () => {
+  const stage = useStage(async () => {});
+
+  it('decides each finding once, alerts once for a blessed database gone, and keeps quiet on a retry', async () => {
+    const prefix = unique('elava-policy');
+    const account = String(300_000_000_000 + Math.floor(Math.random() * 699_999_999_999));
+    const { packages, problems } = readCompiled(resolve(import.meta.dirname, '../../policies'));
+    expect(problems).toEqual([]);
+    const pool = await PolicyPool.start(packages, {}, 2);
+    stage.defer(() => pool.close());
+    const producer = createRedis(infra().redis, 'producer');
+    const consumer = createRedis(infra().redis, 'worker');
+    const policy = startPolicy({
+      settings: {
+        mode: 'notify',
+        severityActions: { critical: 'alert', warning: 'notify', info: 'audit' },
+        remediateTags: false,
+        protectBlessed: false,
+        autoTag: false,
+      },
+      renotifyMs: 60_000,
+      pool: () => pool,
+      js: jetstream(stage.nc),
+      producer,
+      consumer,
+      log: silentLog,
+      prefix,
+    });
+    const requests = createQueue<PolicyRequest>(QUEUES.policy, { connection: producer, prefix });
+    const audit = createQueue<AuditEntryDraft>(QUEUES.audit, { connection: producer, prefix });
+    stage.defer(async () => {
+      await policy.close();
+      await requests.close();
+      await audit.close();
+      producer.disconnect();
+      consumer.disconnect();
+    });
+    const decisions = await watchStream<Decision>(stage, 'ELAVA_DECISIONS', (d) =>
+      d.resource.id.startsWith(`aws:${account}:`),
+    );
+
+    const resource = (type: string, native: string, attributes: unknown, tags: Record<string, string>) =>
+      ({
+        id: `aws:${account}:us-east-1:${type}:${native}`,
+        provider: 'aws',
+        account,
+        region: 'us-east-1',
+        type,
+        native_id: native,
+        name: native,
+        tags,
+        attributes,
+      }) as unknown as AnyResource;
+    const sg = resource(
+      'ec2.security_group',
+      'sg-1',
+      {
+        rules: [{ direction: 'ingress', protocol: 'tcp', from_port: 22, to_port: 22, source: '0.0.0.0/0' }],
+      },
+      { Name: 'ssh' },
+    );
+    const db = resource(
+      'rds.instance',
+      'orders',
+      { publicly_accessible: false, storage_encrypted: true },
+      {
+        'elava:blessed': 'true',
+        Name: 'orders',
+      },
+    );
+    const change = (type: PublishedChange['type'], r: AnyResource, revision: number): PublishedChange => ({
+      id: `${type}-${r.native_id}-${revision}-${account}`,
+      type,
+      resource_id: r.id,
+      revision,
+      previous_revision: type === 'appeared' ? null : revision - 1,
+      time: new Date().toISOString(),
+      diff: [],
+      previous: type === 'appeared' ? null : r,
+      current: type === 'disappeared' ? null : r,
+      severity: type === 'disappeared' ? 'critical' : 'info',
+    });
+    const until = async (check: () => boolean, what: string) => {
+      const deadline = Date.now() + 20_000;
+      while (!check()) {
+        if (Date.now() > deadline)
+          throw new Error(
+            `timed out: ${what}; decisions ${decisions.map((d) => `${d.action}/${d.severity}: ${d.reason}`)}`,
+          );
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    };
+
+    const first: PolicyRequest = { key: `rev-1-${account}`, revision: 1, changes: [change('appeared', sg, 1)] };
+    await requests.add('evaluate', first, { jobId: first.key });
+    await until(() => decisions.length >= 1, 'the open security group');
+    // The same request again (a retry) and a later change of the same group decide nothing new.
+    await requests.add('evaluate', first, { jobId: `${first.key}-again` });
+    const later: PolicyRequest = { key: `rev-2-${account}`, revision: 2, changes: [change('modified', sg, 2)] };
+    await requests.add('evaluate', later, { jobId: later.key });
+    const gone: PolicyRequest = { key: `rev-3-${account}`, revision: 3, changes: [change('disappeared', db, 3)] };
+    await requests.add('evaluate', gone, { jobId: gone.key });
+    await until(() => decisions.some((d) => d.resource.id === db.id), 'the blessed database');
+    await new Promise((r) => setTimeout(r, 1_000));
+
+    const summary = decisions.map(
+      (d) => `${d.action}/${d.severity} ${d.resource.id.split(':')[4]} ${d.policy?.package ?? '-'}`,
+    );
+    expect(summary.sort()).toEqual(['alert/critical orders elava.lifecycle', 'alert/critical sg-1 elava.security']);
+    const sgAlert = decisions.find((d) => d.resource.id === sg.id);
+    expect(sgAlert?.reason).toBe('security group sg-1 is open to 0.0.0.0/0 on port 22');
+    expect(decisions.find((d) => d.resource.id === db.id)?.change?.type).toBe('disappeared');
+    // The trail: one policy_evaluated per request, one decided per decision (keys make retries land once).
+    const drafts = (await audit.getJobs(['waiting', 'delayed', 'completed', 'active'])).map((j) => j.data);
+    expect(
+      drafts
+        .filter((d) => d.type === 'decided')
+        .map((d) => (d.data.decision as Decision).id)
+        .sort(),
+    ).toEqual(decisions.map((d) => d.id).sort());
+    expect(new Set(drafts.filter((d) => d.type === 'policy_evaluated').map((d) => d.data.request)).size).toBe(3);
+  });
+});
