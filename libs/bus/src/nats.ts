@@ -117,6 +117,12 @@ export interface DurableConsumerOptions<T> {
   retryDelayMs?: number;
   /** Where a new durable starts; an existing one resumes where it left off. */
   deliver?: 'all' | 'new';
+  /**
+   * Handlers in flight at once (1 by default, which keeps stream order). More lets a handler wait
+   * for others, as the notifier does to gather a digest; each message is still acked only after
+   * its own handler succeeded.
+   */
+  concurrency?: number;
 }
 
 export interface RunningConsumer {
@@ -150,6 +156,18 @@ export async function consumeDurable<T>(nc: NatsConnection, opts: DurableConsume
   const consumer = await js.consumers.get(opts.stream, opts.durable);
   const messages = await consumer.consume({ max_messages: 256 });
   const where = `${opts.stream}/${opts.durable}`;
+  const inflight = new Set<Promise<void>>();
+  const limit = Math.max(1, opts.concurrency ?? 1);
+  const handle = async (data: T, m: JsMsg) => {
+    try {
+      await opts.handler(data, m);
+      // Wait for the server to confirm, so "handled" and "acknowledged" never drift apart.
+      await m.ackAck();
+    } catch (err) {
+      opts.log.warn({ consumer: where, seq: m.seq, err: (err as Error).message }, 'handler failed; will redeliver');
+      m.nak(opts.retryDelayMs ?? 1_000);
+    }
+  };
   const done = (async () => {
     for await (const m of messages) {
       let data: T;
@@ -162,15 +180,15 @@ export async function consumeDurable<T>(nc: NatsConnection, opts: DurableConsume
         m.term();
         continue;
       }
-      try {
-        await opts.handler(data, m);
-        // Wait for the server to confirm, so "handled" and "acknowledged" never drift apart.
-        await m.ackAck();
-      } catch (err) {
-        opts.log.warn({ consumer: where, seq: m.seq, err: (err as Error).message }, 'handler failed; will redeliver');
-        m.nak(opts.retryDelayMs ?? 1_000);
+      if (limit === 1) {
+        await handle(data, m);
+        continue;
       }
+      const p: Promise<void> = handle(data, m).finally(() => inflight.delete(p));
+      inflight.add(p);
+      if (inflight.size >= limit) await Promise.race(inflight);
     }
+    await Promise.all(inflight);
   })();
   return {
     done,
