@@ -72,14 +72,7 @@ for (const name of packages) {
     const rules = rulesOf(dir);
     if (rules.length === 0) throw new Error(`defines none of ${RULES.join(', ')}`);
     const entry = rules.flatMap((r) => ['-e', `elava/${name}/${r}`]);
-    opa(['build', '-t', 'wasm', '--capabilities', capsFile, '--ignore', '*_test.rego', ...entry, '-o', bundle, dir]);
-    execFileSync('tar', ['-xzf', bundle, '-C', DIST, '/policy.wasm'], { stdio: 'ignore' });
-    const wasm = readFileSync(join(DIST, 'policy.wasm'));
-    rmSync(join(DIST, 'policy.wasm'));
-    const missing = hostBuiltins(await loadPolicy(wasm)).filter((b) => !HOST_BUILTINS.has(b));
-    if (missing.length > 0) throw new Error(`uses builtins the WebAssembly runtime lacks: ${missing.join(', ')}`);
-    writeFileSync(join(DIST, `${name}.wasm`), wasm);
-    rmSync(bundle);
+    writeFileSync(join(DIST, `${name}.wasm`), await compile(entry, bundle, [dir]));
     built.push({ name, rules });
   } catch (err) {
     rmSync(bundle, { force: true });
@@ -87,11 +80,60 @@ for (const name of packages) {
     failed.push(`policy package elava.${name} (${dir}):\n  ${text.replaceAll('\n', '\n  ')}`);
   }
 }
-writeFileSync(join(DIST, 'manifest.json'), JSON.stringify({ packages: built }, null, 2));
+// Every package that built, in one module with one entrypoint: the policy service loads an input
+// once per resource instead of once per rule (and falls back to the packages one by one to name
+// the one that throws).
+let combined = null;
+if (built.length > 0) {
+  const wrapper = join(DIST, 'all.rego');
+  const fields = built.map(
+    (b) => `\t"${b.name}": {${b.rules.map((r) => `"${r}": data.elava.${b.name}.${r}`).join(', ')}},`,
+  );
+  writeFileSync(wrapper, `package elava_all\n\nimport rego.v1\n\nresult := {\n${fields.join('\n')}\n}\n`);
+  try {
+    const dirs = built.map((b) => join(HERE, b.name));
+    writeFileSync(
+      join(DIST, 'all.wasm'),
+      await compile(['-e', 'elava_all/result'], join(DIST, 'all.tar.gz'), [...dirs, wrapper]),
+    );
+    combined = 'all.wasm';
+  } catch (err) {
+    failed.push(`the combined module: ${(`${err.stdout ?? ''}${err.stderr ?? ''}` || err.message).trim()}`);
+  }
+  rmSync(wrapper);
+}
+writeFileSync(join(DIST, 'manifest.json'), JSON.stringify({ packages: built, combined }, null, 2));
 console.log(`policies: built ${built.length} package(s) to WebAssembly: ${built.map((b) => b.name).join(', ')}`);
 if (failed.length > 0) {
   console.error(failed.join('\n'));
   process.exit(1);
+}
+
+/** `opa build -t wasm` with the capabilities, then the host-builtin check; the module's bytes. */
+async function compile(entry, bundle, paths) {
+  try {
+    opa([
+      'build',
+      '-t',
+      'wasm',
+      '--capabilities',
+      capsFile,
+      '--ignore',
+      '*_test.rego',
+      ...entry,
+      '-o',
+      bundle,
+      ...paths,
+    ]);
+    execFileSync('tar', ['-xzf', bundle, '-C', DIST, '/policy.wasm'], { stdio: 'ignore' });
+  } finally {
+    rmSync(bundle, { force: true });
+  }
+  const wasm = readFileSync(join(DIST, 'policy.wasm'));
+  rmSync(join(DIST, 'policy.wasm'));
+  const missing = hostBuiltins(await loadPolicy(wasm)).filter((b) => !HOST_BUILTINS.has(b));
+  if (missing.length > 0) throw new Error(`uses builtins the WebAssembly runtime lacks: ${missing.join(', ')}`);
+  return wasm;
 }
 
 /** Which of deny/warn/info the package's files define (each becomes an entrypoint). */

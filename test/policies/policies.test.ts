@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
@@ -8,8 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { customBuiltins } from '../../policies/builtins.mjs';
 
 const exec = promisify(execFile);
-const opa = process.env.ELAVA_OPA ?? 'opa';
 const POLICIES = resolve(import.meta.dirname, '../../policies');
+const LOCAL_OPA = resolve(POLICIES, '../.elava/tools/bin/opa');
+const opa = process.env.ELAVA_OPA ?? (existsSync(LOCAL_OPA) ? LOCAL_OPA : 'opa');
 const DIST = join(POLICIES, 'dist');
 const packages = readdirSync(POLICIES, { withFileTypes: true })
   .filter((d) => d.isDirectory() && !['dist', 'node_modules'].includes(d.name))
@@ -26,6 +27,7 @@ interface OpaTestResult {
 describe('the Rego library: opa test, package by package', () => {
   it.each(packages)('elava.%s passes its Rego unit tests', async (name) => {
     const run = await exec(opa, ['test', join(POLICIES, name), '--format', 'json']).catch((err) => err);
+    if (run.code === 'ENOENT') throw new Error(`no opa at ${opa}: run \`npm run setup\` or set ELAVA_OPA`);
     const results = JSON.parse(run.stdout) as OpaTestResult[];
     expect(results.length).toBeGreaterThan(0);
     expect(results.filter((r) => r.fail || r.error).map((r) => `${r.package}.${r.name}`)).toEqual([]);

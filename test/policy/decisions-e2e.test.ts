@@ -100,7 +100,7 @@ describe('decisions end to end on moto', () => {
     const prefix = unique('elava-e2e-policy');
     const store = await Store.open(tempDirFor('elava-e2e-policy-'));
     const conns = Array.from({ length: 6 }, (_, i) => createRedis(infra().redis, i % 2 ? 'worker' : 'producer'));
-    const pool = await PolicyPool.start(readCompiled(resolve(import.meta.dirname, '../../policies')).packages, {}, 2);
+    const pool = await PolicyPool.start(readCompiled(resolve(import.meta.dirname, '../../policies')), {}, 2);
     const js = jetstream(stage.nc);
     const recorder = startRecorder({
       store,

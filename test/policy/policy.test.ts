@@ -16,9 +16,9 @@ describe('policy service', () => {
   it('decides each finding once, alerts once for a blessed database gone, and keeps quiet on a retry', async () => {
     const prefix = unique('elava-policy');
     const account = String(300_000_000_000 + Math.floor(Math.random() * 699_999_999_999));
-    const { packages, problems } = readCompiled(resolve(import.meta.dirname, '../../policies'));
+    const { problems, ...library } = readCompiled(resolve(import.meta.dirname, '../../policies'));
     expect(problems).toEqual([]);
-    const pool = await PolicyPool.start(packages, {}, 2);
+    const pool = await PolicyPool.start(library, {}, 2);
     stage.defer(() => pool.close());
     const producer = createRedis(infra().redis, 'producer');
     const consumer = createRedis(infra().redis, 'worker');

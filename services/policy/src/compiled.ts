@@ -10,11 +10,17 @@ export interface CompiledPackage {
   wasm: Uint8Array;
 }
 
+/** Every package, and (when it built) all of them in one module with the entrypoint elava_all/result. */
+export interface CompiledLibrary {
+  packages: CompiledPackage[];
+  combined?: Uint8Array;
+}
+
 /**
  * Reads the compiled library from `<policies.path>/dist`. A package listed but unreadable is a
  * problem named in the result; the others are still returned.
  */
-export function readCompiled(policiesPath: string): { packages: CompiledPackage[]; problems: string[] } {
+export function readCompiled(policiesPath: string): CompiledLibrary & { problems: string[] } {
   const dist = join(policiesPath, 'dist');
   const manifestPath = join(dist, 'manifest.json');
   if (!existsSync(manifestPath)) {
@@ -23,7 +29,7 @@ export function readCompiled(policiesPath: string): { packages: CompiledPackage[
       problems: [`no compiled policies at ${dist}: run \`npm run build\` (it runs opa build -t wasm)`],
     };
   }
-  let manifest: { packages?: { name?: unknown; rules?: unknown }[] };
+  let manifest: { packages?: { name?: unknown; rules?: unknown }[]; combined?: unknown };
   try {
     manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
   } catch (err) {
@@ -43,5 +49,13 @@ export function readCompiled(policiesPath: string): { packages: CompiledPackage[
       problems.push(`policy package elava.${p.name}: ${(err as Error).message}`);
     }
   }
-  return { packages, problems };
+  let combined: Uint8Array | undefined;
+  if (manifest.combined === 'all.wasm' && problems.length === 0) {
+    try {
+      combined = readFileSync(join(dist, 'all.wasm'));
+    } catch (err) {
+      problems.push(`the combined module: ${(err as Error).message}`);
+    }
+  }
+  return { packages, ...(combined ? { combined } : {}), problems };
 }

@@ -1,4 +1,4 @@
-export { type CompiledPackage, type Rule, readCompiled } from './compiled.js';
+export { type CompiledLibrary, type CompiledPackage, type Rule, readCompiled } from './compiled.js';
 export { type DecisionSettings, decisionId, type Proposal, propose } from './decide.js';
 export { type Finding, type PolicyFailure, type PolicyInput, PolicySet } from './policy-set.js';
 export { type Evaluation, PolicyPool } from './pool.js';

@@ -26,9 +26,10 @@ const data = {
 };
 
 async function loadPool(): Promise<PolicyPool> {
-  const { packages, problems } = readCompiled(p.path);
+  const { problems, ...library } = readCompiled(p.path);
+  const packages = library.packages;
   for (const problem of problems) log.error({ problem }, 'policy package not loaded');
-  const next = await PolicyPool.start(packages, data);
+  const next = await PolicyPool.start(library, data);
   for (const f of next.failures) log.error({ package: f.package, err: f.error }, 'policy package failed to load');
   log.info({ packages: packages.map((x) => x.name), threads: next.size }, 'policies loaded');
   return next;

@@ -1,7 +1,7 @@
 import { customBuiltins } from '@elava/policies/builtins';
 import type { Severity } from '@elava/types';
 import { type LoadedPolicy, loadPolicy } from '@open-policy-agent/opa-wasm';
-import type { CompiledPackage, Rule } from './compiled.js';
+import type { CompiledLibrary, CompiledPackage, Rule } from './compiled.js';
 
 const SEVERITY: Record<Rule, Severity> = { deny: 'critical', warn: 'warning', info: 'info' };
 
@@ -37,12 +37,22 @@ export class PolicySet {
   private constructor(
     private readonly loaded: { pkg: CompiledPackage; policy: LoadedPolicy }[],
     readonly failures: PolicyFailure[],
+    private readonly combined: LoadedPolicy | null,
   ) {}
 
-  static async load(packages: CompiledPackage[], data: unknown = {}): Promise<PolicySet> {
+  static async load(library: CompiledLibrary, data: unknown = {}): Promise<PolicySet> {
     const loaded: { pkg: CompiledPackage; policy: LoadedPolicy }[] = [];
     const failures: PolicyFailure[] = [];
-    for (const pkg of packages) {
+    let combined: LoadedPolicy | null = null;
+    if (library.combined && library.packages.length > 0) {
+      try {
+        combined = await loadPolicy(library.combined, undefined, customBuiltins);
+        combined.setData(data as object);
+      } catch {
+        combined = null; // the packages one by one still work
+      }
+    }
+    for (const pkg of library.packages) {
       try {
         const policy = await loadPolicy(pkg.wasm, undefined, customBuiltins);
         policy.setData(data as object);
@@ -51,35 +61,59 @@ export class PolicySet {
         failures.push({ package: `elava.${pkg.name}`, error: (err as Error).message });
       }
     }
-    return new PolicySet(loaded, failures);
+    // The combined module holds every package; if one of them failed to load, it is not trusted.
+    return new PolicySet(loaded, failures, failures.length === 0 ? combined : null);
   }
 
   get packages(): string[] {
     return this.loaded.map((l) => `elava.${l.pkg.name}`);
   }
 
+  /** All packages in one call when the combined module is there; one by one when it throws. */
   evaluate(input: PolicyInput): { findings: Finding[]; failures: PolicyFailure[] } {
+    if (this.combined) {
+      try {
+        const result = this.combined.evaluate(input, 'elava_all/result')[0]?.result as
+          | Record<string, Partial<Record<Rule, unknown>>>
+          | undefined;
+        if (result) {
+          const findings: Finding[] = [];
+          for (const { pkg } of this.loaded)
+            for (const rule of pkg.rules) collect(findings, pkg.name, rule, result[pkg.name]?.[rule]);
+          return { findings, failures: [] };
+        }
+      } catch {
+        // fall through: the packages one by one name the one that throws
+      }
+    }
+    return this.evaluateEach(input);
+  }
+
+  private evaluateEach(input: PolicyInput): { findings: Finding[]; failures: PolicyFailure[] } {
     const findings: Finding[] = [];
     const failures: PolicyFailure[] = [];
     for (const { pkg, policy } of this.loaded) {
       try {
         for (const rule of pkg.rules) {
-          const result = policy.evaluate(input, `elava/${pkg.name}/${rule}`)[0]?.result;
-          if (!Array.isArray(result)) continue;
-          for (const f of result) {
-            findings.push({
-              package: `elava.${pkg.name}`,
-              rule,
-              severity: SEVERITY[rule],
-              msg: typeof f?.msg === 'string' ? f.msg : JSON.stringify(f),
-              suggestion: typeof f?.suggestion === 'string' ? f.suggestion : '',
-            });
-          }
+          collect(findings, pkg.name, rule, policy.evaluate(input, `elava/${pkg.name}/${rule}`)[0]?.result);
         }
       } catch (err) {
         failures.push({ package: `elava.${pkg.name}`, error: (err as Error).message });
       }
     }
     return { findings, failures };
+  }
+}
+
+function collect(into: Finding[], name: string, rule: Rule, result: unknown): void {
+  if (!Array.isArray(result)) return;
+  for (const f of result) {
+    into.push({
+      package: `elava.${name}`,
+      rule,
+      severity: SEVERITY[rule],
+      msg: typeof f?.msg === 'string' ? f.msg : JSON.stringify(f),
+      suggestion: typeof f?.suggestion === 'string' ? f.suggestion : '',
+    });
   }
 }

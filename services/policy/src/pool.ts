@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { CompiledPackage } from './compiled.js';
+import type { CompiledLibrary } from './compiled.js';
 import type { Finding, PolicyFailure, PolicyInput } from './policy-set.js';
 
 export type Evaluation = { findings: Finding[]; failures: PolicyFailure[] };
@@ -45,11 +45,11 @@ export class PolicyPool {
     }
   }
 
-  static async start(packages: CompiledPackage[], data: unknown, size = availableParallelism()): Promise<PolicyPool> {
+  static async start(library: CompiledLibrary, data: unknown, size = availableParallelism()): Promise<PolicyPool> {
     const script = threadScript();
     const threads = Array.from(
       { length: Math.max(1, size) },
-      () => new Worker(script, { workerData: { packages, data } }),
+      () => new Worker(script, { workerData: { library, data } }),
     );
     const ready = await Promise.all(
       threads.map(
