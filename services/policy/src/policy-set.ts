@@ -70,7 +70,7 @@ export class PolicySet {
   }
 
   /** All packages in one call when the combined module is there; one by one when it throws. */
-  evaluate(input: PolicyInput): { findings: Finding[]; failures: PolicyFailure[] } {
+  evaluate(input: PolicyInput | ArrayBuffer): { findings: Finding[]; failures: PolicyFailure[] } {
     if (this.combined) {
       try {
         const result = this.combined.evaluate(input, 'elava_all/result')[0]?.result as
@@ -89,7 +89,8 @@ export class PolicySet {
     return this.evaluateEach(input);
   }
 
-  private evaluateEach(input: PolicyInput): { findings: Finding[]; failures: PolicyFailure[] } {
+  /** `input` may be its JSON as bytes (the pool sends it so), passed to WebAssembly as they are. */
+  private evaluateEach(input: PolicyInput | ArrayBuffer): { findings: Finding[]; failures: PolicyFailure[] } {
     const findings: Finding[] = [];
     const failures: PolicyFailure[] = [];
     for (const { pkg, policy } of this.loaded) {

@@ -5,6 +5,8 @@ import { Worker } from 'node:worker_threads';
 import type { CompiledLibrary } from './compiled.js';
 import type { Finding, PolicyFailure, PolicyInput } from './policy-set.js';
 
+const encoder = new TextEncoder();
+
 export type Evaluation = { findings: Finding[]; failures: PolicyFailure[] };
 
 /** The thread script is JavaScript: from sources (tests) it is the built one beside them. */
@@ -77,9 +79,17 @@ export class PolicyPool {
         const slice = inputs.slice(i * share, (i + 1) * share);
         if (slice.length === 0) return Promise.resolve([] as Evaluation[]);
         const id = this.next++;
+        // Serialized here once, into one buffer handed over without a copy: the thread passes each
+        // input's bytes straight to WebAssembly memory.
+        const parts = slice.map((input) => encoder.encode(JSON.stringify(input)));
+        const ends = new Uint32Array(parts.length);
+        let size = 0;
+        for (const [j, p] of parts.entries()) ends[j] = size += p.length;
+        const bytes = new Uint8Array(size);
+        for (const [j, p] of parts.entries()) bytes.set(p, (ends[j] as number) - p.length);
         return new Promise<Evaluation[]>((resolve, reject) => {
           this.pending.set(id, { resolve, reject, thread: t });
-          t.postMessage({ id, inputs: slice });
+          t.postMessage({ id, bytes, ends }, [bytes.buffer, ends.buffer]);
         });
       }),
     );
