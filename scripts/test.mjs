@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from './lib/build.mjs';
+import { build, typecheckTests } from './lib/build.mjs';
 import { elavaEnv } from './lib/env.mjs';
 import { down, up } from './lib/infra.mjs';
 import { installAll } from './lib/install.mjs';
@@ -32,6 +32,7 @@ try {
   const infra = await up();
   started = infra.started;
   await build();
+  await typecheckTests();
   mkdirSync(HOME, { recursive: true });
   step('running tests');
   code = await new Promise((resolvePromise) => {

@@ -2,10 +2,9 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { customBuiltins } from '@elava/policies/builtins';
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { describe, expect, it } from 'vitest';
-// @ts-expect-error: a plain ES module without types, shared by the build and the policy service
-import { customBuiltins } from '../../policies/builtins.mjs';
 
 const exec = promisify(execFile);
 const POLICIES = resolve(import.meta.dirname, '../../policies');
@@ -41,7 +40,7 @@ describe('the compiled WebAssembly, evaluated by opa-wasm', () => {
   const load = (name: string) => loadPolicy(readFileSync(join(DIST, `${name}.wasm`)), undefined, customBuiltins);
   const evaluate = async (name: string, input: unknown, data: unknown = {}) => {
     const policy = await load(name);
-    policy.setData(data);
+    policy.setData(data as object);
     const out: Record<string, { msg: string; suggestion: string }[]> = {};
     for (const rule of manifest.packages.find((p) => p.name === name)?.rules ?? []) {
       out[rule] = policy.evaluate(input, `elava/${name}/${rule}`)[0]?.result ?? [];
