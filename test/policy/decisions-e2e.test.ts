@@ -12,6 +12,7 @@ import { CreateBucketCommand, PutBucketAclCommand, PutBucketTaggingCommand, S3Cl
 import { createQueue, createRedis, jetstream, QUEUES } from '@elava/bus';
 import { startDetector } from '@elava/detector';
 import { PolicyPool, readCompiled, startPolicy } from '@elava/policy';
+import { QueryClient, StoreReader, serveQueries } from '@elava/query';
 import { startRecorder, WalPublisher } from '@elava/recorder';
 import { Store } from '@elava/store';
 import { CHANGE_TYPES, type Decision, type ScanJob } from '@elava/types';
@@ -102,6 +103,9 @@ describe('decisions end to end on moto', () => {
     const conns = Array.from({ length: 6 }, (_, i) => createRedis(infra().redis, i % 2 ? 'worker' : 'producer'));
     const pool = await PolicyPool.start(readCompiled(resolve(import.meta.dirname, '../../policies')), {}, 2);
     const js = jetstream(stage.nc);
+    // The recorder's read side, as main.ts serves it: scope evaluation asks it for resources.
+    const querySubject = unique('elava.query-e2e');
+    const served = serveQueries(stage.nc, new StoreReader(store), silentLog, querySubject);
     const recorder = startRecorder({
       store,
       wal: new WalPublisher(js, store, silentLog),
@@ -131,6 +135,7 @@ describe('decisions end to end on moto', () => {
         autoTag: false,
       },
       renotifyMs: 3_600_000,
+      query: new QueryClient(stage.nc, 5_000, querySubject),
       pool: () => pool,
       js,
       producer: conns[4]!,
@@ -139,6 +144,7 @@ describe('decisions end to end on moto', () => {
       prefix,
     });
     stage.defer(async () => {
+      served.unsubscribe();
       await policy.close();
       await detector.close();
       await recorder.close();

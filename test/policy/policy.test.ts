@@ -1,9 +1,11 @@
 import { resolve } from 'node:path';
 import { createQueue, createRedis, jetstream, QUEUES } from '@elava/bus';
 import { PolicyPool, readCompiled, startPolicy } from '@elava/policy';
+import { QueryClient, StoreReader, serveQueries } from '@elava/query';
+import { Store } from '@elava/store';
 import type { AnyResource, AuditEntryDraft, Decision, PolicyRequest, PublishedChange } from '@elava/types';
 import { describe, expect, it } from 'vitest';
-import { infra, silentLog, unique } from '../support/infra.js';
+import { infra, silentLog, tempDirFor, unique } from '../support/infra.js';
 import { useStage, watchStream } from '../support/stage.js';
 
 /**
@@ -31,6 +33,7 @@ describe('policy service', () => {
         autoTag: false,
       },
       renotifyMs: 60_000,
+      query: new QueryClient(stage.nc, 1_000, unique('elava.query-none')),
       pool: () => pool,
       js: jetstream(stage.nc),
       producer,
@@ -131,5 +134,91 @@ describe('policy service', () => {
         .sort(),
     ).toEqual(decisions.map((d) => d.id).sort());
     expect(new Set(drafts.filter((d) => d.type === 'policy_evaluated').map((d) => d.data.request)).size).toBe(3);
+  });
+
+  it('evaluates a whole scope after a clean scan: a persisting finding once, again after the re-notify interval', async () => {
+    const prefix = unique('elava-policy-scope');
+    const account = String(300_000_000_000 + Math.floor(Math.random() * 699_999_999_999));
+    const { problems: _p, ...library } = readCompiled(resolve(import.meta.dirname, '../../policies'));
+    const pool = await PolicyPool.start(library, {}, 2);
+    const store = await Store.open(tempDirFor('elava-policy-scope-'));
+    const subject = unique('elava.query-scope');
+    const served = serveQueries(stage.nc, new StoreReader(store), silentLog, subject);
+    const producer = createRedis(infra().redis, 'producer');
+    const consumer = createRedis(infra().redis, 'worker');
+    const policy = startPolicy({
+      settings: {
+        mode: 'notify',
+        severityActions: { critical: 'alert', warning: 'notify', info: 'audit' },
+        remediateTags: false,
+        protectBlessed: false,
+        autoTag: false,
+      },
+      renotifyMs: 1_500,
+      query: new QueryClient(stage.nc, 5_000, subject),
+      pool: () => pool,
+      js: jetstream(stage.nc),
+      producer,
+      consumer,
+      log: silentLog,
+      prefix,
+    });
+    const requests = createQueue<PolicyRequest>(QUEUES.policy, { connection: producer, prefix });
+    stage.defer(async () => {
+      await policy.close();
+      await requests.close();
+      served.unsubscribe();
+      await store.close();
+      await pool.close();
+      producer.disconnect();
+      consumer.disconnect();
+    });
+    const decisions = await watchStream<Decision>(stage, 'ELAVA_DECISIONS', (d) =>
+      d.resource.id.startsWith(`aws:${account}:`),
+    );
+    const group = (n: number, open: boolean) =>
+      ({
+        id: `aws:${account}:us-east-1:ec2.security_group:sg-${n}`,
+        provider: 'aws',
+        account,
+        region: 'us-east-1',
+        type: 'ec2.security_group',
+        native_id: `sg-${n}`,
+        name: `g${n}`,
+        tags: { Name: `g${n}` },
+        attributes: {
+          group_name: `g${n}`,
+          description: 'd',
+          rules: open
+            ? [{ direction: 'ingress', protocol: 'tcp', from_port: 22, to_port: 22, source: '0.0.0.0/0' }]
+            : [],
+        },
+      }) as unknown as AnyResource;
+    const scope = { account, region: 'us-east-1', type: 'ec2.security_group' as const };
+    // 1,200 groups: more than one page of the recorder's answer; one is open.
+    const groups = Array.from({ length: 1_200 }, (_, i) => group(i, i === 7));
+    const { revision } = await store.applyScan('scan-1', scope, groups, { complete: true });
+    const evaluate = async (key: string) => {
+      await requests.add('evaluate', { kind: 'scope', key, revision, scope }, { jobId: key });
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const done = await requests.getJob(key);
+        if (done && (await done.isCompleted())) break;
+        if (Date.now() > deadline) throw new Error(`request ${key} not done: ${done?.failedReason}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    };
+    await evaluate('scope-a');
+    expect(decisions.map((d) => `${d.action}/${d.severity} ${d.resource.id.split(':')[4]}`)).toEqual([
+      'alert/critical sg-7',
+    ]);
+    await evaluate('scope-b');
+    expect(decisions).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 1_600));
+    await evaluate('scope-c');
+    expect(decisions).toHaveLength(2);
+    expect(decisions[1]?.id).not.toBe(decisions[0]?.id);
+    expect(decisions[1]?.reason).toBe(decisions[0]?.reason);
   });
 });

@@ -125,7 +125,15 @@ describe('the detector under SIGKILL', () => {
     expect(detected.sort((a, b) => (a as number) - (b as number))).toEqual(
       Array.from({ length: ROUNDS }, (_, i) => i + 1),
     );
-    const requests = await policy.getJobs(['waiting', 'active', 'completed', 'failed']);
+    const jobs = await policy.getJobs(['waiting', 'active', 'completed', 'failed']);
+    // Every complete page also asked for its scope to be evaluated: one request per revision.
+    expect(
+      jobs
+        .filter((j) => j.data.kind === 'scope')
+        .map((j) => j.data.revision)
+        .sort((a, b) => a - b),
+    ).toEqual(Array.from({ length: ROUNDS }, (_, i) => i + 1));
+    const requests = jobs.flatMap((j) => (j.data.kind === 'scope' ? [] : [{ data: j.data }]));
     expect(requests.map((j) => j.data.revision).sort((a, b) => a - b)).toEqual(
       Array.from({ length: ROUNDS }, (_, i) => i + 1),
     );

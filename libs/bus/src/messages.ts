@@ -67,7 +67,8 @@ export const auditDraftSchema = z.object({
 });
 
 /** The detector's hand-over to the policy service; the changes are the detector's own, so only the envelope is checked closely. */
-export const policyRequestSchema = z.object({
+const changesRequestSchema = z.object({
+  kind: z.literal('changes').optional(),
   key: z.string().min(1),
   revision: z.number().int().nonnegative(),
   changes: z
@@ -84,4 +85,14 @@ export const policyRequestSchema = z.object({
         .passthrough(),
     )
     .min(1),
-}) as unknown as z.ZodType<PolicyRequest>;
+});
+
+export const policyRequestSchema = z.union([
+  changesRequestSchema,
+  z.object({
+    kind: z.literal('scope'),
+    key: z.string().min(1),
+    revision: z.number().int().positive(),
+    scope: scopeSchema,
+  }),
+]) as unknown as z.ZodType<PolicyRequest>;

@@ -1,5 +1,6 @@
 import type { Severity } from './decision.js';
 import type { AnyResource } from './resource.js';
+import type { ResourceType } from './resource-type.js';
 
 export const CHANGE_TYPES = [
   'appeared',
@@ -46,8 +47,23 @@ export type PublishedChange = Change & { severity: Severity | 'none' };
  * What the detector hands the policy service: the changes of one revision (or one disappearance
  * whose grace period ran out), evaluated together. `key` is the job id, unique per hand-over.
  */
-export interface PolicyRequest {
+export interface ChangesRequest {
+  kind?: 'changes';
   key: string;
   revision: number;
   changes: PublishedChange[];
 }
+
+/**
+ * What the recorder hands the policy service when a scan of a scope completed cleanly: every
+ * resource of the scope at that revision is evaluated, so a finding that persists is re-announced
+ * after the re-notify interval even if nothing about the resource changed.
+ */
+export interface ScopeRequest {
+  kind: 'scope';
+  key: string;
+  revision: number;
+  scope: { account: string; region: string; type: ResourceType };
+}
+
+export type PolicyRequest = ChangesRequest | ScopeRequest;

@@ -4,6 +4,7 @@
 import { existsSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { connectNats, createRedis, ensureStreams, jetstream } from '@elava/bus';
+import { QueryClient } from '@elava/query';
 import { boot } from '@elava/service';
 import { Gauge } from 'prom-client';
 import { readCompiled } from './compiled.js';
@@ -81,6 +82,7 @@ const policy = startPolicy({
     autoTag: config.actions.tagging.auto_tag_untagged,
   },
   renotifyMs: p.renotify_interval,
+  query: new QueryClient(nc, config.api.timeout),
   pool: () => pool,
   js: jetstream(nc),
   producer,

@@ -6,9 +6,10 @@ const DUPLICATE_WINDOW_MS = 60 * 60 * 1000;
 
 /**
  * What has been decided, in Redis, so a finding that persists across scans is decided once and
- * again only when it says something new or after the re-notify interval. The id of a decision is
- * derived from when it was first decided: a retry (say, after a crash between remembering and
- * publishing) gets the same id and is published again, and the stream drops the copy.
+ * again only when it says something new or after the re-notify interval (the key expires). The
+ * id of a decision comes from when it was first decided, and the entry is confirmed once
+ * published: a retry after a crash in between gets the same id again and publishes it (the stream
+ * drops a copy it already has); a confirmed one is not published again.
  */
 export class DecisionMemory {
   constructor(
@@ -17,19 +18,39 @@ export class DecisionMemory {
     private readonly prefix = 'elava',
   ) {}
 
-  /** The id to publish under, or null when this was decided recently enough already. */
+  private key(p: Proposal): string {
+    return `${this.prefix}:decided:${p.key}`;
+  }
+
+  /** The id to publish under, or null when this was decided (and published) already. */
   async admit(p: Proposal, now = Date.now()): Promise<string | null> {
-    const key = `${this.prefix}:decided:${p.key}`;
-    const held = await this.redis.get(key);
+    const held = await this.redis.get(this.key(p));
     if (held) {
-      const bar = held.lastIndexOf('|');
-      const fingerprint = held.slice(0, bar);
-      const at = Number(held.slice(bar + 1));
-      if (fingerprint === p.fingerprint && Number.isFinite(at)) {
-        return now - at < DUPLICATE_WINDOW_MS ? decisionId(p, at) : null;
+      const [fingerprint, at, confirmed] = held.split('|');
+      const when = Number(at);
+      if (fingerprint === p.fingerprint && Number.isFinite(when)) {
+        return confirmed !== 'published' && now - when < DUPLICATE_WINDOW_MS ? decisionId(p, when) : null;
       }
     }
-    await this.redis.set(key, `${p.fingerprint}|${now}`, 'PX', Math.max(this.renotifyMs, 1));
+    await this.redis.set(this.key(p), `${p.fingerprint}|${now}|pending`, 'PX', Math.max(this.renotifyMs, 1));
     return decisionId(p, now);
   }
+
+  /** Marks admitted proposals as published (keeping their expiry). */
+  async confirm(ps: Proposal[]): Promise<void> {
+    if (ps.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const p of ps) pipeline.eval(CONFIRM, 1, this.key(p), p.fingerprint);
+    await pipeline.exec();
+  }
 }
+
+/** Sets `|published` on the entry if it still holds this fingerprint, keeping the TTL. */
+const CONFIRM = `
+local v = redis.call('GET', KEYS[1])
+if not v then return 0 end
+local fp, at = string.match(v, '^(.-)|(%d+)|')
+if fp ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], fp .. '|' .. at .. '|published', 'KEEPTTL')
+return 1
+`;

@@ -1,5 +1,12 @@
 import type { Logger } from '@elava/log';
-import type { AnyResource, AuditEntryDraft, Decision, PolicyRequest } from '@elava/types';
+import type {
+  AnyResource,
+  AuditEntryDraft,
+  Decision,
+  PolicyRequest,
+  PublishedChange,
+  ScopeRequest,
+} from '@elava/types';
 import { type DecisionSettings, propose } from './decide.js';
 import type { PolicyInput } from './policy-set.js';
 import type { Evaluation } from './pool.js';
@@ -9,15 +16,34 @@ export interface PolicyOutputs {
   evaluate(inputs: PolicyInput[]): Promise<Evaluation[]>;
   /** The id to publish under, or null when already decided (DecisionMemory). */
   admit: (p: ReturnType<typeof propose>[number]) => Promise<string | null>;
+  /** After publishing: these need not be published again. */
+  confirm(ps: ReturnType<typeof propose>): Promise<void>;
   publish(decisions: Decision[]): Promise<void>;
   /** Idempotent by key. */
   audit(drafts: { draft: AuditEntryDraft; key: string }[]): Promise<void>;
+  /** The live resources of a scope at a revision, a page at a time (asked of the recorder). */
+  resources(scope: ScopeRequest['scope'], revision: number): AsyncIterable<AnyResource[]>;
+}
+
+interface Subject {
+  resource: AnyResource;
+  change?: PublishedChange;
+  revision: number;
+  input: PolicyInput;
+}
+
+interface Tally {
+  resources: number;
+  findings: number;
+  decisions: number;
+  failures: Map<string, string>;
 }
 
 /**
- * One policy request (a revision's changes) → evaluation of every changed resource with its
- * previous version and the change → decisions, each published once → the trail: one
- * `policy_evaluated` per request and one `decided` per decision.
+ * One policy request → evaluation → decisions, each published once → the trail: one
+ * `policy_evaluated` per request and one `decided` per decision. A request is either a revision's
+ * changes (each changed resource with its previous version and the change) or a whole scope after
+ * a clean scan (every live resource, so persisting findings come back after the re-notify interval).
  */
 export class PolicyService {
   constructor(
@@ -27,37 +53,30 @@ export class PolicyService {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  async handle(req: PolicyRequest): Promise<Decision[]> {
+  async handle(req: PolicyRequest): Promise<number> {
     const now = this.clock().toISOString();
-    const subjects = req.changes.map((change) => {
-      const resource = (change.current ?? change.previous) as AnyResource;
-      const input: PolicyInput = {
-        resource: change.current,
-        ...(change.previous ? { previous: change.previous } : {}),
-        change: { id: change.id, type: change.type, diff: change.diff, revision: change.revision },
-        now,
-      };
-      return { change, resource, input };
-    });
-    const results = await this.out.evaluate(subjects.map((s) => s.input));
-    const decisions: Decision[] = [];
-    const failures = new Map<string, string>();
-    let findings = 0;
-    for (const [i, s] of subjects.entries()) {
-      const r = results[i] ?? { findings: [], failures: [] };
-      for (const f of r.failures) failures.set(f.package, f.error);
-      findings += r.findings.length;
-      const proposals = propose(
-        { resource: s.resource, change: s.change, revision: s.change.revision, findings: r.findings, time: now },
-        this.settings,
-      );
-      for (const p of proposals) {
-        const id = await this.out.admit(p);
-        if (id) decisions.push({ id, ...p.decision });
+    const tally: Tally = { resources: 0, findings: 0, decisions: 0, failures: new Map() };
+    if (req.kind === 'scope') {
+      for await (const page of this.out.resources(req.scope, req.revision)) {
+        const subjects = page.map((resource) => ({ resource, revision: req.revision, input: { resource, now } }));
+        await this.judge(subjects, now, tally);
       }
+    } else {
+      const subjects: Subject[] = req.changes.map((change) => ({
+        resource: (change.current ?? change.previous) as AnyResource,
+        change,
+        revision: change.revision,
+        input: {
+          resource: change.current,
+          ...(change.previous ? { previous: change.previous } : {}),
+          change: { id: change.id, type: change.type, diff: change.diff, revision: change.revision },
+          now,
+        },
+      }));
+      await this.judge(subjects, now, tally);
     }
-    for (const [pkg, error] of failures) this.log.error({ package: pkg, err: error }, 'policy failed to evaluate');
-    await this.out.publish(decisions);
+    for (const [pkg, error] of tally.failures)
+      this.log.error({ package: pkg, err: error }, 'policy failed to evaluate');
     await this.out.audit([
       {
         key: `policy-${req.key}`,
@@ -67,18 +86,50 @@ export class PolicyService {
           revision: req.revision,
           data: {
             request: req.key,
-            resources: subjects.length,
-            findings,
-            decisions: decisions.length,
-            failures: [...failures].map(([pkg, error]) => ({ package: pkg, error })),
+            kind: req.kind ?? 'changes',
+            ...(req.kind === 'scope' ? { scope: req.scope } : {}),
+            resources: tally.resources,
+            findings: tally.findings,
+            decisions: tally.decisions,
+            failures: [...tally.failures].map(([pkg, error]) => ({ package: pkg, error })),
           },
         },
       },
-      ...decisions.map((d) => ({
+    ]);
+    return tally.decisions;
+  }
+
+  /** Evaluates a batch, decides, publishes, and records each decision. */
+  private async judge(subjects: Subject[], now: string, tally: Tally): Promise<void> {
+    const results = await this.out.evaluate(subjects.map((s) => s.input));
+    const decisions: Decision[] = [];
+    const admitted: ReturnType<typeof propose> = [];
+    for (const [i, s] of subjects.entries()) {
+      const r = results[i] ?? { findings: [], failures: [] };
+      for (const f of r.failures) tally.failures.set(f.package, f.error);
+      tally.findings += r.findings.length;
+      const proposals = propose(
+        { resource: s.resource, change: s.change, revision: s.revision, findings: r.findings, time: now },
+        this.settings,
+      );
+      for (const p of proposals) {
+        const id = await this.out.admit(p);
+        if (id) {
+          decisions.push({ id, ...p.decision });
+          admitted.push(p);
+        }
+      }
+    }
+    tally.resources += subjects.length;
+    tally.decisions += decisions.length;
+    await this.out.publish(decisions);
+    await this.out.audit(
+      decisions.map((d) => ({
         key: `decided-${d.id}`,
         draft: { type: 'decided' as const, resource_id: d.resource.id, revision: d.revision, data: { decision: d } },
       })),
-    ]);
-    return decisions;
+    );
+    // Only now: a crash before this re-publishes (dropped by the stream) and re-records (a no-op).
+    await this.out.confirm(admitted);
   }
 }

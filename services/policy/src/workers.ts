@@ -8,16 +8,20 @@ import {
   subjects,
 } from '@elava/bus';
 import type { Logger } from '@elava/log';
+import type { QueryClient } from '@elava/query';
 import type { AuditEntryDraft, PolicyRequest } from '@elava/types';
 import type { Redis } from 'ioredis';
 import type { DecisionSettings } from './decide.js';
 import type { PolicyPool } from './pool.js';
 import { DecisionMemory } from './remember.js';
+import { scopeResources } from './scope.js';
 import { PolicyService } from './service.js';
 
 export interface PolicyWiring {
   settings: DecisionSettings;
   renotifyMs: number;
+  /** Asks the recorder for a scope's resources (scope requests). */
+  query: QueryClient;
   /** The current pool; a rebuilt library swaps it between jobs. */
   pool: () => PolicyPool;
   js: JetStreamClient;
@@ -36,6 +40,7 @@ export function startPolicy(w: PolicyWiring) {
     {
       evaluate: (inputs) => w.pool().evaluate(inputs),
       admit: (p) => memory.admit(p),
+      confirm: (ps) => memory.confirm(ps),
       publish: async (decisions) => {
         for (let i = 0; i < decisions.length; i += 256)
           await Promise.all(
@@ -44,10 +49,13 @@ export function startPolicy(w: PolicyWiring) {
               .map((d) => publishEvent(w.js, subjects.decision(d.action, d.severity), d, d.id)),
           );
       },
+      resources: (scope, revision) => scopeResources(w.query, scope, revision),
       audit: async (drafts) =>
-        void (await audit.addBulk(
-          drafts.map(({ draft, key }) => ({ name: draft.type, data: { ...draft, key }, opts: { jobId: key } })),
-        )),
+        drafts.length === 0
+          ? undefined
+          : void (await audit.addBulk(
+              drafts.map(({ draft, key }) => ({ name: draft.type, data: { ...draft, key }, opts: { jobId: key } })),
+            )),
     },
     w.log,
   );

@@ -1,6 +1,13 @@
 import type { Logger } from '@elava/log';
 import type { Delta, ScanResult, Store } from '@elava/store';
-import { type AuditEntry, type AuditEntryDraft, type ObservationPage, type Scope, scopeKey } from '@elava/types';
+import {
+  type AuditEntry,
+  type AuditEntryDraft,
+  type ObservationPage,
+  type Scope,
+  type ScopeRequest,
+  scopeKey,
+} from '@elava/types';
 import type { WalPublisher } from './wal-publisher.js';
 
 /** What the detector receives for one revision. */
@@ -15,6 +22,8 @@ export interface RevisionDeltas {
 export interface DeltaSink {
   /** Must be idempotent per revision: a retried page hands the same revision again. */
   send(d: RevisionDeltas): Promise<void>;
+  /** A scan of a scope completed cleanly: its resources go to policy evaluation (idempotent by key). */
+  scopeComplete?(req: ScopeRequest): Promise<void>;
 }
 
 /**
@@ -91,6 +100,15 @@ export class Recorder {
         return entries;
       },
     });
+    // A filtered scope is part of one: the whole of it is evaluated when its own scan completes.
+    if (final?.status === 'complete' && !page.scope.filter) {
+      await this.deltas.scopeComplete?.({
+        kind: 'scope',
+        key: `scope-${page.page_id}`,
+        revision: result.revision,
+        scope: { account: page.scope.account, region: page.scope.region, type: page.scope.type },
+      });
+    }
     if (result.deltas.length > 0) {
       await this.deltas.send({
         revision: result.revision,

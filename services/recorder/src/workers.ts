@@ -1,7 +1,7 @@
 import { auditDraftSchema, createQueue, createWorker, observationPageSchema, QUEUES } from '@elava/bus';
 import type { Logger } from '@elava/log';
 import type { Store } from '@elava/store';
-import type { AuditEntryDraft, ObservationPage } from '@elava/types';
+import type { AuditEntryDraft, ObservationPage, PolicyRequest } from '@elava/types';
 import type { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Recorder, type RevisionDeltas } from './recorder.js';
@@ -36,10 +36,14 @@ export function startRecorder(w: RecorderWiring): {
     // Deltas carry documents, so few are kept; the detector is idempotent by change id anyway.
     defaultJobOptions: { removeOnComplete: { age: 3_600, count: 1_000 } },
   });
+  const policy = createQueue<PolicyRequest>(QUEUES.policy, { connection: w.producer, prefix: w.prefix });
   const recorder = new Recorder(
     w.store,
     w.wal,
-    { send: async (d) => void (await deltas.add('deltas', d, { jobId: `rev-${d.revision}` })) },
+    {
+      send: async (d) => void (await deltas.add('deltas', d, { jobId: `rev-${d.revision}` })),
+      scopeComplete: async (req) => void (await policy.add('evaluate', req, { jobId: req.key })),
+    },
     w.log,
   );
   const pages = createWorker<ObservationPage>(
@@ -78,6 +82,7 @@ export function startRecorder(w: RecorderWiring): {
       await pages.close();
       await audit.close();
       await deltas.close();
+      await policy.close();
     },
   };
 }
