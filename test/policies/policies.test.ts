@@ -91,6 +91,28 @@ describe('the compiled WebAssembly, evaluated by opa-wasm', () => {
     expect(out.deny?.map((d) => d.msg)).toEqual(['security group x-1 was opened to ::/0 (tcp 5432-5432)']);
   });
 
+  it('checks the desired inventory passed as data: drifted and unmanaged', async () => {
+    const expected = { 'ec2.instance': [{ name: 'web', match: { role: 'web' }, tags: { environment: 'production' } }] };
+    const drifted = await evaluate(
+      'inventory',
+      { resource: res('ec2.instance', {}, { role: 'web', environment: 'dev' }) },
+      {
+        elava: { expected },
+      },
+    );
+    expect(drifted.warn?.map((w) => w.msg)).toEqual([
+      'aws:123456789012:us-east-1:ec2.instance:x-1 drifted from the expected web: tag environment is dev, expected production',
+    ]);
+    const stray = await evaluate(
+      'inventory',
+      { resource: res('ec2.instance', {}, { role: 'batch' }) },
+      { elava: { expected } },
+    );
+    expect(stray.info?.map((i) => i.msg)).toEqual([
+      'aws:123456789012:us-east-1:ec2.instance:x-1 is unmanaged: no expected ec2.instance entry covers it',
+    ]);
+  });
+
   it('uses the host builtins: a time from the input and data from the configuration', async () => {
     const stopped = res('ec2.instance', {
       instance_type: 't3.micro',

@@ -8,6 +8,7 @@ import { QueryClient } from '@elava/query';
 import { boot } from '@elava/service';
 import { Gauge } from 'prom-client';
 import { readCompiled } from './compiled.js';
+import { type ExpectedInventory, readExpected } from './expected.js';
 import { PolicyPool } from './pool.js';
 import { startPolicy } from './workers.js';
 
@@ -17,12 +18,20 @@ runtime.handleSignals();
 await runtime.listen();
 
 const p = config.policies;
+let expected: ExpectedInventory | undefined;
+try {
+  expected = p.expected ? readExpected(p.expected) : undefined;
+} catch (err) {
+  log.fatal({ err: (err as Error).message }, 'cannot start');
+  process.exit(2);
+}
 const data = {
   elava: {
     config: {
       required_tags: config.actions.tagging.required_tags,
       production_tag: config.actions.protection.production_tag,
     },
+    ...(expected ? { expected } : {}),
   },
 };
 

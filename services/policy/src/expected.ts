@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+import { RESOURCE_TYPES } from '@elava/types';
+import { parse } from 'yaml';
+import { z } from 'zod';
+
+/**
+ * The desired inventory (`policies.expected`): per resource type, entries selecting resources by
+ * tags (`match`), how many there should be (`count`) and the tags they must carry (`tags`).
+ * Passed to the policies as data.elava.expected.
+ */
+const tags = z.record(z.string(), z.string());
+const entry = z.strictObject({
+  name: z.string().min(1),
+  match: tags.default({}),
+  count: z.number().int().min(0).optional(),
+  tags: tags.default({}),
+});
+const schema = z.partialRecord(z.enum(RESOURCE_TYPES), z.array(entry));
+export type ExpectedInventory = z.infer<typeof schema>;
+
+export class ExpectedInventoryError extends Error {}
+
+export function readExpected(path: string): ExpectedInventory {
+  let raw: unknown;
+  try {
+    raw = parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ExpectedInventoryError(`expected inventory ${path}: ${(err as Error).message}`);
+  }
+  const r = schema.safeParse(raw ?? {});
+  if (r.success) return r.data;
+  const problems = r.error.issues.flatMap((i) =>
+    i.code === 'unrecognized_keys'
+      ? i.keys.map((k) => `  - ${[...i.path, k].join('.')}: not a resource type Elava knows`)
+      : [`  - ${i.path.join('.') || '(top level)'}: ${i.message}`],
+  );
+  throw new ExpectedInventoryError(`expected inventory ${path}:\n${problems.join('\n')}`);
+}
