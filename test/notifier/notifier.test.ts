@@ -51,7 +51,12 @@ function harness(url: string, digestThreshold = 3) {
   const lines: string[] = [];
   const log = createLogger({
     service: 'notifier-test',
-    destination: new Writable({ write: (c, _e, cb) => void (lines.push(String(c)), cb()) }),
+    destination: new Writable({
+      write: (c, _e, cb) => {
+        lines.push(String(c));
+        cb();
+      },
+    }),
   });
   const notifier = new Notifier(
     { channels: { critical: '#ops-critical', info: '#ops-digest' }, digestThreshold, windowMs: 50 },

@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
@@ -11,13 +10,14 @@ import { CreateDBInstanceCommand, DeleteDBInstanceCommand, RDSClient } from '@aw
 import { CreateBucketCommand, PutBucketAclCommand, PutBucketTaggingCommand, S3Client } from '@aws-sdk/client-s3';
 import { createQueue, createRedis, jetstream, QUEUES } from '@elava/bus';
 import { startDetector } from '@elava/detector';
-import { PolicyPool, readCompiled, startPolicy } from '@elava/policy';
+import { startPolicy } from '@elava/policy';
 import { QueryClient, StoreReader, serveQueries } from '@elava/query';
 import { startRecorder, WalPublisher } from '@elava/recorder';
 import { Store } from '@elava/store';
 import { CHANGE_TYPES, type Decision, type ScanJob } from '@elava/types';
 import { describe, expect, it } from 'vitest';
 import { infra, silentLog, tempDirFor, unique } from '../support/infra.js';
+import { DEFAULT_DECISIONS, libraryPool } from '../support/policy.js';
 import { testScanner } from '../support/scanner.js';
 import { resetMoto } from '../support/seed.js';
 import { useStage, watchStream } from '../support/stage.js';
@@ -101,7 +101,7 @@ describe('decisions end to end on moto', () => {
     const prefix = unique('elava-e2e-policy');
     const store = await Store.open(tempDirFor('elava-e2e-policy-'));
     const conns = Array.from({ length: 6 }, (_, i) => createRedis(infra().redis, i % 2 ? 'worker' : 'producer'));
-    const pool = await PolicyPool.start(readCompiled(resolve(import.meta.dirname, '../../policies')), {}, 2);
+    const pool = await libraryPool();
     const js = jetstream(stage.nc);
     // The recorder's read side, as main.ts serves it: scope evaluation asks it for resources.
     const querySubject = unique('elava.query-e2e');
@@ -127,13 +127,7 @@ describe('decisions end to end on moto', () => {
       prefix,
     });
     const policy = startPolicy({
-      settings: {
-        mode: 'notify',
-        severityActions: { critical: 'alert', warning: 'notify', info: 'audit' },
-        remediateTags: false,
-        protectBlessed: false,
-        autoTag: false,
-      },
+      settings: DEFAULT_DECISIONS,
       renotifyMs: 3_600_000,
       query: new QueryClient(stage.nc, 5_000, querySubject),
       pool: () => pool,

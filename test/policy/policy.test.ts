@@ -1,11 +1,11 @@
-import { resolve } from 'node:path';
 import { createQueue, createRedis, jetstream, QUEUES } from '@elava/bus';
-import { PolicyPool, readCompiled, startPolicy } from '@elava/policy';
+import { startPolicy } from '@elava/policy';
 import { QueryClient, StoreReader, serveQueries } from '@elava/query';
 import { Store } from '@elava/store';
 import type { AnyResource, AuditEntryDraft, Decision, PolicyRequest, PublishedChange } from '@elava/types';
 import { describe, expect, it } from 'vitest';
 import { infra, silentLog, tempDirFor, unique } from '../support/infra.js';
+import { DEFAULT_DECISIONS, libraryPool } from '../support/policy.js';
 import { useStage, watchStream } from '../support/stage.js';
 
 /**
@@ -18,20 +18,12 @@ describe('policy service', () => {
   it('decides each finding once, alerts once for a blessed database gone, and keeps quiet on a retry', async () => {
     const prefix = unique('elava-policy');
     const account = String(300_000_000_000 + Math.floor(Math.random() * 699_999_999_999));
-    const { problems, ...library } = readCompiled(resolve(import.meta.dirname, '../../policies'));
-    expect(problems).toEqual([]);
-    const pool = await PolicyPool.start(library, {}, 2);
+    const pool = await libraryPool();
     stage.defer(() => pool.close());
     const producer = createRedis(infra().redis, 'producer');
     const consumer = createRedis(infra().redis, 'worker');
     const policy = startPolicy({
-      settings: {
-        mode: 'notify',
-        severityActions: { critical: 'alert', warning: 'notify', info: 'audit' },
-        remediateTags: false,
-        protectBlessed: false,
-        autoTag: false,
-      },
+      settings: DEFAULT_DECISIONS,
       renotifyMs: 60_000,
       query: new QueryClient(stage.nc, 1_000, unique('elava.query-none')),
       pool: () => pool,
@@ -139,21 +131,14 @@ describe('policy service', () => {
   it('evaluates a whole scope after a clean scan: a persisting finding once, again after the re-notify interval', async () => {
     const prefix = unique('elava-policy-scope');
     const account = String(300_000_000_000 + Math.floor(Math.random() * 699_999_999_999));
-    const { problems: _p, ...library } = readCompiled(resolve(import.meta.dirname, '../../policies'));
-    const pool = await PolicyPool.start(library, {}, 2);
+    const pool = await libraryPool();
     const store = await Store.open(tempDirFor('elava-policy-scope-'));
     const subject = unique('elava.query-scope');
     const served = serveQueries(stage.nc, new StoreReader(store), silentLog, subject);
     const producer = createRedis(infra().redis, 'producer');
     const consumer = createRedis(infra().redis, 'worker');
     const policy = startPolicy({
-      settings: {
-        mode: 'notify',
-        severityActions: { critical: 'alert', warning: 'notify', info: 'audit' },
-        remediateTags: false,
-        protectBlessed: false,
-        autoTag: false,
-      },
+      settings: DEFAULT_DECISIONS,
       renotifyMs: 1_500,
       query: new QueryClient(stage.nc, 5_000, subject),
       pool: () => pool,
