@@ -34,3 +34,36 @@ test_quiet_without_expectations if {
 	count(inventory.info) == 0 with input as {"resource": {"id": "b", "type": "s3.bucket", "tags": {}}}
 		with data.elava.expected as expected
 }
+
+scope(resources) := {"inventory": {"account": "123456789012", "region": "us-east-1", "type": "ec2.instance", "resources": resources}}
+
+web(id) := {"id": id, "tags": {"role": "web"}}
+
+test_missing_counts_what_is_short if {
+	some w in inventory.warn with input as scope([web("a"), {"id": "b", "tags": {}}]) with data.elava.expected as expected
+	w.msg == "missing 1 of 2 expected web (ec2.instance) in 123456789012/us-east-1"
+	w.expectation == {"name": "web", "kind": "missing", "expected": 2, "found": 1}
+}
+
+test_unwanted_names_the_resources if {
+	some w in inventory.warn with input as scope([web("c"), web("a"), web("b")]) with data.elava.expected as expected
+	w.expectation.kind == "unwanted"
+	w.expectation.resources == ["a", "b", "c"]
+	startswith(w.msg, "1 unwanted web (ec2.instance)")
+}
+
+test_exact_count_is_quiet if {
+	count(inventory.warn) == 0 with input as scope([web("a"), web("b")]) with data.elava.expected as expected
+}
+
+test_count_holds_only_where_named if {
+	elsewhere := {"ec2.instance": [{"name": "web", "match": {"role": "web"}, "count": 2, "regions": ["eu-west-1"]}]}
+	count(inventory.warn) == 0 with input as scope([]) with data.elava.expected as elsewhere
+	some w in inventory.warn with input as scope([]) with data.elava.expected as expected
+	w.expectation.kind == "missing"
+}
+
+test_no_count_no_check if {
+	loose := {"ec2.instance": [{"name": "web", "match": {"role": "web"}}]}
+	count(inventory.warn) == 0 with input as scope([]) with data.elava.expected as loose
+}

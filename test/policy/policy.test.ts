@@ -1,8 +1,16 @@
 import { createQueue, createRedis, jetstream, QUEUES } from '@elava/bus';
-import { startPolicy } from '@elava/policy';
+import { type ExpectedInventory, startPolicy } from '@elava/policy';
 import { QueryClient, StoreReader, serveQueries } from '@elava/query';
 import { Store } from '@elava/store';
-import type { AnyResource, AuditEntryDraft, Decision, PolicyRequest, PublishedChange } from '@elava/types';
+import type {
+  AnyResource,
+  AuditEntryDraft,
+  Decision,
+  PolicyRequest,
+  PublishedChange,
+  ScopeRequest,
+} from '@elava/types';
+import type { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { infra, silentLog, tempDirFor, unique } from '../support/infra.js';
 import { DEFAULT_DECISIONS, libraryPool } from '../support/policy.js';
@@ -19,10 +27,14 @@ describe('policy service', () => {
    * The policy service's queue side with the compiled library in two threads, its queries sent on
    * `querySubject`, and what it decides for an account of its own collected from the stream.
    */
-  async function wirePolicy(renotifyMs: number, querySubject: string) {
+  async function wirePolicy(
+    renotifyMs: number,
+    querySubject: string,
+    inventory?: { expected: ExpectedInventory; counted: string[] },
+  ) {
     const prefix = unique('elava-policy');
     const account = String(300_000_000_000 + Math.floor(Math.random() * 699_999_999_999));
-    const pool = await libraryPool();
+    const pool = await libraryPool(inventory ? { elava: { expected: inventory.expected } } : {});
     const producer = createRedis(infra().redis, 'producer');
     const consumer = createRedis(infra().redis, 'worker');
     const policy = startPolicy({
@@ -35,6 +47,7 @@ describe('policy service', () => {
       consumer,
       log: silentLog,
       prefix,
+      countedTypes: new Set(inventory?.counted),
     });
     const requests = createQueue<PolicyRequest>(QUEUES.policy, { connection: producer, prefix });
     stage.defer(async () => {
@@ -48,6 +61,36 @@ describe('policy service', () => {
       d.resource.id.startsWith(`aws:${account}:`),
     );
     return { prefix, account, producer, requests, decisions };
+  }
+
+  /** A store of the test's own whose reads are served on a subject of its own, as the recorder does. */
+  async function servedStore(name: string) {
+    const store = await Store.open(tempDirFor(`elava-policy-${name}-`));
+    const subject = unique(`elava.query-${name}`);
+    const served = serveQueries(stage.nc, new StoreReader(store), silentLog, subject);
+    stage.defer(async () => {
+      served.unsubscribe();
+      await store.close();
+    });
+    return { store, subject };
+  }
+
+  /** Queues a whole-scope request and waits for it to be done. */
+  async function evaluateScope(
+    requests: Queue<PolicyRequest>,
+    key: string,
+    revision: number,
+    scope: ScopeRequest['scope'],
+  ) {
+    await requests.add('evaluate', { kind: 'scope', key, revision, scope }, { jobId: key });
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const done = await requests.getJob(key);
+      if (done && (await done.isCompleted())) break;
+      if (Date.now() > deadline) throw new Error(`request ${key} not done: ${done?.failedReason}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await new Promise((r) => setTimeout(r, 200));
   }
 
   it('decides each finding once, alerts once for a blessed database gone, and keeps quiet on a retry', async () => {
@@ -139,13 +182,7 @@ describe('policy service', () => {
   });
 
   it('evaluates a whole scope after a clean scan: a persisting finding once, again after the re-notify interval', async () => {
-    const store = await Store.open(tempDirFor('elava-policy-scope-'));
-    const subject = unique('elava.query-scope');
-    const served = serveQueries(stage.nc, new StoreReader(store), silentLog, subject);
-    stage.defer(async () => {
-      served.unsubscribe();
-      await store.close();
-    });
+    const { store, subject } = await servedStore('scope');
     const { account, requests, decisions } = await wirePolicy(1_500, subject);
     const group = (n: number, open: boolean) =>
       ({
@@ -169,17 +206,7 @@ describe('policy service', () => {
     // 1,200 groups: more than one page of the recorder's answer; one is open.
     const groups = Array.from({ length: 1_200 }, (_, i) => group(i, i === 7));
     const { revision } = await store.applyScan('scan-1', scope, groups, { complete: true });
-    const evaluate = async (key: string) => {
-      await requests.add('evaluate', { kind: 'scope', key, revision, scope }, { jobId: key });
-      const deadline = Date.now() + 20_000;
-      for (;;) {
-        const done = await requests.getJob(key);
-        if (done && (await done.isCompleted())) break;
-        if (Date.now() > deadline) throw new Error(`request ${key} not done: ${done?.failedReason}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    };
+    const evaluate = (key: string) => evaluateScope(requests, key, revision, scope);
     await evaluate('scope-a');
     expect(decisions.map((d) => `${d.action}/${d.severity} ${d.resource.id.split(':')[4]}`)).toEqual([
       'alert/critical sg-7',
@@ -191,5 +218,51 @@ describe('policy service', () => {
     expect(decisions).toHaveLength(2);
     expect(decisions[1]?.id).not.toBe(decisions[0]?.id);
     expect(decisions[1]?.reason).toBe(decisions[0]?.reason);
+  });
+
+  it('counts a scope against the expected inventory: unwanted beyond the count, missing below it', async () => {
+    const { store, subject } = await servedStore('inventory');
+    const expected: ExpectedInventory = {
+      'ec2.instance': [{ name: 'web', match: { role: 'web' }, count: 2, tags: {} }],
+    };
+    const { account, requests, decisions } = await wirePolicy(60_000, subject, {
+      expected,
+      counted: ['ec2.instance'],
+    });
+    const web = (n: number) =>
+      ({
+        id: `aws:${account}:us-east-1:ec2.instance:i-${n}`,
+        provider: 'aws',
+        account,
+        region: 'us-east-1',
+        type: 'ec2.instance',
+        native_id: `i-${n}`,
+        name: `web-${n}`,
+        tags: { role: 'web' },
+        attributes: { state: 'running', instance_type: 't3.micro' },
+      }) as unknown as AnyResource;
+    const scope = { account, region: 'us-east-1', type: 'ec2.instance' as const };
+    const counts = () =>
+      decisions
+        .filter((d) => d.policy?.package === 'elava.inventory')
+        .map((d) => `${d.action}/${d.severity} ${d.resource.id.split(':')[4]}: ${d.reason}`);
+
+    const three = await store.applyScan('scan-1', scope, [web(1), web(2), web(3)], { complete: true });
+    await evaluateScope(requests, 'inv-a', three.revision, scope);
+    expect(counts()).toEqual([
+      `notify/warning expected/web: 1 unwanted web (ec2.instance) in ${account}/us-east-1: 3 found where 2 are expected`,
+    ]);
+    const unwanted = decisions.find((d) => d.policy?.package === 'elava.inventory');
+    expect(unwanted?.metadata.expectation).toMatchObject({
+      kind: 'unwanted',
+      resources: [web(1).id, web(2).id, web(3).id],
+    });
+
+    const one = await store.applyScan('scan-2', scope, [web(1)], { complete: true });
+    await evaluateScope(requests, 'inv-b', one.revision, scope);
+    await evaluateScope(requests, 'inv-c', one.revision, scope);
+    expect(counts().slice(1)).toEqual([
+      `notify/warning expected/web: missing 1 of 2 expected web (ec2.instance) in ${account}/us-east-1`,
+    ]);
   });
 });

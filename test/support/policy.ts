@@ -11,9 +11,9 @@ export const DEFAULT_DECISIONS: DecisionSettings = {
   autoTag: false,
 };
 
-/** The library as the build compiled it, in two threads. */
-export async function libraryPool(): Promise<PolicyPool> {
+/** The library as the build compiled it, in two threads, with `data` as data.* */
+export async function libraryPool(data: unknown = {}): Promise<PolicyPool> {
   const { problems, ...library } = readCompiled(resolve(import.meta.dirname, '../../policies'));
   if (problems.length > 0) throw new Error(problems.join('\n'));
-  return PolicyPool.start(library, {}, 2);
+  return PolicyPool.start(library, data, 2);
 }

@@ -95,12 +95,23 @@ export function propose(s: Subject, settings: DecisionSettings): Proposal[] {
       continue;
     }
     const tagging = f.package === 'elava.tags';
-    const action: Action = tagging ? (settings.autoTag ? 'auto_tag' : 'notify') : settings.severityActions[f.severity];
+    // The desired inventory only ever reports: nothing is created or deleted to match it.
+    const action: Action =
+      f.package === 'elava.inventory'
+        ? 'notify'
+        : tagging
+          ? settings.autoTag
+            ? 'auto_tag'
+            : 'notify'
+          : settings.severityActions[f.severity];
     // A blessed resource is never acted on automatically; it is reported instead.
     const safe: Action = isBlessed(r) && ['auto_tag', 'enforce_policy'].includes(action) ? 'notify' : action;
     out.push({
       key: `finding:${r.id}:${f.package}:${f.rule}:${sha1(stable(f.msg)).slice(0, 12)}`,
-      fingerprint: sha1(`${stable(f.msg)}\n${stable(f.suggestion)}`),
+      // Counts are part of what an inventory finding says: one more missing is news.
+      fingerprint: sha1(
+        `${stable(f.msg)}\n${stable(f.suggestion)}${f.expectation ? `\n${f.expectation.expected}/${f.expectation.found}` : ''}`,
+      ),
       decision: {
         action: safe,
         severity: f.severity,
@@ -108,7 +119,7 @@ export function propose(s: Subject, settings: DecisionSettings): Proposal[] {
         policy: { package: f.package, rule: f.rule },
         ...(c ? { change: { id: c.id, type: c.type } } : {}),
         ...base,
-        metadata: meta({ suggestion: f.suggestion }),
+        metadata: meta({ suggestion: f.suggestion, ...(f.expectation ? { expectation: f.expectation } : {}) }),
       },
     });
   }

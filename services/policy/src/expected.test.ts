@@ -24,5 +24,8 @@ describe('readExpected', () => {
     );
     expect(() => readExpected(file('ec2.instance: [\n'))).toThrow(/expected inventory .*expected\.yaml: /);
     expect(() => readExpected('/nonexistent/expected.yaml')).toThrow(/ENOENT/);
+    expect(() => readExpected(file('ec2.instance:\n  - name: web\n    count: 1\n    accounts: ["42"]\n'))).toThrow(
+      /ec2\.instance\.0\.accounts\.0: an account id is 12 digits/,
+    );
   });
 });

@@ -5,7 +5,8 @@ import { z } from 'zod';
 
 /**
  * The desired inventory (`policies.expected`): per resource type, entries selecting resources by
- * tags (`match`), how many there should be (`count`) and the tags they must carry (`tags`).
+ * tags (`match`), how many there should be in each account and region (`count`, optionally only in
+ * `accounts`/`regions`) and the tags they must carry (`tags`).
  * Passed to the policies as data.elava.expected.
  */
 const tags = z.record(z.string(), z.string());
@@ -13,6 +14,12 @@ const entry = z.strictObject({
   name: z.string().min(1),
   match: tags.default({}),
   count: z.number().int().min(0).optional(),
+  /** Where `count` holds; every scanned account and region when absent. */
+  accounts: z
+    .array(z.string().regex(/^\d{12}$/, 'an account id is 12 digits'))
+    .min(1)
+    .optional(),
+  regions: z.array(z.string().min(1)).min(1).optional(),
   tags: tags.default({}),
 });
 const schema = z.partialRecord(z.enum(RESOURCE_TYPES), z.array(entry));

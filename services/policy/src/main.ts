@@ -1,15 +1,15 @@
 #!/usr/bin/env node
 // The policy process: the compiled Rego library in worker threads, policy requests in, decisions
-// out. When `npm run build` rewrites the library, a new pool replaces the old between jobs.
+// out. When `npm run build` rewrites the library, a new pool replaces the old; batches already
+// handed to the old one finish there.
 import { existsSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { connectNats, createRedis, ensureStreams, jetstream } from '@elava/bus';
 import { QueryClient } from '@elava/query';
 import { boot } from '@elava/service';
 import { Gauge } from 'prom-client';
-import { readCompiled } from './compiled.js';
 import { type ExpectedInventory, readExpected } from './expected.js';
-import { PolicyPool } from './pool.js';
+import { PolicyLibrary } from './library.js';
 import { startPolicy } from './workers.js';
 
 const { runtime, config } = boot('policy');
@@ -35,39 +35,31 @@ const data = {
   },
 };
 
-async function loadPool(): Promise<PolicyPool> {
-  const { problems, ...library } = readCompiled(p.path);
-  const packages = library.packages;
-  for (const problem of problems) log.error({ problem }, 'policy package not loaded');
-  const next = await PolicyPool.start(library, data);
-  for (const f of next.failures) log.error({ package: f.package, err: f.error }, 'policy package failed to load');
-  log.info({ packages: packages.map((x) => x.name), threads: next.size }, 'policies loaded');
-  return next;
+let library: PolicyLibrary;
+try {
+  library = await PolicyLibrary.open({ path: p.path, data, log });
+} catch (err) {
+  log.fatal({ err: (err as Error).message }, 'cannot start');
+  process.exit(2);
 }
-
-let pool = await loadPool();
-runtime.onShutdown('threads', () => pool.close());
+runtime.onShutdown('threads', () => library.close());
 new Gauge({
   name: 'elava_policy_threads',
   help: 'policy evaluation threads',
   registers: [runtime.metrics],
   collect() {
-    this.set(pool.size);
+    this.set(library.current.size);
   },
 });
 
-// A rebuild rewrites dist/: reload once it settles; the old pool finishes what it holds first.
+// A rebuild rewrites dist/: reload once it settles.
 let timer: NodeJS.Timeout | undefined;
 const watched = existsSync(join(p.path, 'dist')) ? join(p.path, 'dist') : p.path;
 const watcher = watch(watched, { recursive: false }, () => {
   clearTimeout(timer);
   timer = setTimeout(() => {
-    void loadPool()
-      .then((next) => {
-        const old = pool;
-        pool = next;
-        setTimeout(() => void old.close(), 30_000).unref();
-      })
+    library
+      .reload()
       .catch((err) => log.error({ err: (err as Error).message }, 'policy reload failed; keeping the loaded policies'));
   }, 500);
 });
@@ -92,11 +84,16 @@ const policy = startPolicy({
   },
   renotifyMs: p.renotify_interval,
   query: new QueryClient(nc, config.api.timeout),
-  pool: () => pool,
+  pool: () => library.current,
   js: jetstream(nc),
   producer,
   consumer,
   log,
+  countedTypes: new Set(
+    Object.entries(expected ?? {})
+      .filter(([, entries]) => entries?.some((e) => e.count !== undefined))
+      .map(([type]) => type),
+  ),
 });
 runtime.onShutdown('workers', () => policy.close());
 runtime.addReadinessCheck('redis', async () => (await producer.ping()) === 'PONG');

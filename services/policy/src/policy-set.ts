@@ -12,6 +12,16 @@ export interface Finding {
   severity: Severity;
   msg: string;
   suggestion: string;
+  /** A whole-scope inventory finding: which expectation, and what was counted. */
+  expectation?: InventoryCount;
+}
+
+export interface InventoryCount {
+  name: string;
+  kind: 'missing' | 'unwanted';
+  expected: number;
+  found: number;
+  resources?: string[];
 }
 
 /** A package that would not load or threw while evaluating: named, with the error. */
@@ -21,10 +31,12 @@ export interface PolicyFailure {
 }
 
 export interface PolicyInput {
-  resource: unknown;
+  resource?: unknown;
   previous?: unknown;
   change?: unknown;
   history?: unknown[];
+  /** A whole scope at once (inventory counts): every live resource's id and tags. */
+  inventory?: { account: string; region: string; type: string; resources: { id: string; tags: unknown }[] };
   /** RFC 3339; policies never read the clock themselves. */
   now: string;
 }
@@ -115,6 +127,7 @@ function collect(into: Finding[], name: string, rule: Rule, result: unknown): vo
       severity: SEVERITY[rule],
       msg: typeof f?.msg === 'string' ? f.msg : JSON.stringify(f),
       suggestion: typeof f?.suggestion === 'string' ? f.suggestion : '',
+      ...(f?.expectation && typeof f.expectation === 'object' ? { expectation: f.expectation } : {}),
     });
   }
 }

@@ -96,6 +96,11 @@ export class PolicyPool {
     return parts.flat();
   }
 
+  /** Batches handed to the threads and not answered yet. */
+  get busy(): number {
+    return this.pending.size;
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.threads.map((t) => t.terminate()));
   }

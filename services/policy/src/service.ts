@@ -8,7 +8,7 @@ import type {
   ScopeRequest,
 } from '@elava/types';
 import { type DecisionSettings, propose } from './decide.js';
-import type { PolicyInput } from './policy-set.js';
+import type { Finding, PolicyInput } from './policy-set.js';
 import type { Evaluation } from './pool.js';
 
 export interface PolicyOutputs {
@@ -45,22 +45,38 @@ interface Tally {
  * changes (each changed resource with its previous version and the change) or a whole scope after
  * a clean scan (every live resource, so persisting findings come back after the re-notify interval).
  */
+export interface PolicyServiceOptions {
+  /** Types with counted expectations (policies.expected): their scopes are also evaluated whole. */
+  countedTypes?: ReadonlySet<string>;
+  clock?: () => Date;
+}
+
 export class PolicyService {
+  private readonly clock: () => Date;
+  private readonly counted: ReadonlySet<string>;
+
   constructor(
     private readonly settings: DecisionSettings,
     private readonly out: PolicyOutputs,
     private readonly log: Logger,
-    private readonly clock: () => Date = () => new Date(),
-  ) {}
+    options: PolicyServiceOptions = {},
+  ) {
+    this.clock = options.clock ?? (() => new Date());
+    this.counted = options.countedTypes ?? new Set();
+  }
 
   async handle(req: PolicyRequest): Promise<number> {
     const now = this.clock().toISOString();
     const tally: Tally = { resources: 0, findings: 0, decisions: 0, failures: new Map() };
     if (req.kind === 'scope') {
+      const counted = this.counted.has(req.scope.type);
+      const inventory: { id: string; tags: unknown }[] = [];
       for await (const page of this.out.resources(req.scope, req.revision)) {
         const subjects = page.map((resource) => ({ resource, revision: req.revision, input: { resource, now } }));
         await this.judge(subjects, now, tally);
+        if (counted) for (const r of page) inventory.push({ id: r.id, tags: r.tags ?? {} });
       }
+      if (counted) await this.count(req, inventory, now, tally);
     } else {
       const subjects: Subject[] = req.changes.map((change) => ({
         resource: (change.current ?? change.previous) as AnyResource,
@@ -99,17 +115,54 @@ export class PolicyService {
     return tally.decisions;
   }
 
+  /**
+   * The scope as one input, for the inventory's counts (missing, unwanted). Such a finding is about
+   * an expectation rather than a resource: the decision names `<scope>:expected/<name>`.
+   */
+  private async count(req: ScopeRequest, resources: { id: string; tags: unknown }[], now: string, tally: Tally) {
+    const { account, region, type } = req.scope;
+    const [result] = await this.out.evaluate([{ inventory: { account, region, type, resources }, now }]);
+    for (const f of result?.failures ?? []) tally.failures.set(f.package, f.error);
+    const subjects = (result?.findings ?? [])
+      .filter((f) => f.expectation)
+      .map((f) => ({
+        resource: {
+          id: `aws:${account}:${region}:${type}:expected/${f.expectation?.name}`,
+          type,
+          account,
+          region,
+          tags: {},
+        } as unknown as AnyResource,
+        revision: req.revision,
+        findings: [f],
+      }));
+    tally.findings += subjects.length;
+    await this.decide(subjects, now, tally);
+  }
+
   /** Evaluates a batch, decides, publishes, and records each decision. */
   private async judge(subjects: Subject[], now: string, tally: Tally): Promise<void> {
     const results = await this.out.evaluate(subjects.map((s) => s.input));
-    const decisions: Decision[] = [];
-    const admitted: ReturnType<typeof propose> = [];
-    for (const [i, s] of subjects.entries()) {
+    const judged = subjects.map((s, i) => {
       const r = results[i] ?? { findings: [], failures: [] };
       for (const f of r.failures) tally.failures.set(f.package, f.error);
       tally.findings += r.findings.length;
+      return { ...s, findings: r.findings };
+    });
+    tally.resources += subjects.length;
+    await this.decide(judged, now, tally);
+  }
+
+  private async decide(
+    subjects: (Omit<Subject, 'input'> & { findings: Finding[] })[],
+    now: string,
+    tally: Tally,
+  ): Promise<void> {
+    const decisions: Decision[] = [];
+    const admitted: ReturnType<typeof propose> = [];
+    for (const s of subjects) {
       const proposals = propose(
-        { resource: s.resource, change: s.change, revision: s.revision, findings: r.findings, time: now },
+        { resource: s.resource, change: s.change, revision: s.revision, findings: s.findings, time: now },
         this.settings,
       );
       for (const p of proposals) {
@@ -120,7 +173,6 @@ export class PolicyService {
         }
       }
     }
-    tally.resources += subjects.length;
     tally.decisions += decisions.length;
     await this.out.publish(decisions);
     await this.out.audit(

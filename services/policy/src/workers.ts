@@ -29,6 +29,8 @@ export interface PolicyWiring {
   consumer: Redis;
   log: Logger;
   prefix?: string;
+  /** Types with counted expectations in policies.expected. */
+  countedTypes?: ReadonlySet<string>;
 }
 
 /** Requests in from the detector's queue, decisions out on `elava.decisions.<action>.<severity>`. */
@@ -58,6 +60,7 @@ export function startPolicy(w: PolicyWiring) {
             )),
     },
     w.log,
+    { countedTypes: w.countedTypes },
   );
   const worker = createWorker<PolicyRequest>(QUEUES.policy, async (req) => void (await service.handle(req)), {
     connection: w.consumer,
