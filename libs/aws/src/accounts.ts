@@ -21,11 +21,15 @@ export interface AccountAccess {
  */
 export async function accountAccess(
   spec: AccountSpec,
-  opts: { region: string; endpoint?: string },
+  opts: { region: string; endpoint?: string; sessionName?: string },
 ): Promise<AccountAccess> {
   const credentials = spec.role_arn
     ? fromTemporaryCredentials({
-        params: { RoleArn: spec.role_arn, RoleSessionName: 'elava-scanner', ExternalId: spec.external_id },
+        params: {
+          RoleArn: spec.role_arn,
+          RoleSessionName: opts.sessionName ?? 'elava-scanner',
+          ExternalId: spec.external_id,
+        },
         clientConfig: { region: opts.region, endpoint: opts.endpoint },
       })
     : undefined;
@@ -43,5 +47,49 @@ export async function accountAccess(
     return { id, credentials };
   } finally {
     sts.destroy();
+  }
+}
+
+/** An account as configured (`accounts[]`). */
+export interface ConfiguredAccount extends AccountSpec {
+  id: string;
+  executor_role_arn?: string;
+}
+
+/**
+ * Credentials per account, resolved once per process: the configured accounts (AssumeRole when a
+ * role is given), or the default chain's own account. The executor assumes `executor_role_arn`,
+ * never the readers' role.
+ */
+export class AccountDirectory {
+  private readonly cache = new Map<string, Promise<AccountAccess>>();
+
+  constructor(
+    private readonly accounts: ConfiguredAccount[],
+    private readonly opts: { region: string; endpoint?: string; purpose?: 'read' | 'write' },
+  ) {}
+
+  access(account: string): Promise<AccountAccess> {
+    let found = this.cache.get(account);
+    if (!found) {
+      const spec = this.accounts.find((a) => a.id === account);
+      if (!spec && this.accounts.length > 0) {
+        return Promise.reject(new Error(`account ${account} is not in the configuration`));
+      }
+      const writing = this.opts.purpose === 'write';
+      found = accountAccess(
+        spec
+          ? { id: spec.id, role_arn: writing ? spec.executor_role_arn : spec.role_arn, external_id: spec.external_id }
+          : { id: account },
+        {
+          region: this.opts.region,
+          endpoint: this.opts.endpoint,
+          sessionName: writing ? 'elava-executor' : 'elava-scanner',
+        },
+      );
+      found.catch(() => this.cache.delete(account));
+      this.cache.set(account, found);
+    }
+    return found;
   }
 }

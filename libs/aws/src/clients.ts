@@ -18,6 +18,11 @@ export interface ClientOptions {
   maxAttempts?: number;
   /** Awaited before every attempt (retries too): a rate budget shared with other workers. */
   beforeCall?: (service: 'ec2' | 'rds' | 's3') => Promise<void>;
+  /**
+   * The write operations these clients may send besides reads (the executor's, by name). Empty for
+   * every reader: read-only holds by construction.
+   */
+  writes?: ReadonlySet<string>;
 }
 
 /** What one scan did against the API, for the summary and the metrics. */
@@ -42,13 +47,14 @@ function instrument<C extends Client>(
   service: 'ec2' | 'rds' | 's3',
   stats: CallStats,
   beforeCall?: ClientOptions['beforeCall'],
+  writes: ReadonlySet<string> = new Set(),
 ): C {
   // biome-ignore lint/suspicious/noExplicitAny: the three clients' stacks differ only in their command types
   const stack = client.middlewareStack as unknown as MiddlewareStack<any, any>;
   // biome-ignore lint/suspicious/noExplicitAny: as above
   const readOnly: InitializeMiddleware<any, any> = (next, context) => async (args) => {
     const op = operationOf(context.commandName);
-    if (!READ_ONLY.test(op)) throw new WriteRefusedError(op);
+    if (!READ_ONLY.test(op) && !writes.has(op)) throw new WriteRefusedError(op);
     return next(args);
   };
   // biome-ignore lint/suspicious/noExplicitAny: as above
@@ -90,12 +96,24 @@ export class ClientSet {
   }
 
   get ec2(): EC2Client {
-    this.ec2Client ??= instrument(new EC2Client(this.config()), 'ec2', this.stats, this.opts.beforeCall);
+    this.ec2Client ??= instrument(
+      new EC2Client(this.config()),
+      'ec2',
+      this.stats,
+      this.opts.beforeCall,
+      this.opts.writes,
+    );
     return this.ec2Client;
   }
 
   get rds(): RDSClient {
-    this.rdsClient ??= instrument(new RDSClient(this.config()), 'rds', this.stats, this.opts.beforeCall);
+    this.rdsClient ??= instrument(
+      new RDSClient(this.config()),
+      'rds',
+      this.stats,
+      this.opts.beforeCall,
+      this.opts.writes,
+    );
     return this.rdsClient;
   }
 
@@ -106,6 +124,7 @@ export class ClientSet {
       's3',
       this.stats,
       this.opts.beforeCall,
+      this.opts.writes,
     );
     return this.s3Client;
   }

@@ -1,4 +1,10 @@
-export { type AccountAccess, type AccountSpec, accountAccess } from './accounts.js';
+export {
+  type AccountAccess,
+  AccountDirectory,
+  type AccountSpec,
+  accountAccess,
+  type ConfiguredAccount,
+} from './accounts.js';
 export { type CallStats, type ClientOptions, ClientSet, newStats } from './clients.js';
 export { MalformedResponseError, tagsOf } from './normalize.js';
 export type { Provider, ScanContext } from './provider.js';

@@ -3,7 +3,9 @@ export const READ_ONLY = /^(Describe|List|Get)[A-Z]/;
 
 export class WriteRefusedError extends Error {
   constructor(readonly operation: string) {
-    super(`refused to call ${operation}: the scanner is read-only (Describe*, List*, Get* only)`);
+    super(
+      `refused to call ${operation}: not a read (Describe*, List*, Get*) nor one of the writes this client may make`,
+    );
     this.name = 'WriteRefusedError';
   }
 }

@@ -1,10 +1,13 @@
 import {
+  ACTIONS,
   AUDIT_ENTRY_TYPES,
   CHANGE_TYPES,
+  type Decision,
   type ObservationPage,
   type PolicyRequest,
   RESOURCE_TYPES,
   type ScanJob,
+  SEVERITIES,
 } from '@elava/types';
 import { z } from 'zod';
 
@@ -96,3 +99,34 @@ export const policyRequestSchema = z.union([
     scope: scopeSchema,
   }),
 ]) as unknown as z.ZodType<PolicyRequest>;
+
+/** A decision as published on elava.decisions.*: checked by every subscriber before acting on it. */
+export const decisionSchema = z.object({
+  id: z.string().min(1),
+  action: z.enum(ACTIONS),
+  severity: z.enum(SEVERITIES),
+  resource: z.object({
+    id: z.string().min(1),
+    type: z.enum(RESOURCE_TYPES),
+    account: z.string().min(1),
+    region: z.string().min(1),
+    tags: tagMap,
+  }),
+  reason: z.string(),
+  policy: z.object({ package: z.string(), rule: z.string() }).optional(),
+  change: z.object({ id: z.string(), type: z.enum(CHANGE_TYPES) }).optional(),
+  revision: z.number().int().nonnegative(),
+  time: z.string(),
+  metadata: z.record(z.string(), z.unknown()),
+}) as unknown as z.ZodType<Decision>;
+
+/** The executor's own work: one decision to carry out, approved by someone when approval is required. */
+export interface ExecutionJob {
+  decision: Decision;
+  approved_by?: string;
+}
+
+export const executionJobSchema = z.object({
+  decision: decisionSchema,
+  approved_by: z.string().min(1).optional(),
+}) as unknown as z.ZodType<ExecutionJob>;

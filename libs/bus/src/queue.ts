@@ -12,6 +12,7 @@ export const QUEUES = {
   deltas: 'elava-deltas',
   policy: 'elava-policy',
   recheck: 'elava-recheck',
+  execute: 'elava-execute',
 } as const;
 
 export interface QueueSettings {
@@ -68,12 +69,12 @@ export function jobLock(env: NodeJS.ProcessEnv = process.env): { lockDuration: n
  */
 export function createWorker<T, R = void>(
   name: string,
-  handler: (data: T, job: Job<T, R>) => Promise<R>,
+  handler: (data: T, job: Job<T, R>, token?: string) => Promise<R>,
   settings: TypedWorkerSettings<T>,
 ): Worker<T, R> {
   const worker = new Worker<T, R>(
     name,
-    async (job) => {
+    async (job, token) => {
       let data: T;
       try {
         data = parseMessage(settings.schema, job.data, `queue ${name} job ${job.id}`);
@@ -84,7 +85,7 @@ export function createWorker<T, R = void>(
         }
         throw err;
       }
-      return handler(data, job);
+      return handler(data, job, token);
     },
     {
       ...jobLock(),

@@ -82,6 +82,11 @@ const account = z.strictObject({
     .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, { message: 'expected an IAM role ARN' })
     .optional(),
   external_id: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
+  /** The executor's own role (docs/iam-executor-policy.json); the scanner's role never writes. */
+  executor_role_arn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, { message: 'expected an IAM role ARN' })
+    .optional(),
   regions: z.array(region).min(1).optional(),
 });
 
@@ -198,6 +203,12 @@ export const configSchema = z
             max_writes_per_interval: z.number().int().min(0).default(20),
             interval: duration.prefault('1h'),
             population_guard: z.number().gt(0).max(1).default(0.2),
+            /** Below this many eligible at once the population guard does not hold (small estates). */
+            population_guard_min: z.number().int().min(1).default(10),
+            /** How long the executor gathers a scope's eligible decisions before the guard counts them. */
+            guard_window: duration.prefault('10s'),
+            /** The lease an executor holds on a resource while acting on it; renewed while it works. */
+            claim_ttl: duration.prefault('30s'),
           })
           .prefault({}),
       })

@@ -10,6 +10,9 @@ export const AUDIT_ENTRY_TYPES = [
   'executed',
   'failed',
   'skipped',
+  // Appended, never inserted: the store indexes entries by position in this list.
+  'awaiting_approval',
+  'approved',
 ] as const;
 export type AuditEntryType = (typeof AUDIT_ENTRY_TYPES)[number];
 

@@ -73,6 +73,12 @@ describe('propose (the seed rules)', () => {
     expect(fix[0]?.decision.metadata.restore).toEqual(s.change.diff);
   });
 
+  it('tag drift that only added tags is reported, never undone (auto_tag would be fought forever)', () => {
+    const added = { ...change('tag_drift'), diff: [{ path: 'tags.elava:owner', after: 'platform' }] };
+    const s = { resource: resource(), change: added, revision: 7, findings: [], time: 't' };
+    expect(actions(propose(s, { ...settings, remediateTags: true }))).toEqual(['notify/warning']);
+  });
+
   it('findings go by severity_actions; tagging findings to notify or auto_tag; never auto-acts on blessed', () => {
     const findings = [
       finding('elava.security', 'deny', 'critical', 'database db-1 is publicly accessible'),

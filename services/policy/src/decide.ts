@@ -78,8 +78,11 @@ export function propose(s: Subject, settings: DecisionSettings): Proposal[] {
       add('protect', 'critical', `blessed resource ${r.id} changed (${c.type})`);
     if (c.type === 'tag_drift' && !blessed) {
       const severity: Severity = c.severity === 'none' ? 'warning' : c.severity;
-      if (settings.remediateTags)
-        add('enforce_policy', severity, `tags of ${r.id} drifted; restore them`, { restore: c.diff });
+      // Only tags removed or changed are put back: an added tag (a person's, or one auto_tag
+      // wrote) is no harm, and undoing it would fight auto_tag forever.
+      const restore = c.diff.filter((f) => f.path.startsWith('tags.') && f.before !== undefined);
+      if (settings.remediateTags && restore.length > 0)
+        add('enforce_policy', severity, `tags of ${r.id} drifted; restore them`, { restore });
       else add('notify', severity, `tags of ${r.id} drifted`, { diff: c.diff });
     }
   }

@@ -1,0 +1,187 @@
+import { type Decision, type FieldDiff, isBlessed, parseResourceId, type Tags } from '@elava/types';
+
+/** One AWS API request exactly as it would be sent: recorded in dry-run, sent in enforce. */
+export interface ApiCall {
+  service: 'ec2' | 'rds' | 's3';
+  operation: string;
+  input: Record<string, unknown>;
+}
+
+/** The resource as AWS shows it right before acting (never the recorded copy: it may be stale). */
+export interface Current {
+  exists: boolean;
+  tags: Tags;
+  /** Termination / deletion protection, where the type has it. */
+  protected?: boolean;
+  /** RDS resources are tagged by ARN. */
+  arn?: string;
+  /** The tags of the resource's VPC: a source of values for missing tags. */
+  vpcTags?: Tags;
+}
+
+export interface PlanSettings {
+  requiredTags: string[];
+  defaultTags: Tags;
+  autoProtectProd: boolean;
+  productionTag: { key: string; values: string[] };
+}
+
+/** The calls to make (none when the resource is already as wanted), or why nothing may be done. */
+export type Plan = { calls: ApiCall[]; note: string } | { refused: string };
+
+/** The write operations the executor may ever send; the AWS clients refuse any other. */
+export const WRITE_OPERATIONS = new Set([
+  'CreateTags',
+  'DeleteTags',
+  'ModifyInstanceAttribute',
+  'AddTagsToResource',
+  'RemoveTagsFromResource',
+  'ModifyDBInstance',
+  'ModifyDBCluster',
+  'PutBucketTagging',
+]);
+
+/**
+ * What carrying out a decision takes, computed from the resource as it is now. Only tags and
+ * protection are ever written: nothing here deletes, stops or resizes.
+ */
+export function plan(d: Decision, now: Current, s: PlanSettings): Plan {
+  if (!now.exists) return { refused: 'the resource no longer exists' };
+  const blessed = isBlessed({ tags: now.tags }) || isBlessed({ tags: d.resource.tags });
+  if (blessed && d.action !== 'protect') return { refused: 'a blessed resource is never modified, only protected' };
+  switch (d.action) {
+    case 'auto_tag':
+      return autoTag(d, now, s);
+    case 'enforce_policy':
+      return restoreTags(d, now);
+    case 'protect':
+      return protect(d, now, s, blessed);
+    default:
+      return { refused: `${d.action} is not an action the executor carries out` };
+  }
+}
+
+function autoTag(d: Decision, now: Current, s: PlanSettings): Plan {
+  const missing = s.requiredTags.filter((k) => !(k in now.tags));
+  if (missing.length === 0) return { calls: [], note: 'every required tag is already there' };
+  const set: Tags = {};
+  const unresolved: string[] = [];
+  for (const k of missing) {
+    const v = s.defaultTags[k] ?? now.vpcTags?.[k];
+    if (v === undefined) unresolved.push(k);
+    else set[k] = v;
+  }
+  if (Object.keys(set).length === 0)
+    return { refused: `no value for ${unresolved.join(', ')} (set actions.tagging.default_tags or tag the VPC)` };
+  const note = unresolved.length > 0 ? `no value for ${unresolved.join(', ')}` : 'missing tags added';
+  return { calls: tagCalls(d, now, set, {}), note };
+}
+
+/** Puts back what a tag drift changed, key by key, only where the tag still holds the drifted value. */
+function restoreTags(d: Decision, now: Current): Plan {
+  const restore = (d.metadata.restore ?? []) as FieldDiff[];
+  const set: Tags = {};
+  const remove: Tags = {};
+  const superseded: string[] = [];
+  for (const f of restore) {
+    if (!f.path.startsWith('tags.')) continue;
+    const key = f.path.slice('tags.'.length);
+    const current = now.tags[key];
+    if (current !== (f.after as string | undefined)) {
+      if (current !== (f.before as string | undefined)) superseded.push(key);
+      continue;
+    }
+    if (typeof f.before === 'string') set[key] = f.before;
+    else if (typeof f.after === 'string') remove[key] = f.after;
+  }
+  const calls = tagCalls(d, now, set, remove);
+  const note =
+    superseded.length > 0
+      ? `changed again since the drift, left as is: ${superseded.join(', ')}`
+      : calls.length === 0
+        ? 'the tags are already as before the drift'
+        : 'tags restored';
+  return { calls, note };
+}
+
+function protect(d: Decision, now: Current, s: PlanSettings, blessed: boolean): Plan {
+  const production = s.productionTag.values.includes(now.tags[s.productionTag.key] ?? '');
+  if (!blessed && !(production && s.autoProtectProd))
+    return {
+      refused: 'only blessed resources, or production ones with actions.protection.auto_protect_prod, are protected',
+    };
+  if (now.protected) return { calls: [], note: 'already protected' };
+  const native = parseResourceId(d.resource.id).nativeId;
+  switch (d.resource.type) {
+    case 'ec2.instance':
+      return {
+        calls: [
+          {
+            service: 'ec2',
+            operation: 'ModifyInstanceAttribute',
+            input: { InstanceId: native, DisableApiTermination: { Value: true } },
+          },
+        ],
+        note: 'termination protection on',
+      };
+    case 'rds.instance':
+      return {
+        calls: [
+          {
+            service: 'rds',
+            operation: 'ModifyDBInstance',
+            input: { DBInstanceIdentifier: native, DeletionProtection: true, ApplyImmediately: true },
+          },
+        ],
+        note: 'deletion protection on',
+      };
+    case 'rds.cluster':
+      return {
+        calls: [
+          {
+            service: 'rds',
+            operation: 'ModifyDBCluster',
+            input: { DBClusterIdentifier: native, DeletionProtection: true, ApplyImmediately: true },
+          },
+        ],
+        note: 'deletion protection on',
+      };
+    default:
+      return { refused: `${d.resource.type} has no termination or deletion protection` };
+  }
+}
+
+/** Tag writes in each service's own terms. */
+function tagCalls(d: Decision, now: Current, set: Tags, remove: Tags): ApiCall[] {
+  const native = parseResourceId(d.resource.id).nativeId;
+  const toSet = Object.entries(set).map(([Key, Value]) => ({ Key, Value }));
+  const toRemove = Object.entries(remove).map(([Key, Value]) => ({ Key, Value }));
+  const calls: ApiCall[] = [];
+  if (d.resource.type.startsWith('ec2.')) {
+    if (toSet.length)
+      calls.push({ service: 'ec2', operation: 'CreateTags', input: { Resources: [native], Tags: toSet } });
+    // With the value given, EC2 deletes the tag only if it still has that value.
+    if (toRemove.length)
+      calls.push({ service: 'ec2', operation: 'DeleteTags', input: { Resources: [native], Tags: toRemove } });
+  } else if (d.resource.type.startsWith('rds.')) {
+    const arn = now.arn ?? native;
+    if (toSet.length)
+      calls.push({ service: 'rds', operation: 'AddTagsToResource', input: { ResourceName: arn, Tags: toSet } });
+    if (toRemove.length)
+      calls.push({
+        service: 'rds',
+        operation: 'RemoveTagsFromResource',
+        input: { ResourceName: arn, TagKeys: toRemove.map((t) => t.Key) },
+      });
+  } else if (d.resource.type === 's3.bucket' && (toSet.length || toRemove.length)) {
+    // S3 replaces the whole tag set: the one read just now, with the changes applied.
+    const next = { ...now.tags, ...set };
+    for (const k of Object.keys(remove)) delete next[k];
+    calls.push({
+      service: 's3',
+      operation: 'PutBucketTagging',
+      input: { Bucket: native, Tagging: { TagSet: Object.entries(next).map(([Key, Value]) => ({ Key, Value })) } },
+    });
+  }
+  return calls;
+}
