@@ -8,17 +8,10 @@ import {
 } from '@aws-sdk/client-ec2';
 import { CreateDBInstanceCommand, DeleteDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
 import { CreateBucketCommand, PutBucketAclCommand, PutBucketTaggingCommand, S3Client } from '@aws-sdk/client-s3';
-import { createQueue, createRedis, jetstream, QUEUES } from '@elava/bus';
-import { startDetector } from '@elava/detector';
-import { startPolicy } from '@elava/policy';
-import { QueryClient, StoreReader, serveQueries } from '@elava/query';
-import { startRecorder, WalPublisher } from '@elava/recorder';
-import { Store } from '@elava/store';
-import { CHANGE_TYPES, type Decision, type ScanJob } from '@elava/types';
+import type { Decision } from '@elava/types';
 import { describe, expect, it } from 'vitest';
-import { infra, silentLog, tempDirFor, unique } from '../support/infra.js';
-import { DEFAULT_DECISIONS, libraryPool } from '../support/policy.js';
-import { testScanner } from '../support/scanner.js';
+import { infra, unique } from '../support/infra.js';
+import { startPipeline } from '../support/pipeline.js';
 import { resetMoto } from '../support/seed.js';
 import { useStage, watchStream } from '../support/stage.js';
 
@@ -98,79 +91,12 @@ describe('decisions end to end on moto', () => {
       }),
     );
 
-    const prefix = unique('elava-e2e-policy');
-    const store = await Store.open(tempDirFor('elava-e2e-policy-'));
-    const conns = Array.from({ length: 6 }, (_, i) => createRedis(infra().redis, i % 2 ? 'worker' : 'producer'));
-    const pool = await libraryPool();
-    const js = jetstream(stage.nc);
-    // The recorder's read side, as main.ts serves it: scope evaluation asks it for resources.
-    const querySubject = unique('elava.query-e2e');
-    const served = serveQueries(stage.nc, new StoreReader(store), silentLog, querySubject);
-    const recorder = startRecorder({
-      store,
-      wal: new WalPublisher(js, store, silentLog),
-      producer: conns[0]!,
-      consumer: conns[1]!,
-      log: silentLog,
-      prefix,
-    });
-    const alertOn = Object.fromEntries(CHANGE_TYPES.map((t) => [t, 'info'])) as Record<
-      (typeof CHANGE_TYPES)[number],
-      'info'
-    >;
-    const detector = startDetector({
-      settings: { track: [...CHANGE_TYPES], alertOn, graceMs: 0 },
-      js,
-      producer: conns[2]!,
-      consumer: conns[3]!,
-      log: silentLog,
-      prefix,
-    });
-    const policy = startPolicy({
-      settings: DEFAULT_DECISIONS,
-      renotifyMs: 3_600_000,
-      query: new QueryClient(stage.nc, 5_000, querySubject),
-      pool: () => pool,
-      js,
-      producer: conns[4]!,
-      consumer: conns[5]!,
-      log: silentLog,
-      prefix,
-    });
-    stage.defer(async () => {
-      served.unsubscribe();
-      await policy.close();
-      await detector.close();
-      await recorder.close();
-      await pool.close();
-      await store.close();
-      for (const c of conns) c.disconnect();
-    });
-    testScanner(prefix, stage.defer);
+    const { scan } = await startPipeline(stage, { account: ACCOUNT, region: REGION, types: TYPES });
 
     const ours = new Set([bucket, sg, volume, instance, 'orders']);
     const decisions = await watchStream<Decision>(stage, 'ELAVA_DECISIONS', (d) =>
       ours.has(d.resource.id.split(':').slice(4).join(':')),
     );
-    const queue = createQueue<ScanJob>(QUEUES.scan, { connection: conns[0]!, prefix });
-    stage.defer(() => queue.close());
-    const scan = async (round: string) => {
-      const ids = TYPES.map((t) => `${round}-${t.replace('.', '-')}-${unique('s')}`);
-      for (const [i, type] of TYPES.entries())
-        await queue.add('scan', {
-          scan_id: ids[i]!,
-          scope: { account: ACCOUNT, region: REGION, type },
-          requested_by: 'cli',
-        });
-      const deadline = Date.now() + 30_000;
-      const done = () =>
-        store.audit({ types: ['scan_completed'] }).filter((e) => ids.includes((e.data as { scan_id: string }).scan_id))
-          .length;
-      while (done() < ids.length) {
-        if (Date.now() > deadline) throw new Error(`scans of ${round} not recorded`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    };
     const settle = async (count: number) => {
       const deadline = Date.now() + 20_000;
       while (decisions.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));

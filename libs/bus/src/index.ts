@@ -1,5 +1,6 @@
 export * from './messages.js';
 export * from './nats.js';
+export * from './own-writes.js';
 export * from './queue.js';
 export * from './rate-limit.js';
 export * from './redis.js';

@@ -31,6 +31,11 @@ export interface ExecutorPorts {
   enqueue(job: ExecutionJob): Promise<void>;
   /** The guard's one alert, on elava.decisions.alert.critical. */
   publish(d: Decision): Promise<void>;
+  /** The tags written, so the next scan's drift they explain is known as Elava's own. */
+  ownWrites: {
+    record(resourceId: string, set: Record<string, string>, removed: string[]): Promise<void>;
+    tags(resourceId: string): Promise<Record<string, string>>;
+  };
   /** Decisions carried out (or found already done): never acted on again. */
   done: { has(id: string): Promise<boolean>; add(id: string): Promise<void> };
 }
@@ -171,6 +176,22 @@ export class Executor {
     return expired.length;
   }
 
+  private async recordTags(d: Decision, sent: ApiCall[]): Promise<void> {
+    const set: Record<string, string> = {};
+    const removed: string[] = [];
+    for (const c of sent) {
+      const tags = (c.input.Tags ?? (c.input.Tagging as { TagSet?: unknown } | undefined)?.TagSet ?? []) as {
+        Key: string;
+        Value?: string;
+      }[];
+      if (['CreateTags', 'AddTagsToResource', 'PutBucketTagging'].includes(c.operation))
+        for (const t of tags) set[t.Key] = t.Value ?? '';
+      if (c.operation === 'DeleteTags') removed.push(...tags.map((t) => t.Key));
+      if (c.operation === 'RemoveTagsFromResource') removed.push(...((c.input.TagKeys ?? []) as string[]));
+    }
+    await this.ports.ownWrites.record(d.resource.id, set, removed);
+  }
+
   /** One decision from the execution queue: claimed, planned against the resource as it is now, written. */
   async execute(job: ExecutionJob, attempt: number): Promise<void> {
     const d = job.decision;
@@ -178,7 +199,7 @@ export class Executor {
     const claim = await this.ports.claims.acquire(d.resource.id, d.id);
     if (!claim) throw new NotYetError(`${d.resource.id} is claimed by another executor`, Date.now() + 1_000);
     await this.ports.claims.hold(claim, async (stillHeld) => {
-      const current = await this.ports.cloud.read(d);
+      const current = { ...(await this.ports.cloud.read(d)), ownTags: await this.ports.ownWrites.tags(d.resource.id) };
       const p = plan(d, current, this.settings.plan);
       const base = { claim: claimRecord(claim), ...(job.approved_by ? { approved_by: job.approved_by } : {}) };
       if ('refused' in p) {
@@ -225,6 +246,7 @@ export class Executor {
           return this.ports.done.add(d.id);
         }
       }
+      await this.recordTags(d, sent);
       await this.trail('executed', d, `executed-${d.id}`, { ...base, calls: sent, note: p.note });
       await this.ports.done.add(d.id);
       this.log.info({ decision: d.id, resource: d.resource.id, action: d.action, calls: sent.length }, 'executed');

@@ -117,6 +117,18 @@ describe('plan', () => {
     });
   });
 
+  it('a restore overrides a value auto_tag filled in meanwhile, not one a person set', () => {
+    const restore = [{ path: 'tags.environment', before: 'production' }];
+    const d = decision('enforce_policy', 'ec2.instance', 'i-1', { restore });
+    expect(plan(d, now({ environment: 'staging' }, { ownTags: { environment: 'staging' } }), settings)).toMatchObject({
+      calls: [{ operation: 'CreateTags', input: { Tags: [{ Key: 'environment', Value: 'production' }] } }],
+    });
+    expect(plan(d, now({ environment: 'staging' }), settings)).toEqual({
+      calls: [],
+      note: 'changed again since the drift, left as is: environment',
+    });
+  });
+
   it('never modifies a blessed resource, except to protect it; protect only where the type has it', () => {
     const blessed = now({ 'elava:blessed': 'true' });
     expect(plan(decision('auto_tag', 'ec2.instance', 'i-1'), blessed, settings)).toEqual({

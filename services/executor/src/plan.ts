@@ -17,6 +17,8 @@ export interface Current {
   arn?: string;
   /** The tags of the resource's VPC: a source of values for missing tags. */
   vpcTags?: Tags;
+  /** Tag values Elava itself wrote (auto_tag): a restore overrides them, not a person's change. */
+  ownTags?: Tags;
 }
 
 export interface PlanSettings {
@@ -87,7 +89,8 @@ function restoreTags(d: Decision, now: Current): Plan {
     if (!f.path.startsWith('tags.')) continue;
     const key = f.path.slice('tags.'.length);
     const current = now.tags[key];
-    if (current !== (f.after as string | undefined)) {
+    const ours = current !== undefined && now.ownTags?.[key] === current;
+    if (current !== (f.after as string | undefined) && !ours) {
       if (current !== (f.before as string | undefined)) superseded.push(key);
       continue;
     }

@@ -7,6 +7,7 @@ import {
   executionJobSchema,
   type JetStreamClient,
   type NatsConnection,
+  OwnWrites,
   publishEvent,
   QUEUES,
   subjects,
@@ -68,6 +69,7 @@ export async function startExecutor(w: ExecutorWiring) {
         )),
       enqueue: async (job) => void (await queue.add('execute', job, { jobId: `exec-${job.decision.id}` })),
       publish: async (d) => void (await publishEvent(w.js, subjects.decision(d.action, d.severity), d, d.id)),
+      ownWrites: new OwnWrites(w.producer, prefix),
       done: {
         has: async (id) => (await w.producer.exists(`${prefix}:executed:${id}`)) === 1,
         add: async (id) => void (await w.producer.set(`${prefix}:executed:${id}`, '1', 'EX', 30 * 86_400)),

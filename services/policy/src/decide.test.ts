@@ -73,6 +73,20 @@ describe('propose (the seed rules)', () => {
     expect(fix[0]?.decision.metadata.restore).toEqual(s.change.diff);
   });
 
+  it('a tag being restored is not also filled in by auto_tag', () => {
+    const s = {
+      resource: resource(),
+      change: change('tag_drift'),
+      revision: 7,
+      findings: [finding('elava.tags', 'warn', 'warning', 'db-1 lacks the required tag team')],
+      time: 't',
+    };
+    expect(actions(propose(s, { ...settings, remediateTags: true, autoTag: true }))).toEqual([
+      'enforce_policy/warning',
+      'notify/warning',
+    ]);
+  });
+
   it('tag drift that only added tags is reported, never undone (auto_tag would be fought forever)', () => {
     const added = { ...change('tag_drift'), diff: [{ path: 'tags.elava:owner', after: 'platform' }] };
     const s = { resource: resource(), change: added, revision: 7, findings: [], time: 't' };

@@ -76,7 +76,8 @@ export function propose(s: Subject, settings: DecisionSettings): Proposal[] {
     if (c.type === 'disappeared' && blessed) add('alert', 'critical', `blessed resource ${r.id} disappeared`);
     else if (blessed && settings.protectBlessed)
       add('protect', 'critical', `blessed resource ${r.id} changed (${c.type})`);
-    if (c.type === 'tag_drift' && !blessed) {
+    // A drift made entirely of Elava's own writes (explained away before this) decides nothing.
+    if (c.type === 'tag_drift' && !blessed && c.diff.some((f) => f.path.startsWith('tags.'))) {
       const severity: Severity = c.severity === 'none' ? 'warning' : c.severity;
       // Only tags removed or changed are put back: an added tag (a person's, or one auto_tag
       // wrote) is no harm, and undoing it would fight auto_tag forever.
@@ -99,11 +100,13 @@ export function propose(s: Subject, settings: DecisionSettings): Proposal[] {
     }
     const tagging = f.package === 'elava.tags';
     // The desired inventory only ever reports: nothing is created or deleted to match it.
+    // Tags being restored are not filled in with defaults as well: the restore is the exact answer.
+    const restoring = out.some((p) => p.decision.action === 'enforce_policy');
     const action: Action =
       f.package === 'elava.inventory'
         ? 'notify'
         : tagging
-          ? settings.autoTag
+          ? settings.autoTag && !restoring
             ? 'auto_tag'
             : 'notify'
           : settings.severityActions[f.severity];

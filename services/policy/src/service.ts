@@ -21,6 +21,8 @@ export interface PolicyOutputs {
   publish(decisions: Decision[]): Promise<void>;
   /** Idempotent by key. */
   audit(drafts: { draft: AuditEntryDraft; key: string }[]): Promise<void>;
+  /** A tag drift's diff without the tag writes Elava's executor made itself. */
+  explainOwn(resourceId: string, diff: PublishedChange['diff']): Promise<PublishedChange['diff']>;
   /** The live resources of a scope at a revision, a page at a time (asked of the recorder). */
   resources(scope: ScopeRequest['scope'], revision: number): AsyncIterable<AnyResource[]>;
 }
@@ -78,7 +80,12 @@ export class PolicyService {
       }
       if (counted) await this.count(req, inventory, now, tally);
     } else {
-      const subjects: Subject[] = req.changes.map((change) => ({
+      const changes = await Promise.all(
+        req.changes.map(async (c) =>
+          c.type === 'tag_drift' ? { ...c, diff: await this.out.explainOwn(c.resource_id, c.diff) } : c,
+        ),
+      );
+      const subjects: Subject[] = changes.map((change) => ({
         resource: (change.current ?? change.previous) as AnyResource,
         change,
         revision: change.revision,

@@ -2,6 +2,7 @@ import {
   createQueue,
   createWorker,
   type JetStreamClient,
+  OwnWrites,
   policyRequestSchema,
   publishEvent,
   QUEUES,
@@ -36,6 +37,7 @@ export interface PolicyWiring {
 /** Requests in from the detector's queue, decisions out on `elava.decisions.<action>.<severity>`. */
 export function startPolicy(w: PolicyWiring) {
   const audit = createQueue<AuditEntryDraft>(QUEUES.audit, { connection: w.producer, prefix: w.prefix });
+  const own = new OwnWrites(w.producer, w.prefix ?? process.env.ELAVA_QUEUE_PREFIX ?? 'elava');
   const memory = new DecisionMemory(w.producer, w.renotifyMs, w.prefix ?? process.env.ELAVA_QUEUE_PREFIX ?? 'elava');
   const service = new PolicyService(
     w.settings,
@@ -52,6 +54,7 @@ export function startPolicy(w: PolicyWiring) {
           );
       },
       resources: (scope, revision) => scopeResources(w.query, scope, revision),
+      explainOwn: (id, diff) => own.explain(id, diff),
       audit: async (drafts) =>
         drafts.length === 0
           ? undefined
