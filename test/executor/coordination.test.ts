@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DescribeImagesCommand, DescribeTagsCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { createRedis } from '@elava/bus';
+import { EXIT, type Io, run } from '@elava/cli';
 import { StoreReader, serveQueries } from '@elava/query';
 import { Store } from '@elava/store';
 import type { AnyResource, AuditEntryDraft, Decision } from '@elava/types';
@@ -175,7 +176,22 @@ describe('executor coordination and safety rails', () => {
         ok: boolean;
         error?: string;
       };
-    expect(await ask(da.id)).toMatchObject({ ok: true });
+    // `elava approve` is the way a person approves; the NATS request is what it sends.
+    const out: string[] = [];
+    const err: string[] = [];
+    const io: Io = {
+      out: (t) => out.push(t),
+      err: (t) => err.push(t),
+      env: { NATS_URL: infra().nats },
+      cwd: process.cwd(),
+      tty: false,
+    };
+    expect(await run(['approve', da.id, '--by', 'alice'], io)).toBe(EXIT.ok);
+    expect(out.join('')).toMatch(
+      new RegExp(`^approved by alice: auto_tag on aws:${ACCOUNT}:${REGION}:ec2.instance:${a}`),
+    );
+    expect(await run(['approve', da.id], io)).toBe(EXIT.finding);
+    expect(err.join('')).toBe(`elava: no write is waiting for approval under decision ${da.id}`);
     expect(await ask(da.id)).toEqual({ ok: false, error: `no write is waiting for approval under decision ${da.id}` });
     await until(async () => ofType(await trailOf(prefix), 'executed').length >= 1, 'the approved write');
     expect(await tagsOf(a!)).toEqual({ environment: 'dev', 'elava:owner': 'platform' });

@@ -7,6 +7,7 @@ import {
   StoreLockedError,
 } from '@elava/store';
 import { Command, CommanderError } from 'commander';
+import { registerApprove } from './commands/approve.js';
 import { registerCompact } from './commands/compact.js';
 import { registerScan } from './commands/scan.js';
 import { registerStore } from './commands/store.js';
@@ -24,6 +25,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerStore(program, io, setExit);
   registerCompact(program, io);
   registerScan(program, io, setExit);
+  registerApprove(program, io, setExit);
   return program;
 }
 
