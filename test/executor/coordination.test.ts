@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DescribeImagesCommand, DescribeTagsCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
-import { createRedis } from '@elava/bus';
+import { createRedis, jetstreamManager } from '@elava/bus';
 import { EXIT, type Io, run } from '@elava/cli';
 import { StoreReader, serveQueries } from '@elava/query';
 import { Store } from '@elava/store';
@@ -95,12 +95,13 @@ describe('executor coordination and safety rails', () => {
         '  safety: { claim_ttl: 2s, guard_window: 100ms }',
       ].join('\n'),
     );
+    const durable = unique('elava-executor');
     const child = spawn(process.execPath, [MAIN], {
       env: {
         ...process.env,
         ELAVA_CONFIG: config,
         ELAVA_QUEUE_PREFIX: prefix,
-        ELAVA_EXECUTOR_DURABLE: unique('elava-executor'),
+        ELAVA_EXECUTOR_DURABLE: durable,
         ELAVA_JOB_LOCK_MS: '1000',
         ELAVA_LOG_LEVEL: 'warn',
         AWS_ACCESS_KEY_ID: 'testing',
@@ -111,8 +112,16 @@ describe('executor coordination and safety rails', () => {
     onTestFinished(() => void (child.exitCode === null && child.kill('SIGKILL')));
     const redis = createRedis(infra().redis, 'producer');
     onTestFinished(() => redis.disconnect());
-    // Ready once its durable consumer exists: give it a moment, then hand it the decision.
-    await new Promise((r) => setTimeout(r, 2_500));
+    // Ready once its durable consumer exists (it takes decisions made from then on).
+    const jsm = await jetstreamManager(stage.nc);
+    await until(
+      () =>
+        jsm.consumers.info('ELAVA_DECISIONS', durable).then(
+          () => true,
+          () => false,
+        ),
+      'the executor process to subscribe',
+    );
     const d = autoTag(id!);
     await publishDecision(stage, d);
     const claimKey = `${prefix}:claim:${d.resource.id}`;

@@ -53,6 +53,8 @@ export async function testExecutor(stage: ReturnType<typeof useStage>, o: TestEx
     owner: unique('executor'),
     prefix: o.prefix,
     durable: unique('elava-executor'),
+    // As the killed executor's: its job is found stalled within a second, not the default 30 s.
+    jobLock: { lockDuration: 1_000, stalledInterval: 500 },
   });
   onTestFinished(async () => {
     await running.close();

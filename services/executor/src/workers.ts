@@ -42,6 +42,8 @@ export interface ExecutorWiring {
   prefix?: string;
   /** The durable consumer on ELAVA_DECISIONS (one per deployment, shared by its executors). */
   durable?: string;
+  /** The execution queue's job lock (ELAVA_JOB_LOCK_MS by default): how soon a dead executor's job moves on. */
+  jobLock?: { lockDuration: number; stalledInterval: number };
 }
 
 /** Decisions in from the stream, writes out through the execution queue, approvals over NATS. */
@@ -89,7 +91,14 @@ export async function startExecutor(w: ExecutorWiring) {
         throw new DelayedError();
       }
     },
-    { connection: w.consumer, prefix: w.prefix, schema: executionJobSchema, log: w.log, concurrency: 16 },
+    {
+      connection: w.consumer,
+      prefix: w.prefix,
+      schema: executionJobSchema,
+      log: w.log,
+      concurrency: 16,
+      ...(w.jobLock ? { worker: w.jobLock } : {}),
+    },
   );
   const stream = await consumeDurable<Decision>(w.nc, {
     stream: 'ELAVA_DECISIONS',
