@@ -8,18 +8,21 @@
 //    world (http.send, time.now_ns, rand, ...): `now` comes from the input;
 //  - after compiling, the builtins the module leaves to the host must all be ones the JavaScript
 //    SDK (@open-policy-agent/opa-wasm) implements.
-// `--test` runs `opa test` over the library instead.
+// `--test` runs `opa test` over the library instead; `--dir <path>` works on another library.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { customBuiltins } from './builtins.mjs';
 
-const HERE = import.meta.dirname;
+const SCRIPT = import.meta.dirname;
+// `--dir <path>` builds (or tests) another library laid out the same way: `elava policy build` uses it.
+const dirAt = process.argv.indexOf('--dir');
+const HERE = dirAt > 0 && process.argv[dirAt + 1] ? resolve(process.argv[dirAt + 1]) : SCRIPT;
 const DIST = join(HERE, 'dist');
 const OPA =
   process.env.ELAVA_OPA ??
-  (existsSync(resolve(HERE, '../.elava/tools/bin/opa')) ? resolve(HERE, '../.elava/tools/bin/opa') : 'opa');
+  (existsSync(resolve(SCRIPT, '../.elava/tools/bin/opa')) ? resolve(SCRIPT, '../.elava/tools/bin/opa') : 'opa');
 const RULES = ['deny', 'warn', 'info'];
 /** Builtins a policy must not call: evaluation would depend on the network, the clock or chance. */
 const FORBIDDEN = [

@@ -1,3 +1,4 @@
+export * from './heartbeat.js';
 export * from './messages.js';
 export * from './nats.js';
 export * from './own-writes.js';

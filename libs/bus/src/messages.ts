@@ -90,15 +90,21 @@ const changesRequestSchema = z.object({
     .min(1),
 });
 
-export const policyRequestSchema = z.union([
-  changesRequestSchema,
-  z.object({
-    kind: z.literal('scope'),
-    key: z.string().min(1),
-    revision: z.number().int().positive(),
-    scope: scopeSchema,
-  }),
-]) as unknown as z.ZodType<PolicyRequest>;
+const scopeRequestSchema = z.object({
+  kind: z.literal('scope'),
+  key: z.string().min(1),
+  revision: z.number().int().positive(),
+  scope: scopeSchema,
+});
+
+/** Checked against the one shape its `kind` names, so a bad request's problems are named, not "invalid input". */
+export const policyRequestSchema = z.unknown().transform((v, ctx) => {
+  const kind = (v as { kind?: unknown } | null)?.kind;
+  const r = (kind === 'scope' ? scopeRequestSchema : changesRequestSchema).safeParse(v);
+  if (r.success) return r.data;
+  for (const issue of r.error.issues) ctx.addIssue({ ...issue, message: issue.message } as never);
+  return z.NEVER;
+}) as unknown as z.ZodType<PolicyRequest>;
 
 /** A decision as published on elava.decisions.*: checked by every subscriber before acting on it. */
 export const decisionSchema = z.object({

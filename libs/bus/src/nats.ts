@@ -200,4 +200,4 @@ export async function consumeDurable<T>(nc: NatsConnection, opts: DurableConsume
 }
 
 export type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
-export { jetstream, jetstreamManager } from '@nats-io/jetstream';
+export { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';

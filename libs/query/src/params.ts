@@ -97,12 +97,18 @@ export const auditParams = z.strictObject({
 
 export const emptyParams = z.strictObject({});
 
+/** `why`: the chain behind one decision. */
+export const whyParams = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, { message: 'expected a decision id' }),
+});
+
 export type ResourcesParams = z.infer<typeof resourcesParams>;
 export type ResourceParams = z.infer<typeof resourceParams>;
 export type HistoryParams = z.infer<typeof historyParams>;
 export type ChangesParams = z.infer<typeof changesParams>;
 export type DecisionsParams = z.infer<typeof decisionsParams>;
 export type AuditParams = z.infer<typeof auditParams>;
+export type WhyParams = z.infer<typeof whyParams>;
 
 /** Every query by name, with the schema of its parameters. */
 export const QUERIES = {
@@ -114,6 +120,7 @@ export const QUERIES = {
   audit: auditParams,
   verify: emptyParams,
   status: emptyParams,
+  why: whyParams,
 } as const;
 export type QueryName = keyof typeof QUERIES;
 

@@ -159,4 +159,53 @@ describe('StoreReader trail listings', () => {
     expect(ask(reader, 'verify')).toMatchObject({ ok: true, entries: 2 });
     expect(ask(reader, 'status')).toMatchObject({ revision: 1, stats: { resources: 1 } });
   });
+
+  it('explains a decision: observed revision, change and diff, decision, and every step taken on it', async () => {
+    const { store, reader } = await estate(1);
+    await store.applyScan('s2', scope(), [instance(0, { tags: { team: 'b' } })], { complete: true });
+    const drift = { ...change(0, 2, 'tag_drift'), id: 'c0-drift', diff: [{ path: 'tags.team', after: 'b' }] };
+    await store.appendAudit({
+      type: 'changes_detected',
+      resource_id: '',
+      revision: 2,
+      key: 'changes-rev-2',
+      data: { changes: [change(0, 1, 'appeared'), drift] },
+    });
+    const d: Decision = {
+      id: 'dec1',
+      action: 'enforce_policy',
+      severity: 'warning',
+      resource: { id: instance(0).id, type: 'ec2.instance', account: ACCOUNT, region: 'us-east-1', tags: {} },
+      reason: 'tags drifted',
+      change: { id: drift.id, type: 'tag_drift' },
+      revision: 2,
+      time: new Date().toISOString(),
+      metadata: {},
+    };
+    await store.appendAudit({
+      type: 'decided',
+      resource_id: d.resource.id,
+      revision: 2,
+      key: 'decided-dec1',
+      data: { decision: d },
+    });
+    for (const [type, id] of [
+      ['executing', 'dec1'],
+      ['executed', 'other'],
+      ['executed', 'dec1'],
+    ] as const)
+      await store.appendAudit({ type, resource_id: d.resource.id, revision: 2, data: { decision_id: id } });
+
+    const why = ask(reader, 'why', { id: 'dec1' });
+    expect(why.decision.id).toBe('dec1');
+    expect(why.observation).toMatchObject({ revision: 2 });
+    expect(why.change).toMatchObject({
+      type: 'tag_drift',
+      diff: [{ path: 'tags.team', after: 'b' }],
+      recorded: { seq: 1 },
+    });
+    expect(why.outcomes.map((o: { type: string }) => o.type)).toEqual(['executing', 'executed']);
+    fails(() => reader.answer('why', { id: 'nope' }), 404, /no decision nope is recorded/);
+    fails(() => reader.answer('why', { id: 'a b' }), 400, /expected a decision id/);
+  });
 });

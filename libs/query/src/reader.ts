@@ -12,8 +12,10 @@ import {
   type QueryName,
   type ResourceParams,
   type ResourcesParams,
+  type WhyParams,
 } from './params.js';
 import { changeItems, decisionItem } from './trail-items.js';
+import { explain } from './why.js';
 
 /** Leaves room under NATS's default 1 MiB message for the envelope. */
 export const DEFAULT_BUDGET = 900 * 1024;
@@ -52,6 +54,8 @@ export class StoreReader {
         case 'status':
           parseParams('status', raw);
           return this.status();
+        case 'why':
+          return JSON.stringify(explain(this.store, parseParams('why', raw).id));
         default:
           throw new QueryError(404, `no such query: ${String(name)}`);
       }

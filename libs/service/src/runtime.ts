@@ -35,6 +35,8 @@ export class ServiceRuntime {
   private readonly checks = new Map<string, ReadinessCheck>();
   private readonly shutdown: Shutdown;
   private ready = false;
+  /** Where /healthz, /readyz and /metrics answer, once listening. */
+  port?: number;
   private readonly mounts: [string, HttpHandler][] = [];
 
   constructor(private readonly opts: RuntimeOptions) {
@@ -79,6 +81,7 @@ export class ServiceRuntime {
       server.listen(this.opts.port ?? 0, this.opts.host ?? '127.0.0.1', () => resolve());
     });
     const port = (server.address() as AddressInfo).port;
+    this.port = port;
     this.shutdown.add('http', () => new Promise<void>((r) => server.close(() => r())));
     this.log.info({ port, host: this.opts.host ?? '127.0.0.1' }, 'http endpoints listening');
     return port;

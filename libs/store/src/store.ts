@@ -461,6 +461,13 @@ export class Store {
     return [...this.state.scopes.values()].filter((s) => s.last_scan.revision <= this.committed);
   }
 
+  /** The committed entry a writer made under an idempotency key (`decided-<id>`, `changes-rev-<n>`, …). */
+  auditByKey(key: string): AuditEntry | undefined {
+    const seq = this.state.audit.keys.get(key);
+    if (seq === undefined || seq > this.auditCommitted) return undefined;
+    return this.readAudit([seq])[0];
+  }
+
   /** Committed audit entries in order, filtered by resource, types, time and position. */
   audit(q: AuditQuery = {}): AuditEntry[] {
     const a = this.state.audit;

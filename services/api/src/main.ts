@@ -3,7 +3,7 @@
 // Stateless, so any number can run; it is ready while NATS is connected, and answers 503 with a
 // message while no recorder answers.
 import { fileURLToPath } from 'node:url';
-import { connectNats } from '@elava/bus';
+import { connectNats, createRedis, startHeartbeat } from '@elava/bus';
 import { QueryClient } from '@elava/query';
 import { boot } from '@elava/service';
 import { queryHandler } from './handler.js';
@@ -18,5 +18,9 @@ const openapi = fileURLToPath(new URL('../../../docs/openapi.yaml', import.meta.
 runtime.mount('/v1/', queryHandler(new QueryClient(nc, config.api.timeout), openapi));
 const port = await runtime.listen();
 runtime.addReadinessCheck('nats', () => !nc.isClosed());
+// Only for the heartbeat `elava status` reads.
+const redis = createRedis(config.redis.url, 'producer', 'elava-api');
+runtime.onShutdown('redis', async () => void (await redis.quit()));
+runtime.onShutdown('heartbeat', startHeartbeat(redis, runtime));
 runtime.setReady(true);
 log.info({ url: `http://${config.api.host}:${port}/v1/status` }, 'query API ready');

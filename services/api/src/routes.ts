@@ -7,6 +7,7 @@ export interface Route {
 }
 
 const RESOURCE = /^\/v1\/resources\/(.+?)(\/history)?$/;
+const WHY = /^\/v1\/decisions\/([A-Za-z0-9_-]+)\/why$/;
 
 /** Maps a `/v1/...` path to its query; null when nothing lives there. */
 export function route(pathname: string): Route | null {
@@ -25,6 +26,8 @@ export function route(pathname: string): Route | null {
     case '/v1/status':
       return { query: 'status', pathParams: {} };
   }
+  const why = WHY.exec(path);
+  if (why) return { query: 'why', pathParams: { id: why[1] as string } };
   const m = RESOURCE.exec(path);
   if (!m) return null;
   let id: string;

@@ -9,8 +9,13 @@ import {
 import { Command, CommanderError } from 'commander';
 import { registerApprove } from './commands/approve.js';
 import { registerCompact } from './commands/compact.js';
+import { registerListings } from './commands/listings.js';
+import { registerPolicy } from './commands/policy.js';
 import { registerScan } from './commands/scan.js';
+import { registerStatus } from './commands/status.js';
 import { registerStore } from './commands/store.js';
+import { registerUp } from './commands/up.js';
+import { registerWhy } from './commands/why.js';
 import { CliError, EXIT, type Io } from './io.js';
 
 /** Builds the `elava` program; each verb lives in commands/. */
@@ -26,6 +31,11 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerCompact(program, io);
   registerScan(program, io, setExit);
   registerApprove(program, io, setExit);
+  registerListings(program, io, setExit);
+  registerWhy(program, io);
+  registerStatus(program, io, setExit);
+  registerPolicy(program, io, setExit);
+  registerUp(program, io, setExit);
   return program;
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The detector process: deltas in, changes out on NATS, policy jobs and audit entries onward.
-import { connectNats, createRedis, ensureStreams, jetstream } from '@elava/bus';
+import { connectNats, createRedis, ensureStreams, jetstream, startHeartbeat } from '@elava/bus';
 import { boot } from '@elava/service';
 import { startDetector } from './workers.js';
 
@@ -29,5 +29,6 @@ const detector = startDetector({
 runtime.onShutdown('workers', () => detector.close());
 runtime.addReadinessCheck('redis', async () => (await producer.ping()) === 'PONG');
 runtime.addReadinessCheck('nats', () => !nc.isClosed());
+runtime.onShutdown('heartbeat', startHeartbeat(producer, runtime));
 runtime.setReady(true);
 log.info({ track: cd.track, grace_ms: config.behavior.grace_period }, 'detector ready');

@@ -41,13 +41,16 @@ export class PopulationGuard {
     return `${this.prefix}:guard:${scope}`;
   }
 
-  /** Counts the decision into its scope's burst; returns when it arrived. */
+  /**
+   * Counts the decision's resource into its scope's burst (a resource with several decisions, or
+   * a decision seen by two executors, counts once); returns when the resource first arrived.
+   */
   async note(d: Decision, now = Date.now()): Promise<number> {
     const key = this.key(PopulationGuard.scopeOf(d));
     const added = await this.redis
       .multi()
-      .zadd(key, 'NX', now, d.id)
-      .zscore(key, d.id)
+      .zadd(key, 'NX', now, d.resource.id)
+      .zscore(key, d.resource.id)
       .pexpire(key, this.settings.windowMs * 6)
       .exec();
     return Number(added?.[1]?.[1] ?? now);

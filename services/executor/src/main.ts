@@ -3,7 +3,7 @@
 // configuration allows. Decisions in from ELAVA_DECISIONS, writes through the execution queue.
 import { hostname } from 'node:os';
 import { AccountDirectory } from '@elava/aws';
-import { connectNats, createRedis, ensureStreams, jetstream } from '@elava/bus';
+import { connectNats, createRedis, ensureStreams, jetstream, startHeartbeat } from '@elava/bus';
 import { QueryClient } from '@elava/query';
 import { boot } from '@elava/service';
 import { AwsCloud } from './cloud.js';
@@ -63,6 +63,7 @@ const executor = await startExecutor({
 runtime.onShutdown('workers', () => executor.close());
 runtime.addReadinessCheck('redis', async () => (await producer.ping()) === 'PONG');
 runtime.addReadinessCheck('nats', () => !nc.isClosed());
+runtime.onShutdown('heartbeat', startHeartbeat(producer, runtime));
 runtime.setReady(true);
 log.info(
   { mode, require_approval: config.behavior.require_approval, max_writes: safety.max_writes_per_interval },

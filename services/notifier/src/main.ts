@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The notifier process: notify/alert decisions from ELAVA_DECISIONS to a Slack-compatible webhook.
-import { connectNats, consumeDurable, createQueue, createRedis, QUEUES } from '@elava/bus';
+import { connectNats, consumeDurable, createQueue, createRedis, QUEUES, startHeartbeat } from '@elava/bus';
 import { boot } from '@elava/service';
 import type { AuditEntryDraft, Decision } from '@elava/types';
 import { z } from 'zod';
@@ -13,13 +13,14 @@ runtime.handleSignals();
 await runtime.listen();
 
 const slack = config.actions.notifications.slack;
+const producer = createRedis(config.redis.url, 'producer', 'elava-notifier');
+runtime.onShutdown('redis', async () => void (await producer.quit()));
+runtime.onShutdown('heartbeat', startHeartbeat(producer, runtime));
 if (!slack.enabled || !slack.webhook) {
   log.info('Slack notifications are off (actions.notifications.slack.enabled); nothing to do');
   runtime.setReady(true);
 } else {
   const webhook = slack.webhook;
-  const producer = createRedis(config.redis.url, 'producer', 'elava-notifier');
-  runtime.onShutdown('redis', async () => void (await producer.quit()));
   const audit = createQueue<AuditEntryDraft>(QUEUES.audit, { connection: producer });
   runtime.onShutdown('audit queue', () => audit.close());
   const notifier = new Notifier(

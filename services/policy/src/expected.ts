@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { ElavaConfig } from '@elava/config';
 import { RESOURCE_TYPES } from '@elava/types';
 import { parse } from 'yaml';
 import { z } from 'zod';
@@ -42,4 +43,20 @@ export function readExpected(path: string): ExpectedInventory {
       : [`  - ${i.path.join('.') || '(top level)'}: ${i.message}`],
   );
   throw new ExpectedInventoryError(`expected inventory ${path}:\n${problems.join('\n')}`);
+}
+
+/** data.* for every policy package: the config values policies read, and the desired inventory. */
+export function policyData(config: Pick<ElavaConfig, 'actions' | 'policies'>): {
+  elava: { config: Record<string, unknown>; expected?: ExpectedInventory };
+} {
+  const expected = config.policies.expected ? readExpected(config.policies.expected) : undefined;
+  return {
+    elava: {
+      config: {
+        required_tags: config.actions.tagging.required_tags,
+        production_tag: config.actions.protection.production_tag,
+      },
+      ...(expected ? { expected } : {}),
+    },
+  };
 }

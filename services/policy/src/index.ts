@@ -1,6 +1,6 @@
 export { type CompiledLibrary, type CompiledPackage, type Rule, readCompiled } from './compiled.js';
 export { type DecisionSettings, decisionId, type Proposal, propose } from './decide.js';
-export { type ExpectedInventory, ExpectedInventoryError, readExpected } from './expected.js';
+export { type ExpectedInventory, ExpectedInventoryError, policyData, readExpected } from './expected.js';
 export { type LibraryOptions, PolicyLibrary } from './library.js';
 export { type Finding, type PolicyFailure, type PolicyInput, PolicySet } from './policy-set.js';
 export { type Evaluation, PolicyPool } from './pool.js';

@@ -4,11 +4,11 @@
 // handed to the old one finish there.
 import { existsSync, watch } from 'node:fs';
 import { join } from 'node:path';
-import { connectNats, createRedis, ensureStreams, jetstream } from '@elava/bus';
+import { connectNats, createRedis, ensureStreams, jetstream, startHeartbeat } from '@elava/bus';
 import { QueryClient } from '@elava/query';
 import { boot } from '@elava/service';
 import { Gauge } from 'prom-client';
-import { type ExpectedInventory, readExpected } from './expected.js';
+import { policyData } from './expected.js';
 import { PolicyLibrary } from './library.js';
 import { startPolicy } from './workers.js';
 
@@ -18,22 +18,14 @@ runtime.handleSignals();
 await runtime.listen();
 
 const p = config.policies;
-let expected: ExpectedInventory | undefined;
+let data: ReturnType<typeof policyData>;
 try {
-  expected = p.expected ? readExpected(p.expected) : undefined;
+  data = policyData(config);
 } catch (err) {
   log.fatal({ err: (err as Error).message }, 'cannot start');
   process.exit(2);
 }
-const data = {
-  elava: {
-    config: {
-      required_tags: config.actions.tagging.required_tags,
-      production_tag: config.actions.protection.production_tag,
-    },
-    ...(expected ? { expected } : {}),
-  },
-};
+const expected = data.elava.expected;
 
 let library: PolicyLibrary;
 try {
@@ -98,5 +90,6 @@ const policy = startPolicy({
 runtime.onShutdown('workers', () => policy.close());
 runtime.addReadinessCheck('redis', async () => (await producer.ping()) === 'PONG');
 runtime.addReadinessCheck('nats', () => !nc.isClosed());
+runtime.onShutdown('heartbeat', startHeartbeat(producer, runtime));
 runtime.setReady(true);
 log.info({ mode: p.enforcement_mode }, 'policy service ready');

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The recorder process: the store's only writer. A second recorder on the same data directory
 // waits as a standby and takes over when the holder's lock is released or its process is gone.
-import { connectNats, createRedis, ensureStreams, jetstream } from '@elava/bus';
+import { connectNats, createRedis, ensureStreams, jetstream, startHeartbeat } from '@elava/bus';
 import { StoreReader, serveQueries } from '@elava/query';
 import { boot } from '@elava/service';
 import { Store, StoreLockedError } from '@elava/store';
@@ -80,5 +80,6 @@ const recorder = startRecorder({
 runtime.onShutdown('workers', () => recorder.close());
 runtime.addReadinessCheck('redis', async () => (await producer.ping()) === 'PONG');
 runtime.addReadinessCheck('nats', () => !nc.isClosed());
+runtime.onShutdown('heartbeat', startHeartbeat(producer, runtime));
 runtime.setReady(true);
 log.info({ revision: store.revision, wal: wal.position }, 'recorder ready');

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The scanner process: config, connections, the worker, health endpoints and ordered shutdown.
-import { createRedis, RedisRateLimiter } from '@elava/bus';
+import { createRedis, RedisRateLimiter, startHeartbeat } from '@elava/bus';
 import { boot } from '@elava/service';
 import { Counter, Histogram } from 'prom-client';
 import { Accounts } from './accounts.js';
@@ -66,5 +66,6 @@ const scanner = createScanner({
 runtime.onShutdown('scanner', () => scanner.close());
 runtime.handleSignals();
 await runtime.listen();
+runtime.onShutdown('heartbeat', startHeartbeat(producer, runtime));
 runtime.setReady(true);
 log.info({ endpoint: config.aws.endpoint ?? 'aws', regions: config.regions }, 'scanner ready');

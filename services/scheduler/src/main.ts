@@ -2,7 +2,7 @@
 // The scheduler process: tiers → job schedulers, re-checked every minute so off-hours intervals
 // apply, and on each start (upserts are idempotent).
 import { accountAccess } from '@elava/aws';
-import { createQueue, createRedis, QUEUES } from '@elava/bus';
+import { createQueue, createRedis, QUEUES, startHeartbeat } from '@elava/bus';
 import { boot } from '@elava/service';
 import type { ScanJob } from '@elava/types';
 import { intervalNow, planScopes } from './plan.js';
@@ -58,4 +58,5 @@ const timer = setInterval(
   60_000,
 );
 runtime.onShutdown('ticker', () => clearInterval(timer));
+runtime.onShutdown('heartbeat', startHeartbeat(redis, runtime));
 runtime.setReady(true);

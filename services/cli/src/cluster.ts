@@ -1,0 +1,85 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export interface ServiceEntry {
+  name: string;
+  entry: string;
+  instances: number;
+  /** Started only with `--demo` (the demo estate and its churn). */
+  demo: boolean;
+}
+
+export interface Running {
+  label: string;
+  child: ChildProcess;
+}
+
+/** The repository this CLI belongs to: the nearest directory up with a services/ folder. */
+export function repoRoot(from = dirname(fileURLToPath(import.meta.url))): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir))
+    if (existsSync(join(dir, 'services')) && existsSync(join(dir, 'package.json'))) return dir;
+  throw new Error(`no Elava repository above ${from}`);
+}
+
+/** Every workspace under services/ that declares `"elava": {"start": …}`. */
+export function discoverServices(root = repoRoot()): ServiceEntry[] {
+  const dir = join(root, 'services');
+  return readdirSync(dir)
+    .map((name) => ({ name, file: join(dir, name, 'package.json') }))
+    .filter(({ file }) => existsSync(file))
+    .map(({ name, file }) => ({ name, pkg: JSON.parse(readFileSync(file, 'utf8')) }))
+    .filter(({ pkg }) => pkg.elava?.start)
+    .map(({ name, pkg }) => ({
+      name,
+      entry: join(dir, name, pkg.elava.start),
+      instances: pkg.elava.instances ?? 1,
+      demo: pkg.elava.demo === true,
+    }));
+}
+
+// Should `elava up` itself die, its services go with it (one listener for all of them).
+const children = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+
+/** One process per instance, its output prefixed with its name; its own process group. */
+export function startService(
+  svc: ServiceEntry,
+  index: number,
+  env: NodeJS.ProcessEnv,
+  print: (line: string) => void,
+): Running {
+  const label = svc.instances > 1 ? `${svc.name}-${index + 1}` : svc.name;
+  // Own process group: Ctrl-C reaches only `elava up`, which then stops each service once with
+  // SIGTERM (a service given SIGINT and SIGTERM together would exit abruptly).
+  const child = spawn(process.execPath, [svc.entry], {
+    env: { ...env, ELAVA_INSTANCE: label },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  children.add(child);
+  for (const stream of [child.stdout, child.stderr])
+    createInterface({ input: stream }).on('line', (line) => print(`${label.padEnd(12)} ${line}`));
+  return { label, child };
+}
+
+export async function stopAll(running: Running[], timeoutMs = 10_000): Promise<void> {
+  await Promise.all(
+    running.map(
+      ({ child }) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+          child.once('close', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+}

@@ -1,0 +1,125 @@
+import { createRedis, type Heartbeat, QUEUES, queuePrefix, readHeartbeats } from '@elava/bus';
+import { Queue } from 'bullmq';
+import type { Command } from 'commander';
+import { age, bytes, paint, table } from '../format.js';
+import { CliError, EXIT, type Io } from '../io.js';
+import { withCluster } from '../remote.js';
+
+interface StoreStatus {
+  revision: number;
+  time: string | null;
+  stats: {
+    resources: number;
+    versions: number;
+    audit_entries: number;
+    segments: number;
+    bytes: number;
+    compacted_at: number;
+  };
+  scopes: {
+    key: string;
+    last_scan: { revision: number; time: string; observed: number; complete: boolean };
+    last_complete?: { revision: number; time: string; observed: number };
+  }[];
+}
+
+/** The services Elava runs; one missing from the heartbeats is reported as down. */
+const EXPECTED = ['scanner', 'scheduler', 'recorder', 'detector', 'policy', 'notifier', 'executor', 'api'];
+
+export function registerStatus(program: Command, io: Io, setExit: (code: number) => void): void {
+  program
+    .command('status')
+    .description(
+      'each service (from its heartbeat), queue depths, the last complete scan of every scope and its age, store size and revision; exit 1 when something is down',
+    )
+    .option('--json', 'everything as one JSON object')
+    .addHelpText('after', '\nExample:\n  elava status')
+    .action((o: { json?: boolean }) =>
+      withCluster(program, io, async (c) => {
+        const redis = createRedis(c.config.redis.url, 'producer', 'elava-cli');
+        let services: Heartbeat[];
+        const queues: Record<string, Record<string, number>> = {};
+        try {
+          await redis.ping().catch((err: Error) => {
+            throw new CliError(`cannot reach Redis at ${c.config.redis.url} (${err.message})`);
+          });
+          services = await readHeartbeats(redis);
+          for (const name of Object.values(QUEUES)) {
+            const q = new Queue(name, { connection: redis, prefix: queuePrefix() });
+            queues[name] = await q.getJobCounts('waiting', 'active', 'delayed', 'failed');
+            await q.close();
+          }
+        } finally {
+          redis.disconnect();
+        }
+        let store: StoreStatus | { error: string };
+        try {
+          store = await c.get<StoreStatus>('status');
+        } catch (err) {
+          store = { error: (err as Error).message };
+        }
+        const seen = new Set(services.map((s) => s.service));
+        const down = [
+          ...EXPECTED.filter((s) => !seen.has(s)),
+          ...services.filter((s) => !s.ready).map((s) => `${s.instance} (not ready)`),
+        ];
+        const healthy = down.length === 0 && !('error' in store);
+        setExit(healthy ? EXIT.ok : EXIT.finding);
+        if (o.json || program.opts().json) return io.out(JSON.stringify({ healthy, down, services, queues, store }));
+
+        io.out(paint(io, 'bold', 'services'));
+        io.out(
+          table(
+            io,
+            ['SERVICE', 'INSTANCE', 'READY', 'PORT', 'UP SINCE', 'SEEN'],
+            services.map((s) => [
+              s.service,
+              s.instance,
+              s.ready ? paint(io, 'green', 'yes') : paint(io, 'red', 'no'),
+              String(s.port ?? '-'),
+              age(s.started_at),
+              age(s.seen_at),
+            ]),
+          ),
+        );
+        for (const s of EXPECTED.filter((x) => !seen.has(x)))
+          io.out(`${paint(io, 'red', s)}  no heartbeat: not running`);
+        io.out(`\n${paint(io, 'bold', 'queues')}`);
+        io.out(
+          table(
+            io,
+            ['QUEUE', 'WAITING', 'ACTIVE', 'DELAYED', 'FAILED'],
+            Object.entries(queues).map(([n, q]) => [
+              n,
+              String(q.waiting ?? 0),
+              String(q.active ?? 0),
+              String(q.delayed ?? 0),
+              String(q.failed ?? 0),
+            ]),
+          ),
+        );
+        io.out(`\n${paint(io, 'bold', 'store')}`);
+        if ('error' in store) {
+          io.out(paint(io, 'red', store.error));
+          return;
+        }
+        const st = store.stats;
+        io.out(
+          `revision ${store.revision}${store.time ? ` (${age(store.time)})` : ''}, ${st.resources} resources, ${st.versions} versions, ${st.audit_entries} audit entries, ${bytes(st.bytes)} in ${st.segments} segments`,
+        );
+        io.out(
+          table(
+            io,
+            ['SCOPE', 'LAST COMPLETE SCAN', 'AGE', 'RESOURCES', 'LAST SCAN'],
+            store.scopes.map((s) => [
+              s.key,
+              s.last_complete ? `revision ${s.last_complete.revision}` : paint(io, 'yellow', 'never'),
+              age(s.last_complete?.time),
+              String(s.last_complete?.observed ?? '-'),
+              s.last_scan.complete ? 'complete' : paint(io, 'yellow', 'incomplete'),
+            ]),
+          ),
+        );
+      }),
+    );
+}

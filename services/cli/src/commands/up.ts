@@ -1,0 +1,79 @@
+import { DeliverPolicy, ensureStreams, jetstream } from '@elava/bus';
+import type { Decision } from '@elava/types';
+import type { Command } from 'commander';
+import { discoverServices, type Running, startService, stopAll } from '../cluster.js';
+import { native, paint, severity } from '../format.js';
+import { CliError, type Io } from '../io.js';
+import { connectCluster } from '../remote.js';
+
+/** `elava up`: every service as its own process, decisions printed as they arrive, Ctrl-C stops all. */
+export function registerUp(program: Command, io: Io, setExit: (code: number) => void): void {
+  program
+    .command('up')
+    .description(
+      'run every Elava service as its own process (Redis, NATS and AWS must be reachable); print decisions as they arrive',
+    )
+    .option('--demo', 'also run the demo estate and its churn (moto only)')
+    .option('--logs', "show the services' JSON logs too (otherwise only warnings and errors)")
+    .addHelpText(
+      'after',
+      '\nExamples:\n  elava up                # what npm start runs after set-up\n  elava up --demo --logs',
+    )
+    .action(async (o: { demo?: boolean; logs?: boolean }) => {
+      const services = discoverServices().filter((s) => o.demo || !s.demo);
+      if (services.length === 0) throw new CliError('no built services: run `npm run build`');
+      const env = { ...io.env, ...(program.opts().config ? { ELAVA_CONFIG: program.opts().config } : {}) };
+      const running: Running[] = [];
+      let stopping = false;
+      const print = (line: string) => {
+        // The services log JSON; without --logs only what needs a person's eye comes through.
+        const level = /"level":"?(\w+)/.exec(line)?.[1];
+        const loud = !level || ['warn', 'error', 'fatal', '40', '50', '60'].includes(level);
+        if (o.logs || loud || /churn: /.test(line)) io.out(paint(io, 'dim', line));
+      };
+      for (const svc of services)
+        for (let i = 0; i < svc.instances; i++) running.push(startService(svc, i, env, print));
+      io.out(`${paint(io, 'bold', 'Elava is up')}: ${running.map((r) => r.label).join(', ')}`);
+      io.out(
+        paint(io, 'dim', 'decisions appear below as they are made; Ctrl-C stops everything this command started\n'),
+      );
+
+      const cluster = await connectCluster(program, io);
+      const done = new Promise<void>((resolve) => {
+        const stop = async (code: number) => {
+          if (stopping) return;
+          stopping = true;
+          io.out(paint(io, 'dim', '\nstopping …'));
+          await stopAll(running);
+          await cluster.close();
+          setExit(code);
+          resolve();
+        };
+        process.once('SIGINT', () => void stop(0));
+        process.once('SIGTERM', () => void stop(0));
+        for (const r of running)
+          r.child.on('exit', (code, signal) => {
+            if (stopping) return;
+            io.err(paint(io, 'red', `${r.label} exited (${signal ?? code}); stopping`));
+            void stop(1);
+          });
+      });
+      void (async () => {
+        // On a fresh NATS the services may not have made the streams yet: the same definitions.
+        await ensureStreams(cluster.nc);
+        const consumer = await jetstream(cluster.nc).consumers.get('ELAVA_DECISIONS', {
+          filter_subjects: 'elava.decisions.>',
+          deliver_policy: DeliverPolicy.New,
+        });
+        for await (const m of await consumer.consume()) {
+          const d = m.json<Decision>();
+          io.out(
+            `${severity(io, d.severity.padEnd(8))} ${d.action.padEnd(14)} ${native(d.resource.id).padEnd(24)} ${d.reason}  ${paint(io, 'dim', `elava why ${d.id}`)}`,
+          );
+        }
+      })().catch((err: Error) => {
+        if (!stopping) io.err(`elava: stopped following decisions: ${err.message}`);
+      });
+      await done;
+    });
+}

@@ -1,0 +1,2 @@
+export { CHURN, type ChurnStep, type DemoRegion, demoRegion, startChurn } from './churn.js';
+export { seedRegion } from './estate.js';
