@@ -21,8 +21,11 @@ for (const region of config.regions) {
   log.info(ids, seeded ? 'demo estate seeded' : 'demo estate already there');
   regions.push(ids);
 }
+// ELAVA_DEMO_CHURN_MS=0 seeds only (the system tests drive the churn steps themselves).
 const every = Number(process.env.ELAVA_DEMO_CHURN_MS ?? 8_000);
-const stop = startChurn(endpoint, regions, every, (text, region) => log.info({ region }, `churn: ${text}`));
-runtime.onShutdown('churn', stop);
+if (Number.isFinite(every) && every > 0) {
+  const stop = startChurn(endpoint, regions, every, (text, region) => log.info({ region }, `churn: ${text}`));
+  runtime.onShutdown('churn', stop);
+}
 runtime.setReady(true);
-log.info({ every_ms: every }, 'demo churn running');
+log.info({ every_ms: every }, every > 0 ? 'demo churn running' : 'demo estate ready; no churn');

@@ -87,6 +87,16 @@ describe('propose (the seed rules)', () => {
     ]);
   });
 
+  it('keys a finding by what it is about: another port is another finding, another day is not', () => {
+    const key = (msg: string) =>
+      propose(
+        { resource: resource(), revision: 7, findings: [finding('elava.security', 'deny', 'critical', msg)], time: 't' },
+        settings,
+      )[0]?.key;
+    expect(key('sg-1 is open to 0.0.0.0/0 on port 22')).not.toBe(key('sg-1 is open to 0.0.0.0/0 on port 3389'));
+    expect(key('i-1 has been stopped for 31 days')).toBe(key('i-1 has been stopped for 32 days'));
+  });
+
   it('tag drift that only added tags is reported, never undone (auto_tag would be fought forever)', () => {
     const added = { ...change('tag_drift'), diff: [{ path: 'tags.elava:owner', after: 'platform' }] };
     const s = { resource: resource(), change: added, revision: 7, findings: [], time: 't' };

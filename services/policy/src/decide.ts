@@ -41,8 +41,12 @@ export interface Proposal {
 }
 
 const sha1 = (s: string) => createHash('sha1').update(s).digest('hex');
-/** Numbers in a message (days stopped, GiB) change without the finding changing. */
-const stable = (msg: string) => msg.replace(/\d+(\.\d+)?/g, '#');
+/**
+ * Quantities in a message (days stopped, GiB, hours) change without the finding changing; other
+ * numbers (a port, a count) are what the finding is about: port 3389 open is not port 22 open.
+ */
+const stable = (msg: string) =>
+  msg.replace(/\d+(\.\d+)?(?=\s*(days?|hours?|minutes?|GiB|GB|TiB|%|USD|\$))/g, '#');
 
 /**
  * The seed rules: a blessed resource gone → critical alert (and protect for one under change when

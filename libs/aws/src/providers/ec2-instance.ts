@@ -18,6 +18,9 @@ export const ec2Instance: Provider<'ec2.instance'> = {
         for (const i of r.Instances ?? []) {
           const id = required(i.InstanceId, 'Instance.InstanceId');
           const state = i.State?.Name ?? 'unknown';
+          // EC2 lists a terminated instance for about an hour more: it is gone, and recording it
+          // would put off its disappearance (a blessed one's critical alert) by that hour.
+          if (state === 'terminated') continue;
           out.push({
             ...base(ctx, 'ec2.instance', id, tagsOf(i.Tags)),
             status: state,

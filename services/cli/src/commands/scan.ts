@@ -60,7 +60,17 @@ export function registerScan(program: Command, io: Io, setExit: (code: number) =
       const accounts =
         config.accounts.length > 0
           ? config.accounts.map((a) => a.id)
-          : [(await accountAccess({}, { region: regions[0] ?? 'us-east-1', endpoint: config.aws.endpoint })).id];
+          : [
+              (
+                await accountAccess({}, { region: regions[0] ?? 'us-east-1', endpoint: config.aws.endpoint }).catch(
+                  (err: Error) => {
+                    throw new CliError(
+                      `cannot tell which AWS account to scan: ${err.message} (configure accounts[], or credentials AWS_PROFILE / AWS_ACCESS_KEY_ID)`,
+                    );
+                  },
+                )
+              ).id,
+            ];
       const redis = createRedis(config.redis.url, 'worker', 'elava-cli');
       redis.on('error', () => {});
       try {
@@ -94,7 +104,11 @@ async function scanOnce(
 ): Promise<Summary[]> {
   const queue = createQueue<ScanJob>(QUEUES.scan, { connection: redis });
   const eventsConnection = redis.duplicate();
+  // A Redis that goes away for a moment is retried by ioredis; only the timeout ends the wait.
+  eventsConnection.on('error', () => {});
   const events = new QueueEvents(QUEUES.scan, { connection: eventsConnection, prefix: queuePrefix() });
+  events.on('error', () => {});
+  queue.on('error', () => {});
   const run = `cli-${Date.now().toString(36)}`;
   const pending = new Map<string, string>();
   const done: Summary[] = [];

@@ -1,0 +1,255 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { connectNats, createRedis, DeliverPolicy, ensureStreams, jetstream, type NatsConnection } from '@elava/bus';
+import { discoverServices, EXIT, type Io, type Running, run, startService, stopAll } from '@elava/cli';
+import type { Decision } from '@elava/types';
+import type { Redis } from 'ioredis';
+import { infra, tempDirFor } from './infra.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs: number, log: () => string) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}\n--- cluster log (last lines) ---\n${log()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export interface ClusterOptions {
+  regions: string[];
+  scanners?: number;
+  /** Extra YAML appended to the cluster's elava.yaml. */
+  config?: string;
+  env?: Record<string, string>;
+}
+
+/**
+ * The whole cluster as separate processes, as `elava up --demo` runs it, on a Redis and a NATS of
+ * its own (so it meets no other test's queues, streams or durable consumers) and the shared moto.
+ * Services can be killed and restarted, and Redis and NATS restarted under them.
+ */
+export async function startCluster(o: ClusterOptions) {
+  // The CLI runs in this process (elava scan asks STS which account it is): credentials moto takes.
+  process.env.AWS_ACCESS_KEY_ID ??= 'testing';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
+  const dir = tempDirFor('elava-system-');
+  const [redisPort, natsPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+  const redisUrl = `redis://127.0.0.1:${redisPort}`;
+  const natsUrl = `nats://127.0.0.1:${natsPort}`;
+  const lines: string[] = [];
+  const log = () => lines.slice(-60).join('\n');
+  const infraProcs = new Map<'redis' | 'nats', ChildProcess>();
+  const startInfra = async (name: 'redis' | 'nats') => {
+    mkdirSync(join(dir, name), { recursive: true });
+    const [cmd, args] =
+      name === 'redis'
+        ? [
+            'redis-server',
+            [
+              '--bind',
+              '127.0.0.1',
+              '--port',
+              String(redisPort),
+              '--dir',
+              join(dir, 'redis'),
+              '--appendonly',
+              'yes',
+              '--save',
+              '',
+            ],
+          ]
+        : ['nats-server', ['-a', '127.0.0.1', '-p', String(natsPort), '-js', '-sd', join(dir, 'nats')]];
+    const child = spawn(cmd as string, args as string[], { stdio: 'ignore' });
+    infraProcs.set(name, child);
+    if (name === 'redis') {
+      await until(
+        async () => {
+          const r = createRedis(redisUrl, 'producer', 'probe');
+          r.on('error', () => {});
+          try {
+            return (await r.ping()) === 'PONG';
+          } catch {
+            return false;
+          } finally {
+            r.disconnect();
+          }
+        },
+        'redis to start',
+        10_000,
+        log,
+      );
+    } else {
+      await until(
+        () =>
+          connectNats(natsUrl, 'probe').then(
+            async (nc) => {
+              await nc.close();
+              return true;
+            },
+            () => false,
+          ),
+        'nats to start',
+        10_000,
+        log,
+      );
+    }
+  };
+  const stopInfra = async (name: 'redis' | 'nats', signal: NodeJS.Signals = 'SIGTERM') => {
+    const child = infraProcs.get(name);
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill(signal);
+    await exited;
+  };
+  await startInfra('redis');
+  await startInfra('nats');
+
+  const config = join(dir, 'elava.yaml');
+  writeFileSync(
+    config,
+    [
+      'version: "2.0"',
+      `regions: [${o.regions.join(', ')}]`,
+      `aws: { endpoint: "${infra().moto}" }`,
+      `storage: { dir: "${join(dir, 'data')}" }`,
+      `redis: { url: "${redisUrl}" }`,
+      `nats: { url: "${natsUrl}" }`,
+      `api: { port: ${apiPort} }`,
+      `policies: { path: "${join(ROOT, 'policies')}", enforcement_mode: dry_run }`,
+      'actions:',
+      '  tagging: { auto_tag_untagged: true, default_tags: { "elava:owner": platform-team } }',
+      'behavior: { grace_period: 2s }',
+      o.config ?? '',
+    ].join('\n'),
+  );
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ELAVA_CONFIG: config,
+    ELAVA_LOG_LEVEL: 'info',
+    ELAVA_JOB_LOCK_MS: '2000',
+    ELAVA_DEMO_CHURN_MS: '0',
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    REDIS_URL: redisUrl,
+    NATS_URL: natsUrl,
+    ...o.env,
+  };
+  const services = discoverServices(ROOT).filter((s) => s.name !== 'scheduler');
+  const running = new Map<string, Running>();
+  const start = (name: string, index = 0) => {
+    const svc = services.find((s) => s.name === name);
+    if (!svc) throw new Error(`no service ${name}`);
+    const instances = name === 'scanner' ? (o.scanners ?? 2) : 1;
+    const r = startService({ ...svc, instances }, index, env, (line) => lines.push(line));
+    running.set(r.label, r);
+    return r;
+  };
+  for (const svc of services)
+    for (let i = 0; i < (svc.name === 'scanner' ? (o.scanners ?? 2) : 1); i++) start(svc.name, i);
+
+  const nc: NatsConnection = await connectNats(natsUrl, 'elava-system-test');
+  await ensureStreams(nc);
+  const redis: Redis = createRedis(redisUrl, 'producer', 'elava-system-test');
+  redis.on('error', () => {});
+  const decisions: Decision[] = [];
+  const follow = async () => {
+    const consumer = await jetstream(nc).consumers.get('ELAVA_DECISIONS', {
+      filter_subjects: 'elava.decisions.>',
+      deliver_policy: DeliverPolicy.All,
+    });
+    for await (const m of await consumer.consume()) decisions.push(m.json<Decision>());
+  };
+  void follow().catch(() => {});
+
+  const cli = async (args: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io: Io = { out: (t) => out.push(t), err: (t) => err.push(t), env: { ...env }, cwd: ROOT, tty: false };
+    const code = await run(args, io);
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  };
+
+  return {
+    dir,
+    env,
+    redis,
+    nc,
+    decisions,
+    log,
+    cli,
+    start,
+    running,
+    /** SIGKILL (or another signal) one service process; resolves when it is gone. */
+    async kill(label: string, signal: NodeJS.Signals = 'SIGKILL') {
+      const r = running.get(label);
+      if (!r || r.child.exitCode !== null) return;
+      const gone = new Promise((res) => r.child.once('exit', res));
+      r.child.kill(signal);
+      await gone;
+    },
+    async restartInfra(name: 'redis' | 'nats', downMs = 1_000) {
+      await stopInfra(name, 'SIGKILL');
+      await new Promise((r) => setTimeout(r, downMs));
+      await startInfra(name);
+    },
+    /** Every expected service has a ready heartbeat. */
+    async ready(names: string[], timeoutMs = 60_000) {
+      let last = '';
+      await until(
+        async () => {
+          const { code, out, err } = await cli(['status', '--json']);
+          last = `elava status: exit ${code}\n${out}\n${err}`;
+          if (code === EXIT.usage) return false;
+          const s = JSON.parse(out) as { services: { service: string; ready: boolean }[] };
+          return names.every((n) => s.services.some((x) => x.service === n && x.ready));
+        },
+        `services ready: ${names.join(', ')}`,
+        timeoutMs,
+        () => `${log()}\n${last}`,
+      );
+    },
+    /** Waits for a service to log a line matching `re`. */
+    waitLog: (re: RegExp, timeoutMs = 60_000) =>
+      until(() => lines.some((l) => re.test(l)), `a log line ${re}`, timeoutMs, log),
+    /** Waits until no decision has arrived for `quietMs`. */
+    async settle(quietMs = 3_000, timeoutMs = 60_000) {
+      let count = -1;
+      let since = Date.now();
+      await until(
+        () => {
+          if (decisions.length !== count) {
+            count = decisions.length;
+            since = Date.now();
+          }
+          return Date.now() - since >= quietMs;
+        },
+        'decisions to settle',
+        timeoutMs,
+        log,
+      );
+    },
+    until: (check: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000) =>
+      until(check, what, timeoutMs, log),
+    async stop() {
+      await stopAll([...running.values()]);
+      await nc.close().catch(() => {});
+      redis.disconnect();
+      await stopInfra('nats');
+      await stopInfra('redis');
+    },
+  };
+}
+
+export type SystemCluster = Awaited<ReturnType<typeof startCluster>>;
