@@ -25,7 +25,7 @@ warn contains {"msg": msg, "suggestion": "snapshot it and delete it, or attach i
 warn contains {"msg": msg, "suggestion": "release the address, or associate it"} if {
 	r.type == "ec2.eip"
 	not a.association_id
-	msg := sprintf("elastic IP %s is not associated (billed while idle)", [a.public_ip])
+	msg := concat("", ["elastic IP ", a.public_ip, " is not associated (billed while idle)"])
 }
 
 # The stop time comes from the transition reason, e.g. "User initiated (2026-11-01 10:00:00 GMT)";
@@ -51,7 +51,7 @@ info contains {"msg": msg, "suggestion": "delete the NAT gateway if nothing priv
 	r.type == "ec2.nat_gateway"
 	a.state == "available"
 	not a.vpc_id in private_vpcs
-	msg := sprintf("NAT gateway %s serves VPC %s, which has no private subnets", [r.native_id, a.vpc_id])
+	msg := concat("", ["NAT gateway ", r.native_id, " serves VPC ", a.vpc_id, ", which has no private subnets"])
 }
 
 large_sizes := {"4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "32xlarge", "48xlarge", "metal"}
@@ -62,5 +62,5 @@ warn contains {"msg": msg, "suggestion": "tag it elava:owner=<team> so someone a
 	parts := split(size, ".")
 	parts[count(parts) - 1] in large_sizes
 	not tags["elava:owner"]
-	msg := sprintf("large %s %s (%s) has no elava:owner", [r.type, r.native_id, size])
+	msg := concat("", ["large ", r.type, " ", r.native_id, " (", size, ") has no elava:owner"])
 }

@@ -22,7 +22,7 @@ covering contains e if {
 	}
 }
 
-warn contains {"msg": msg, "suggestion": sprintf("set %s=%s, or change the expectation", [k, v])} if {
+warn contains {"msg": msg, "suggestion": concat("", ["set ", k, "=", v, ", or change the expectation"])} if {
 	some e in covering
 	some k, v in object.get(e, "tags", {})
 	object.get(tags, k, null) != v
@@ -32,7 +32,7 @@ warn contains {"msg": msg, "suggestion": sprintf("set %s=%s, or change the expec
 info contains {"msg": msg, "suggestion": "add it to the expected inventory, or tag it to match an entry"} if {
 	count(for_type) > 0
 	count(covering) == 0
-	msg := sprintf("%s is unmanaged: no expected %s entry covers it", [r.id, r.type])
+	msg := concat("", [r.id, " is unmanaged: no expected ", r.type, " entry covers it"])
 }
 
 # Whole-scope input (after a clean scan of one account/region/type): `input.inventory` holds the

@@ -13,16 +13,16 @@ blessed(res) if object.get(res, "tags", {})["elava:blessed"] == "true"
 deny contains {"msg": msg, "suggestion": "find out who changed it; blessed resources change only by agreement"} if {
 	input.change.type in {"modified", "tag_drift", "status_changed", "cost_increase"}
 	blessed(r)
-	msg := sprintf("blessed resource %s changed (%s)", [r.id, input.change.type])
+	msg := concat("", ["blessed resource ", r.id, " changed (", input.change.type, ")"])
 }
 
 deny contains {"msg": msg, "suggestion": "restore it from backup or snapshot, and find out who removed it"} if {
 	input.change.type == "disappeared"
 	blessed(input.previous)
-	msg := sprintf("blessed resource %s is gone", [input.previous.id])
+	msg := concat("", ["blessed resource ", input.previous.id, " is gone"])
 }
 
-warn contains {"msg": msg, "suggestion": sprintf("put the tag %s back", [key])} if {
+warn contains {"msg": msg, "suggestion": concat("", ["put the tag ", key, " back"])} if {
 	input.change
 	tags["elava:managed"] == "true"
 	some d in input.change.diff
@@ -30,7 +30,7 @@ warn contains {"msg": msg, "suggestion": sprintf("put the tag %s back", [key])} 
 	object.get(d, "after", null) == null
 	object.get(d, "before", null) != null
 	key := substring(d.path, 5, -1)
-	msg := sprintf("tag %s was removed from managed resource %s", [key, r.id])
+	msg := concat("", ["tag ", key, " was removed from managed resource ", r.id])
 }
 
 # Words of the name split on - _ . and space; no regex, which WebAssembly would compile per call.

@@ -28,7 +28,7 @@ deny contains {"msg": msg, "suggestion": "turn on all four S3 Block Public Acces
 	r.type == "s3.bucket"
 	not fully_blocked
 	public_by_acl_or_policy
-	msg := sprintf("bucket %s is public (ACL or bucket policy)", [r.native_id])
+	msg := concat("", ["bucket ", r.native_id, " is public (ACL or bucket policy)"])
 }
 
 public_by_acl_or_policy if a.acl_public
@@ -39,7 +39,7 @@ warn contains {"msg": msg, "suggestion": "turn on S3 Block Public Access for the
 	r.type == "s3.bucket"
 	not block.configured
 	not public_by_acl_or_policy
-	msg := sprintf("bucket %s has no public access block", [r.native_id])
+	msg := concat("", ["bucket ", r.native_id, " has no public access block"])
 }
 
 # --- security groups
@@ -62,7 +62,7 @@ deny contains {"msg": msg, "suggestion": "limit the rule to known addresses, or 
 	rule.direction == "ingress"
 	rule.source in world
 	what := covers_admin_port(rule)
-	msg := sprintf("security group %s is open to %s on %s", [r.native_id, rule.source, what])
+	msg := concat("", ["security group ", r.native_id, " is open to ", rule.source, " on ", what])
 }
 
 # --- encryption
@@ -78,7 +78,7 @@ unencrypted := {
 warn contains {"msg": msg, "suggestion": "re-create it encrypted (copy with KMS encryption on)"} if {
 	field := unencrypted[r.type]
 	a[field] == false
-	msg := sprintf("%s %s is not encrypted", [r.type, r.native_id])
+	msg := concat("", [r.type, " ", r.native_id, " is not encrypted"])
 }
 
 # --- databases
@@ -86,7 +86,7 @@ warn contains {"msg": msg, "suggestion": "re-create it encrypted (copy with KMS 
 deny contains {"msg": msg, "suggestion": "set PubliclyAccessible to false and reach it from inside the VPC"} if {
 	r.type == "rds.instance"
 	a.publicly_accessible
-	msg := sprintf("database %s is publicly accessible", [r.native_id])
+	msg := concat("", ["database ", r.native_id, " is publicly accessible"])
 }
 
 # --- default VPC: the policy service passes the ids of default VPCs as data.elava.estate.default_vpc_ids
@@ -98,5 +98,5 @@ default_vpcs := data.elava.estate.default_vpc_ids
 warn contains {"msg": msg, "suggestion": "move workloads to a purpose-built VPC"} if {
 	r.type in {"ec2.instance", "rds.instance", "ec2.nat_gateway"}
 	a.vpc_id in default_vpcs
-	msg := sprintf("%s %s runs in the default VPC %s", [r.type, r.native_id, a.vpc_id])
+	msg := concat("", [r.type, " ", r.native_id, " runs in the default VPC ", a.vpc_id])
 }

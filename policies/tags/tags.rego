@@ -17,23 +17,23 @@ required_tags := data.elava.config.required_tags
 warn contains {"msg": msg, "suggestion": "tag it elava:owner=<team or person>"} if {
 	managed
 	not tags["elava:owner"]
-	msg := sprintf("%s is managed by Elava but has no elava:owner tag", [id])
+	msg := concat("", [id, " is managed by Elava but has no elava:owner tag"])
 }
 
-warn contains {"msg": msg, "suggestion": sprintf("tag it %s=<value>", [key])} if {
+warn contains {"msg": msg, "suggestion": concat("", ["tag it ", key, "=<value>"])} if {
 	some key in required_tags
 	not tags[key]
-	msg := sprintf("%s lacks the required tag %s", [id, key])
+	msg := concat("", [id, " lacks the required tag ", key])
 }
 
 info contains {"msg": msg, "suggestion": "tag it environment=production|staging|dev"} if {
 	managed
 	not tags.environment
-	msg := sprintf("%s is managed but has no environment tag", [id])
+	msg := concat("", [id, " is managed but has no environment tag"])
 }
 
 # Untagged resources are the usual orphans: nobody can say whose they are.
 info contains {"msg": msg, "suggestion": "tag it with an owner and an environment, or remove it"} if {
 	count(tags) == 0
-	msg := sprintf("%s has no tags at all", [id])
+	msg := concat("", [id, " has no tags at all"])
 }

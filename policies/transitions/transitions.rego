@@ -25,7 +25,7 @@ deny contains {"msg": msg, "suggestion": "turn encryption back on; data written 
 	d.path in encryption_fields
 	d.before == true
 	d.after == false
-	msg := sprintf("encryption was switched off on %s", [input.resource.id])
+	msg := concat("", ["encryption was switched off on ", input.resource.id])
 }
 
 default flap_threshold := 3
