@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { CHURN, type DemoRegion } from '@elava/demo';
 import type { Decision } from '@elava/types';
@@ -89,5 +91,66 @@ describe('system: the demo scenario', () => {
     expect(why.out).toMatch(/decision {4}alert critical: blessed resource/);
     const verify = await c.cli(['audit', '--verify']);
     expect(verify.code, verify.out).toBe(0);
+  });
+
+  it('answers the CLI verbs from the running cluster: tables for people, JSON for scripts, exit codes', async () => {
+    const web = c.decisions.find((d) => d.change?.type === 'tag_drift')?.resource.id as string;
+    expect(web).toMatch(/:ec2\.instance:i-/);
+    // Time travel: the bastion is gone now, and there the revision before it went.
+    const gone = c.decisions.find((d) => d.change?.type === 'disappeared') as Decision;
+    const ids = async (...at: string[]) =>
+      (
+        JSON.parse(
+          (await c.cli(['resources', '--type', 'ec2.instance', '--region', 'us-east-1', '--json', ...at])).out,
+        ) as {
+          id: string;
+        }[]
+      ).map((r) => r.id);
+    expect(await ids()).toContain(web);
+    expect(await ids()).not.toContain(gone.resource.id);
+    expect(await ids('--at', String(gone.revision - 1))).toContain(gone.resource.id);
+    const table = await c.cli(['resources', '--type', 'ec2.instance']);
+    expect(table.out).toMatch(/^as of revision \d+/);
+    expect(table.out).toMatch(/\nID +TYPE +REGION +NAME +TAGS\n/);
+
+    const history = JSON.parse((await c.cli(['history', web, '--json'])).out) as {
+      diff: { path: string; before?: string; after?: string }[];
+    }[];
+    const ownerChanges = history.flatMap((v) => v.diff).filter((d) => d.path === 'tags.elava:owner');
+    expect(ownerChanges).toEqual([
+      { path: 'tags.elava:owner', before: 'team-web', after: 'team-unknown' },
+      { path: 'tags.elava:owner', before: 'team-unknown', after: 'team-web' },
+    ]);
+    const changes = JSON.parse((await c.cli(['changes', '--since', '0', '--type', 'tag_drift', '--json'])).out) as {
+      resource_id: string;
+    }[];
+    expect(changes.filter((ch) => ch.resource_id === web)).toHaveLength(2);
+    const critical = (await c.cli(['decisions', '--since', '0', '--severity', 'critical', '--json'])).out
+      .split('\n')
+      .filter(Boolean);
+    expect(critical.length).toBe(c.decisions.filter((d) => d.severity === 'critical').length);
+
+    const input = join(c.dir, 'bucket.json');
+    writeFileSync(
+      input,
+      JSON.stringify({
+        resource: {
+          id: 'aws:123456789012:us-east-1:s3.bucket:b',
+          type: 's3.bucket',
+          native_id: 'b',
+          tags: {},
+          attributes: { acl_public: true },
+        },
+      }),
+    );
+    const evaluated = await c.cli(['policy', 'eval', input]);
+    expect(evaluated.code).toBe(1);
+    expect(evaluated.out).toMatch(/critical +elava\.security deny: bucket b is public/);
+
+    const bad = await c.cli(['resources', '--at', 'yesterday']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/^elava: at: /);
+    expect((await c.cli(['history', 'i-123'])).err).toMatch(/expected a canonical id/);
+    expect((await c.cli(['why', 'no-such-decision'])).err).toBe('elava: no decision no-such-decision is recorded');
   });
 });
