@@ -90,7 +90,12 @@ describe('propose (the seed rules)', () => {
   it('keys a finding by what it is about: another port is another finding, another day is not', () => {
     const key = (msg: string) =>
       propose(
-        { resource: resource(), revision: 7, findings: [finding('elava.security', 'deny', 'critical', msg)], time: 't' },
+        {
+          resource: resource(),
+          revision: 7,
+          findings: [finding('elava.security', 'deny', 'critical', msg)],
+          time: 't',
+        },
         settings,
       )[0]?.key;
     expect(key('sg-1 is open to 0.0.0.0/0 on port 22')).not.toBe(key('sg-1 is open to 0.0.0.0/0 on port 3389'));

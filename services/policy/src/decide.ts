@@ -45,8 +45,7 @@ const sha1 = (s: string) => createHash('sha1').update(s).digest('hex');
  * Quantities in a message (days stopped, GiB, hours) change without the finding changing; other
  * numbers (a port, a count) are what the finding is about: port 3389 open is not port 22 open.
  */
-const stable = (msg: string) =>
-  msg.replace(/\d+(\.\d+)?(?=\s*(days?|hours?|minutes?|GiB|GB|TiB|%|USD|\$))/g, '#');
+const stable = (msg: string) => msg.replace(/\d+(\.\d+)?(?=\s*(days?|hours?|minutes?|GiB|GB|TiB|%|USD|\$))/g, '#');
 
 /**
  * The seed rules: a blessed resource gone → critical alert (and protect for one under change when
