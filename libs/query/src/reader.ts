@@ -12,7 +12,6 @@ import {
   type QueryName,
   type ResourceParams,
   type ResourcesParams,
-  type WhyParams,
 } from './params.js';
 import { changeItems, decisionItem } from './trail-items.js';
 import { explain } from './why.js';
