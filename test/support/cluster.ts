@@ -253,3 +253,16 @@ export async function startCluster(o: ClusterOptions) {
 }
 
 export type SystemCluster = Awaited<ReturnType<typeof startCluster>>;
+
+/** A decision as a line without the ids moto makes up, so one run's decisions compare with another's. */
+export const decisionLine = (d: Decision) =>
+  `${d.resource.region} ${d.action}/${d.severity} ${d.resource.type} ${d.policy?.package ?? d.change?.type}: ${d.reason}`
+    .replace(/\b(sg|vol|snap|i|eni|eipalloc|nat|vpc|subnet|rtb|igw)-[0-9a-f]{8,}\b/g, '$1-*')
+    .replace(/\d{4}-\d{2}-\d{2}-\d{2}-\d{2}/g, '*')
+    .replace(/\b\d+\.\d+\.\d+\.\d+\b/g, '*.*.*.*');
+
+/** How many decisions of each line, in line order. */
+export function tallyDecisions(ds: Decision[], into: Record<string, number> = {}): Record<string, number> {
+  for (const d of ds) into[decisionLine(d)] = (into[decisionLine(d)] ?? 0) + 1;
+  return Object.fromEntries(Object.entries(into).sort(([a], [b]) => a.localeCompare(b)));
+}

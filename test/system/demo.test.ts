@@ -4,24 +4,12 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { CHURN, type DemoRegion } from '@elava/demo';
 import type { Decision } from '@elava/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SystemCluster, startCluster } from '../support/cluster.js';
+import { type SystemCluster, startCluster, tallyDecisions } from '../support/cluster.js';
 import { infra } from '../support/infra.js';
 import { resetMoto } from '../support/seed.js';
 
 const REGIONS = ['us-east-1', 'eu-west-1'];
 const SERVICES = ['api', 'detector', 'executor', 'notifier', 'policy', 'recorder', 'scanner'];
-
-/** A decision as a line without the ids moto makes up, so a run's decisions compare with the expected ones. */
-const line = (d: Decision) =>
-  `${d.resource.region} ${d.action}/${d.severity} ${d.resource.type} ${d.policy?.package ?? d.change?.type}: ${d.reason}`
-    .replace(/\b(sg|vol|snap|i|eni|eipalloc|nat|vpc|subnet|rtb|igw)-[0-9a-f]{8,}\b/g, '$1-*')
-    .replace(/\d{4}-\d{2}-\d{2}-\d{2}-\d{2}/g, '*')
-    .replace(/\b\d+\.\d+\.\d+\.\d+\b/g, '*.*.*.*');
-const tally = (ds: Decision[]) => {
-  const m: Record<string, number> = {};
-  for (const d of ds) m[line(d)] = (m[line(d)] ?? 0) + 1;
-  return Object.fromEntries(Object.entries(m).sort(([a], [b]) => a.localeCompare(b)));
-};
 
 /**
  * The whole cluster as separate processes on moto (each service its own process, two scanners,
@@ -43,7 +31,7 @@ describe('system: the demo scenario', () => {
     const scan = await c.cli(['scan', '--once']);
     expect(scan.code, scan.err).toBe(0);
     await c.settle();
-    const initial = tally(c.decisions);
+    const initial = tallyDecisions(c.decisions);
     // Reviewed by hand: per region the SSH-open group, the public database and the public bucket
     // (critical), unencrypted storage and idle volumes/address (warning), the idle NAT (info), and
     // the tagging findings of every resource without owner/environment (auto_tag, in dry run).
@@ -75,7 +63,7 @@ describe('system: the demo scenario', () => {
       ]);
       expect(rescan.code, rescan.err).toBe(0);
       await c.settle();
-      steps[step.says] = tally(c.decisions.slice(before));
+      steps[step.says] = tallyDecisions(c.decisions.slice(before));
     }
     ec2.destroy();
     await expect(`${JSON.stringify(steps, null, 2)}\n`).toMatchFileSnapshot('./expected/demo-churn.json');
