@@ -36,19 +36,13 @@ export interface ClusterOptions {
 }
 
 /**
- * The whole cluster as separate processes, as `elava up --demo` runs it, on a Redis and a NATS of
- * its own (so it meets no other test's queues, streams or durable consumers) and the shared moto.
- * Services can be killed and restarted, and Redis and NATS restarted under them.
+ * A Redis and a NATS (JetStream) of their own on free ports, for a cluster that must meet no
+ * other test's queues, streams or durable consumers; either can be restarted under it.
  */
-export async function startCluster(o: ClusterOptions) {
-  // The CLI runs in this process (elava scan asks STS which account it is): credentials moto takes.
-  process.env.AWS_ACCESS_KEY_ID ??= 'testing';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
-  const dir = tempDirFor('elava-system-');
-  const [redisPort, natsPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+export async function startOwnInfra(dir: string, lines: string[]) {
+  const [redisPort, natsPort] = [await freePort(), await freePort()];
   const redisUrl = `redis://127.0.0.1:${redisPort}`;
   const natsUrl = `nats://127.0.0.1:${natsPort}`;
-  const lines: string[] = [];
   const log = () => lines.slice(-60).join('\n');
   const infraProcs = new Map<'redis' | 'nats', ChildProcess>();
   const startInfra = async (name: 'redis' | 'nats') => {
@@ -116,24 +110,24 @@ export async function startCluster(o: ClusterOptions) {
   await startInfra('redis');
   await startInfra('nats');
 
-  const config = join(dir, 'elava.yaml');
-  writeFileSync(
-    config,
-    [
-      'version: "2.0"',
-      `regions: [${o.regions.join(', ')}]`,
-      `aws: { endpoint: "${infra().moto}" }`,
-      `storage: { dir: "${join(dir, 'data')}" }`,
-      `redis: { url: "${redisUrl}" }`,
-      `nats: { url: "${natsUrl}" }`,
-      `api: { port: ${apiPort} }`,
-      `policies: { path: "${join(ROOT, 'policies')}", enforcement_mode: dry_run }`,
-      'actions:',
-      '  tagging: { auto_tag_untagged: true, default_tags: { "elava:owner": platform-team } }',
-      'behavior: { grace_period: 2s }',
-      o.config ?? '',
-    ].join('\n'),
-  );
+  return { redisUrl, natsUrl, startInfra, stopInfra };
+}
+
+/**
+ * The whole cluster as separate processes, as `elava up --demo` runs it, on a Redis and a NATS of
+ * its own (so it meets no other test's queues, streams or durable consumers) and the shared moto.
+ * Services can be killed and restarted, and Redis and NATS restarted under them.
+ */
+export async function startCluster(o: ClusterOptions) {
+  // The CLI runs in this process (elava scan asks STS which account it is): credentials moto takes.
+  process.env.AWS_ACCESS_KEY_ID ??= 'testing';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
+  const dir = tempDirFor('elava-system-');
+  const apiPort = await freePort();
+  const lines: string[] = [];
+  const log = () => lines.slice(-60).join('\n');
+  const { redisUrl, natsUrl, startInfra, stopInfra } = await startOwnInfra(dir, lines);
+  const config = writeClusterConfig(dir, { redisUrl, natsUrl, apiPort, regions: o.regions, extra: o.config });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ELAVA_CONFIG: config,
@@ -266,3 +260,31 @@ export function tallyDecisions(ds: Decision[], into: Record<string, number> = {}
   for (const d of ds) into[decisionLine(d)] = (into[decisionLine(d)] ?? 0) + 1;
   return Object.fromEntries(Object.entries(into).sort(([a], [b]) => a.localeCompare(b)));
 }
+
+/** The elava.yaml of a test cluster: moto, its own Redis and NATS, dry run, the demo's tagging. */
+export function writeClusterConfig(
+  dir: string,
+  c: { redisUrl: string; natsUrl: string; apiPort: number; regions: string[]; extra?: string },
+): string {
+  const config = join(dir, 'elava.yaml');
+  writeFileSync(
+    config,
+    [
+      'version: "2.0"',
+      `regions: [${c.regions.join(', ')}]`,
+      `aws: { endpoint: "${infra().moto}" }`,
+      `storage: { dir: "${join(dir, 'data')}" }`,
+      `redis: { url: "${c.redisUrl}" }`,
+      `nats: { url: "${c.natsUrl}" }`,
+      `api: { port: ${c.apiPort} }`,
+      `policies: { path: "${join(ROOT, 'policies')}", enforcement_mode: dry_run }`,
+      'actions:',
+      '  tagging: { auto_tag_untagged: true, default_tags: { "elava:owner": platform-team } }',
+      'behavior: { grace_period: 2s }',
+      c.extra ?? '',
+    ].join('\n'),
+  );
+  return config;
+}
+
+export { freePort };

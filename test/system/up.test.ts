@@ -1,0 +1,65 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { createRedis, readHeartbeats } from '@elava/bus';
+import { expect, it } from 'vitest';
+import { freePort, startOwnInfra, writeClusterConfig } from '../support/cluster.js';
+import { infra, tempDirFor } from '../support/infra.js';
+import { resetMoto } from '../support/seed.js';
+
+const CLI = resolve(import.meta.dirname, '../../services/cli/dist/main.js');
+
+/** What `npm start` runs after set-up: every service, the demo, decisions printed, Ctrl-C stops all. */
+it('elava up --demo brings up every service, prints decisions as they are made, and stops them all on Ctrl-C', async () => {
+  await resetMoto(infra().moto);
+  const dir = tempDirFor('elava-up-');
+  const lines: string[] = [];
+  const own = await startOwnInfra(dir, lines);
+  const config = writeClusterConfig(dir, { ...own, apiPort: await freePort(), regions: ['us-east-1'] });
+  const redis = createRedis(own.redisUrl, 'producer', 'elava-up-test');
+  try {
+    const up = spawn(process.execPath, [CLI, 'up', '--demo'], {
+      env: {
+        ...process.env,
+        ELAVA_CONFIG: config,
+        AWS_ACCESS_KEY_ID: 'testing',
+        AWS_SECRET_ACCESS_KEY: 'testing',
+        ELAVA_DEMO_CHURN_MS: '0',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    up.stdout.on('data', (b) => {
+      out += b;
+    });
+    up.stderr.on('data', (b) => {
+      out += b;
+    });
+    const deadline = Date.now() + 90_000;
+    // The scheduler's first scans run at once: the SSH-open group is a critical alert, printed with its `why`.
+    while (
+      !/critical +alert +sg-\S+ +security group sg-\S+ is open to 0\.0\.0\.0\/0 on port 22 +elava why [0-9a-f]{40}/.test(
+        out,
+      )
+    ) {
+      if (Date.now() > deadline || up.exitCode !== null)
+        throw new Error(`no critical alert printed:\n${out.slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(out).toMatch(
+      /^Elava is up: api, demo, detector, executor, notifier, policy, recorder, scanner-1, scanner-2, scheduler$/m,
+    );
+    expect((await readHeartbeats(redis)).map((h) => h.instance).sort()).toEqual(
+      ['api', 'detector', 'executor', 'notifier', 'policy', 'recorder', 'scanner-1', 'scanner-2', 'scheduler'].sort(),
+    );
+
+    const exited = new Promise<number | null>((r) => up.once('exit', (code) => r(code)));
+    up.kill('SIGINT');
+    expect(await exited).toBe(0);
+    // Every service stopped cleanly: each took its heartbeat with it.
+    expect(await readHeartbeats(redis)).toEqual([]);
+  } finally {
+    redis.disconnect();
+    await own.stopInfra('nats');
+    await own.stopInfra('redis');
+  }
+});
