@@ -14,12 +14,22 @@ it('elava up --demo brings up every service, prints decisions as they are made, 
   const dir = tempDirFor('elava-up-');
   const lines: string[] = [];
   const own = await startOwnInfra(dir, lines);
-  const config = writeClusterConfig(dir, { ...own, apiPort: await freePort(), regions: ['us-east-1'] });
+  // Scans every 5 s, as the demo's own configuration scans often: the first ones may run before
+  // the demo has finished seeding.
+  const config = writeClusterConfig(dir, {
+    ...own,
+    apiPort: await freePort(),
+    regions: ['us-east-1'],
+    extra: 'scanning: { tiers: { default: { scan_interval: 5s } } }',
+  });
   const redis = createRedis(own.redisUrl, 'producer', 'elava-up-test');
   try {
     const up = spawn(process.execPath, [CLI, 'up', '--demo'], {
       env: {
         ...process.env,
+        // REDIS_URL and NATS_URL override the file, and npm test sets them to the shared servers.
+        REDIS_URL: own.redisUrl,
+        NATS_URL: own.natsUrl,
         ELAVA_CONFIG: config,
         AWS_ACCESS_KEY_ID: 'testing',
         AWS_SECRET_ACCESS_KEY: 'testing',
