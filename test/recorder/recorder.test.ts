@@ -71,8 +71,13 @@ describe('scanner → recorder on moto', () => {
     expect(rdsTrail).toEqual(['scan_started', 'observed', 'observed', 'observed', 'scan_completed']);
     expect(store.verifyAudit()).toMatchObject({ ok: true, entries: trail.length });
 
-    // Every revision with changes went to the detector's queue once, under its revision.
-    const deltas = await recorder.deltas.getJobs(['waiting', 'completed', 'active', 'delayed']);
+    // Every revision with changes went to the detector's queue once, under its revision. The last
+    // one is handed on just after its revision commits: wait for it rather than race it.
+    const handedOn = () => recorder.deltas.getJobs(['waiting', 'completed', 'active', 'delayed']);
+    const handOnDeadline = Date.now() + 10_000;
+    while ((await handedOn()).reduce((n, j) => n + j.data.deltas.length, 0) < 29 && Date.now() < handOnDeadline)
+      await new Promise((r) => setTimeout(r, 50));
+    const deltas = await handedOn();
     const revs = deltas.map((j) => j.data.revision).sort((a, b) => a - b);
     expect(new Set(revs).size).toBe(revs.length);
     expect(deltas.reduce((n, j) => n + j.data.deltas.length, 0)).toBe(29);

@@ -88,6 +88,31 @@ describe('scanner workers on moto', () => {
     await store.close();
   });
 
+  it('does not scan again a scan whose final page an earlier attempt handed on (its worker died before saying so)', async () => {
+    const prefix = unique('elava-scan');
+    const pages = collectPages(prefix);
+    opened.push(pages);
+    scanner(prefix, { pageSize: 10 });
+    const queue = scanQueue(prefix);
+    const first = job('rds.instance', 'us-west-2');
+    await queue.add('scan', first);
+    await pages.until(() => pages.finals().length === 1);
+    const sent = pages.pages.length;
+    // The same scan delivered again, as BullMQ does with the job of a worker that died.
+    const again = await queue.add('scan', first);
+    const deadline = Date.now() + 10_000;
+    while (!(await again.isCompleted()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await again.isCompleted()).toBe(true);
+    expect(again.id).not.toBe(undefined);
+    expect((await queue.getJob(again.id as string))?.returnvalue).toMatchObject({
+      status: 'complete',
+      resources: 25,
+      pages: 3,
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(pages.pages).toHaveLength(sent);
+  });
+
   it('ends a scope whose second API page fails as failed, with no complete marker', async () => {
     const prefix = unique('elava-scan');
     const pages = collectPages(prefix);

@@ -41,6 +41,7 @@ export function createScanner(opts: ScannerOptions): { worker: Worker<ScanJob, S
     defaultJobOptions: { removeOnComplete: { age: 600, count: 100 } },
   });
   const audit = createQueue<AuditEntryDraft>(QUEUES.audit, { connection: opts.producer, prefix: opts.prefix });
+  const markerPrefix = opts.prefix ?? process.env.ELAVA_QUEUE_PREFIX ?? 'elava';
 
   const worker = createWorker<ScanJob, ScanSummary>(
     QUEUES.scan,
@@ -48,6 +49,13 @@ export function createScanner(opts: ScannerOptions): { worker: Worker<ScanJob, S
       // BullMQ refuses ':' in custom job ids (it keeps them for its own), so ids here avoid it.
       const job = { ...data, scan_id: data.scan_id ?? `scan-${String(raw.id).replaceAll(':', '.')}` };
       const attempt = raw.attemptsMade + 1 + (Number(raw.stalledCounter) || 0);
+      // A scanner that died after handing on its final page, before BullMQ heard it was done,
+      // leaves the job to another: that scan is over, and scanning again would record it twice.
+      const sent = await opts.producer.get(`${markerPrefix}:scan-sent:${job.scan_id}`);
+      if (sent) {
+        opts.log.info({ scan: job.scan_id, attempt }, 'scan already handed on by an earlier attempt');
+        return JSON.parse(sent) as ScanSummary;
+      }
       let access: Awaited<ReturnType<Accounts['access']>>;
       try {
         access = await opts.accounts.access(job.scope.account);
@@ -105,6 +113,25 @@ export function createScanner(opts: ScannerOptions): { worker: Worker<ScanJob, S
           apiPageSize: opts.apiPageSize,
           sendPage: async (page) => {
             await observations.add('page', page, { jobId: page.page_id });
+            if (page.final) {
+              const summary: ScanSummary = {
+                scan_id: job.scan_id,
+                scope: `${job.scope.account}/${job.scope.region}/${job.scope.type}`,
+                status: page.final.status,
+                resources: page.final.status === 'complete' ? page.final.count : 0,
+                pages: page.page + 1,
+                ms: 0,
+                calls: 0,
+                throttles: 0,
+                ...(page.final.status === 'failed' ? { error: page.final.error } : {}),
+              };
+              await opts.producer.set(
+                `${markerPrefix}:scan-sent:${job.scan_id}`,
+                JSON.stringify(summary),
+                'EX',
+                86_400,
+              );
+            }
             await raw.updateProgress({ pages: page.page + 1, resources: page.resources.length });
           },
         });
