@@ -197,11 +197,14 @@ export async function runCompaction(ctx: {
     outputs: outputs.map((o, i) => ({ tmp: o.tmp, id: idOf(i) })),
     remove: sealed.filter((id) => id < last - outputs.length + 1),
   };
-  const mpath = join(dir, MANIFEST);
-  writeFileSync(mpath, JSON.stringify(manifest));
-  const mfd = openSync(mpath, 'r');
+  // Written aside and renamed into place: a crash mid-write leaves a `.tmp` that open removes (the
+  // old segments stand), never a half manifest that open cannot read (the crash test found one).
+  const mtmp = join(dir, `${MANIFEST}.tmp`);
+  writeFileSync(mtmp, JSON.stringify(manifest));
+  const mfd = openSync(mtmp, 'r');
   fsyncSync(mfd);
   closeSync(mfd);
+  renameSync(mtmp, join(dir, MANIFEST));
   fsyncDir(dir);
   // From here the swap is synchronous: no read can land between the rename and the new offsets.
   applyManifest(dir, manifest);

@@ -393,4 +393,20 @@ describe('Store compaction', () => {
     expect(s2.get(instance(1).id, 6)).toEqual(atSix);
     expect(s2.verifyAudit().ok).toBe(true);
   });
+
+  it('opens over a compaction killed while writing its manifest: the half manifest is dropped, the old segments stand', async () => {
+    const dir = tempDir();
+    const s = await openStore(dir, { segmentBytes: 4096 });
+    for (let i = 1; i <= 6; i++)
+      await s.applyScan(`b${i}`, scope(), [instance(1, { state: `s${i}` })], { complete: true });
+    const live = [...s.range({})];
+    await s.close();
+    open.pop();
+    // What a SIGKILL mid-write leaves now: the manifest's temporary file, cut short.
+    writeFileSync(join(dir, 'COMPACTION.json.tmp'), '{"rev":4,"outputs":[{"tm');
+    const s2 = await openStore(dir, { segmentBytes: 4096 });
+    expect(s2.report.finishedCompaction).toBe(false);
+    expect([...s2.range({})]).toEqual(live);
+    expect(s2.history(instance(1).id)).toHaveLength(6);
+  });
 });
