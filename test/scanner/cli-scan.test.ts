@@ -1,8 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { connectNats, createRedis, ensureStreams, jetstream } from '@elava/bus';
 import { EXIT, type Io, run } from '@elava/cli';
+import { StoreReader, serveQueries } from '@elava/query';
+import { startRecorder, WalPublisher } from '@elava/recorder';
+import { Store } from '@elava/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { infra, tempDirFor, unique } from '../support/infra.js';
+import { infra, silentLog, tempDirFor, unique } from '../support/infra.js';
 import { testScanner } from '../support/scanner.js';
 import { resetMoto, seedDbInstances } from '../support/seed.js';
 
@@ -11,6 +15,7 @@ describe('elava scan --once', () => {
   const dir = tempDirFor('elava-cli-scan-');
   const configPath = join(dir, 'elava.yaml');
   const closers: (() => Promise<unknown>)[] = [];
+  let store: Store;
   beforeAll(async () => {
     await resetMoto(infra().moto);
     await seedDbInstances(infra().moto, 'us-west-2', 3);
@@ -19,13 +24,35 @@ describe('elava scan --once', () => {
     process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
     writeFileSync(
       configPath,
-      `version: "2.0"\nregions: [us-west-2]\naws: { endpoint: "${infra().moto}" }\nredis: { url: "${infra().redis}" }\n`,
+      `version: "2.0"\nregions: [us-west-2]\naws: { endpoint: "${infra().moto}" }\nredis: { url: "${infra().redis}" }\nnats: { url: "${infra().nats}" }\n`,
     );
     testScanner(prefix, (close) => closers.push(close));
+    // `scan --once` waits until the recorder has recorded each scan: one records these, and
+    // answers the CLI's questions as main.ts serves them.
+    const nc = await connectNats(infra().nats, 'elava-cli-scan-test');
+    await ensureStreams(nc);
+    store = await Store.open(join(dir, 'data'));
+    const conns = [createRedis(infra().redis, 'producer'), createRedis(infra().redis, 'worker')];
+    const recorder = startRecorder({
+      store,
+      wal: new WalPublisher(jetstream(nc), store, silentLog),
+      producer: conns[0]!,
+      consumer: conns[1]!,
+      log: silentLog,
+      prefix,
+    });
+    const served = serveQueries(nc, new StoreReader(store), silentLog);
+    closers.push(async () => {
+      served.unsubscribe();
+      await recorder.close();
+      await store.close();
+      for (const c of conns) c.disconnect();
+      await nc.drain();
+    });
   });
   afterAll(async () => {
     delete process.env.ELAVA_QUEUE_PREFIX;
-    for (const c of closers) await c();
+    for (const c of closers.reverse()) await c();
   });
 
   function io() {
@@ -46,6 +73,8 @@ describe('elava scan --once', () => {
     const summary = a.out.join('\n');
     expect(summary).toMatch(/rds\.instance\s+1\s+0\s+3\s+\d+\s+0/);
     expect(summary).toContain('2 scopes');
+    // Returned only once recorded: the store holds the scan already.
+    expect([...store.range({ type: 'rds.instance' })]).toHaveLength(3);
 
     const b = io();
     expect(await run(['--config', configPath, 'scan', '--once', '--type', 'ec2.vpc', '--json'], b.io)).toBe(EXIT.ok);

@@ -1,6 +1,7 @@
 import { accountAccess } from '@elava/aws';
-import { createQueue, createRedis, QUEUES, queuePrefix } from '@elava/bus';
+import { connectNats, createQueue, createRedis, QUEUES, queuePrefix } from '@elava/bus';
 import { loadConfig } from '@elava/config';
+import { QueryClient } from '@elava/query';
 import { isResourceType, RESOURCE_TYPES, type ResourceType, type ScanJob, scopeKey } from '@elava/types';
 import { QueueEvents } from 'bullmq';
 import type { Command } from 'commander';
@@ -83,7 +84,19 @@ export function registerScan(program: Command, io: Io, setExit: (code: number) =
             ),
           ),
         ]);
-        const summaries = await scanOnce(redis, accounts, regions, types as ResourceType[], timeoutMs, io, json);
+        const started = new Date(Date.now() - 1_000).toISOString();
+        const deadline = Date.now() + timeoutMs;
+        const { summaries, scanIds } = await scanOnce(
+          redis,
+          accounts,
+          regions,
+          types as ResourceType[],
+          timeoutMs,
+          io,
+          json,
+        );
+        // Scanned is not yet recorded: the command's promise is that the store holds every scope.
+        await waitRecorded(config.nats.url, config.api.timeout, scanIds, started, deadline, io, json);
         const failed = summaries.filter((s) => s.status === 'failed');
         io.out(json ? JSON.stringify({ scopes: summaries }, null, 2) : table(summaries));
         if (failed.length > 0) setExit(EXIT.finding);
@@ -101,7 +114,7 @@ async function scanOnce(
   timeoutMs: number,
   io: Io,
   quiet: boolean,
-): Promise<Summary[]> {
+): Promise<{ summaries: Summary[]; scanIds: string[] }> {
   const queue = createQueue<ScanJob>(QUEUES.scan, { connection: redis });
   const eventsConnection = redis.duplicate();
   // A Redis that goes away for a moment is retried by ioredis; only the timeout ends the wait.
@@ -165,8 +178,9 @@ async function scanOnce(
       }
     }
     if (!quiet) io.err(`scanning ${pending.size} scope(s) …`);
+    const scanIds = [...pending.keys()];
     await finished;
-    return done.sort((a, b) => (a.scope < b.scope ? -1 : 1));
+    return { summaries: done.sort((a, b) => (a.scope < b.scope ? -1 : 1)), scanIds };
   } finally {
     await events.close();
     await queue.close();
@@ -199,4 +213,57 @@ function table(rows: Summary[]): string {
   const total = rows.reduce((s, r) => s + r.resources, 0);
   lines.push(`${rows.length} scopes, ${total} resources, ${rows.filter((r) => r.status === 'failed').length} failed`);
   return lines.join('\n');
+}
+
+/** Waits until the recorder's trail holds the end (completed or failed) of every scan. */
+async function waitRecorded(
+  natsUrl: string,
+  askTimeoutMs: number,
+  scanIds: string[],
+  since: string,
+  deadline: number,
+  io: Io,
+  quiet: boolean,
+): Promise<void> {
+  let nc: Awaited<ReturnType<typeof connectNats>>;
+  try {
+    nc = await connectNats(natsUrl, 'elava-cli');
+  } catch (err) {
+    throw new CliError(`cannot reach NATS at ${natsUrl} (${(err as Error).message}) to see the scans recorded`);
+  }
+  const client = new QueryClient(nc, askTimeoutMs);
+  const missing = new Set(scanIds);
+  let problem = '';
+  try {
+    if (!quiet && io.tty) io.err('waiting for the recorder …');
+    while (missing.size > 0) {
+      try {
+        let cursor: string | undefined;
+        do {
+          const page = await client.get<{ items: { data: { scan_id?: string } }[]; next_cursor: string | null }>(
+            'audit',
+            {
+              type: 'scan_completed,scan_failed',
+              since,
+              limit: '1000',
+              ...(cursor ? { cursor } : {}),
+            },
+          );
+          for (const e of page.items) if (e.data.scan_id) missing.delete(e.data.scan_id);
+          cursor = page.next_cursor ?? undefined;
+        } while (cursor);
+        problem = '';
+      } catch (err) {
+        problem = ` (${(err as Error).message})`;
+      }
+      if (missing.size === 0) break;
+      if (Date.now() > deadline)
+        throw new CliError(
+          `${missing.size} scope(s) scanned but not recorded in time${problem}; is the recorder running?`,
+        );
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } finally {
+    await nc.close();
+  }
 }
