@@ -1,14 +1,14 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DescribeImagesCommand, DescribeTagsCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { DescribeImagesCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { createRedis, jetstreamManager } from '@elava/bus';
 import { EXIT, type Io, run } from '@elava/cli';
 import { StoreReader, serveQueries } from '@elava/query';
 import { Store } from '@elava/store';
 import type { AnyResource, AuditEntryDraft, Decision } from '@elava/types';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { countingProxy, publishDecision, testExecutor, trailOf } from '../support/executor.js';
+import { countingProxy, ec2TagsOf, publishDecision, testExecutor, trailOf } from '../support/executor.js';
 import { infra, silentLog, tempDirFor, unique } from '../support/infra.js';
 import { until } from '../support/pipeline.js';
 import { resetMoto } from '../support/seed.js';
@@ -40,12 +40,7 @@ describe('executor coordination and safety rails', () => {
     );
     return out.Instances!.map((i) => i.InstanceId!);
   }
-  const tagsOf = async (id: string) =>
-    Object.fromEntries(
-      ((await ec2.send(new DescribeTagsCommand({ Filters: [{ Name: 'resource-id', Values: [id] }] }))).Tags ?? []).map(
-        (t) => [t.Key, t.Value],
-      ),
-    );
+  const tagsOf = (id: string) => ec2TagsOf(ec2, id);
   const autoTag = (native: string, type: Decision['resource']['type'] = 'ec2.instance'): Decision => ({
     id: unique('d'),
     action: 'auto_tag',

@@ -4,13 +4,12 @@ import {
   CreateVpcCommand,
   DeleteTagsCommand,
   DescribeImagesCommand,
-  DescribeTagsCommand,
   EC2Client,
   RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import type { Decision } from '@elava/types';
 import { describe, expect, it } from 'vitest';
-import { testExecutor } from '../support/executor.js';
+import { ec2TagsOf, testExecutor } from '../support/executor.js';
 import { infra } from '../support/infra.js';
 import { startPipeline, until } from '../support/pipeline.js';
 import { DEFAULT_DECISIONS } from '../support/policy.js';
@@ -58,12 +57,7 @@ describe('executor end to end', () => {
       ).Instances![0]!.InstanceId!;
     const web = await launch({ Name: 'web' });
     const api = await launch({ Name: 'api', 'elava:owner': 'team-a', environment: 'production' });
-    const tagsOf = async (id: string) =>
-      Object.fromEntries(
-        (
-          (await ec2.send(new DescribeTagsCommand({ Filters: [{ Name: 'resource-id', Values: [id] }] }))).Tags ?? []
-        ).map((t) => [t.Key, t.Value]),
-      );
+    const tagsOf = (id: string) => ec2TagsOf(ec2, id);
 
     const pipeline = await startPipeline(stage, {
       account: ACCOUNT,

@@ -1,3 +1,4 @@
+import { DescribeTagsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { AccountDirectory } from '@elava/aws';
 import { createQueue, createRedis, jetstream, publishEvent, QUEUES, subjects } from '@elava/bus';
 import { AwsCloud, type ExecutorSettings, startExecutor } from '@elava/executor';
@@ -98,4 +99,10 @@ export async function trailOf(prefix: string): Promise<AuditEntryDraft[]> {
 /** Publishes a decision as the policy service does. */
 export async function publishDecision(stage: ReturnType<typeof useStage>, d: Decision): Promise<void> {
   await publishEvent(jetstream(stage.nc), subjects.decision(d.action, d.severity), d, d.id);
+}
+
+/** A resource's tags as EC2 shows them now. */
+export async function ec2TagsOf(ec2: EC2Client, id: string): Promise<Record<string, string | undefined>> {
+  const out = await ec2.send(new DescribeTagsCommand({ Filters: [{ Name: 'resource-id', Values: [id] }] }));
+  return Object.fromEntries((out.Tags ?? []).map((t) => [t.Key, t.Value]));
 }
