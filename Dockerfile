@@ -3,7 +3,7 @@
 FROM openpolicyagent/opa:1.22.2-static AS opa
 
 # Stage 2: install, build TypeScript and policies, then drop dev dependencies.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY --from=opa /opa /usr/local/bin/opa
 COPY . .
@@ -12,7 +12,7 @@ RUN npm install --no-audit --no-fund \
  && npm prune --omit=dev --no-audit --no-fund
 
 # Stage 3: the runtime, without compilers or the OPA binary.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build --chown=node:node /app /app

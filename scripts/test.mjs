@@ -28,6 +28,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 // A stale report must never be read as this run's result.
 rmSync(results, { force: true });
 try {
+  step(`node ${process.version}`);
   await installAll();
   const infra = await up();
   started = infra.started;

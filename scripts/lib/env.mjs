@@ -11,9 +11,6 @@ export function elavaEnv(where, base = process.env) {
     REDIS_URL: where.redis,
     NATS_URL: where.nats,
     ELAVA_OPA: OPA_BIN,
-    // The SDK warns at every client that its 2027 releases will need Node 22; Node 20 is this
-    // project's pinned runtime, so the warning is noise in every service log. (See the README.)
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: base.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ?? 'true',
   };
   if (where.moto) {
     env.AWS_ENDPOINT_URL = where.moto;
