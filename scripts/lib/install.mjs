@@ -36,8 +36,12 @@ const mtime = (p) => (existsSync(p) ? statSync(p).mtimeMs : 0);
 export async function ensureNpmPackages() {
   const lock = join(ROOT, 'package-lock.json');
   const installed = join(ROOT, 'node_modules', '.package-lock.json');
+  // `npx elava` needs the CLI's bin link, which an install over an older tree may have left out.
   const stale =
-    !existsSync(installed) || mtime(lock) > mtime(installed) || mtime(join(ROOT, 'package.json')) > mtime(installed);
+    !existsSync(installed) ||
+    !existsSync(join(ROOT, 'node_modules', '.bin', 'elava')) ||
+    mtime(lock) > mtime(installed) ||
+    mtime(join(ROOT, 'package.json')) > mtime(installed);
   if (!stale) return ok('npm packages present');
   // `npm install`, not `npm ci`: with `omit-lockfile-registry-resolved` (set on our machines) npm
   // writes lock files that `npm ci` then refuses for lacking other platforms' optional packages.

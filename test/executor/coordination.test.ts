@@ -43,6 +43,7 @@ describe('executor coordination and safety rails', () => {
   const tagsOf = (id: string) => ec2TagsOf(ec2, id);
   const autoTag = (native: string, type: Decision['resource']['type'] = 'ec2.instance'): Decision => ({
     id: unique('d'),
+    store: 'a1b2c3d4e5f6',
     action: 'auto_tag',
     severity: 'warning',
     resource: { id: `aws:${ACCOUNT}:${REGION}:${type}:${native}`, type, account: ACCOUNT, region: REGION, tags: {} },

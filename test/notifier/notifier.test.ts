@@ -29,6 +29,7 @@ afterEach(() => {
 
 const decision = (n: number, over: Partial<Decision> = {}): Decision => ({
   id: `d${n}`,
+  store: 'a1b2c3d4e5f6',
   action: 'alert',
   severity: 'critical',
   resource: {

@@ -81,8 +81,9 @@ describe('policy service', () => {
     key: string,
     revision: number,
     scope: ScopeRequest['scope'],
+    store: string,
   ) {
-    await requests.add('evaluate', { kind: 'scope', key, revision, scope }, { jobId: key });
+    await requests.add('evaluate', { kind: 'scope', store, key, revision, scope }, { jobId: key });
     const deadline = Date.now() + 20_000;
     for (;;) {
       const done = await requests.getJob(key);
@@ -94,8 +95,9 @@ describe('policy service', () => {
   }
 
   it('decides each finding once, alerts once for a blessed database gone, and keeps quiet on a retry', async () => {
-    // Change requests never ask the recorder: nobody answers this subject.
-    const { prefix, account, producer, requests, decisions } = await wirePolicy(60_000, unique('elava.query-none'));
+    // Change requests ask the recorder only which store it holds (and for the trail's decisions).
+    const { store, subject } = await servedStore('changes');
+    const { prefix, account, producer, requests, decisions } = await wirePolicy(60_000, subject);
     const audit = createQueue<AuditEntryDraft>(QUEUES.audit, { connection: producer, prefix });
     stage.defer(() => audit.close());
 
@@ -131,6 +133,7 @@ describe('policy service', () => {
     const change = (type: PublishedChange['type'], r: AnyResource, revision: number): PublishedChange => ({
       id: `${type}-${r.native_id}-${revision}-${account}`,
       type,
+      store: store.id,
       resource_id: r.id,
       revision,
       previous_revision: type === 'appeared' ? null : revision - 1,
@@ -151,14 +154,29 @@ describe('policy service', () => {
       }
     };
 
-    const first: PolicyRequest = { key: `rev-1-${account}`, revision: 1, changes: [change('appeared', sg, 1)] };
+    const first: PolicyRequest = {
+      store: store.id,
+      key: `rev-1-${account}`,
+      revision: 1,
+      changes: [change('appeared', sg, 1)],
+    };
     await requests.add('evaluate', first, { jobId: first.key });
     await until(() => decisions.length >= 1, 'the open security group');
     // The same request again (a retry) and a later change of the same group decide nothing new.
     await requests.add('evaluate', first, { jobId: `${first.key}-again` });
-    const later: PolicyRequest = { key: `rev-2-${account}`, revision: 2, changes: [change('modified', sg, 2)] };
+    const later: PolicyRequest = {
+      store: store.id,
+      key: `rev-2-${account}`,
+      revision: 2,
+      changes: [change('modified', sg, 2)],
+    };
     await requests.add('evaluate', later, { jobId: later.key });
-    const gone: PolicyRequest = { key: `rev-3-${account}`, revision: 3, changes: [change('disappeared', db, 3)] };
+    const gone: PolicyRequest = {
+      store: store.id,
+      key: `rev-3-${account}`,
+      revision: 3,
+      changes: [change('disappeared', db, 3)],
+    };
     await requests.add('evaluate', gone, { jobId: gone.key });
     await until(() => decisions.some((d) => d.resource.id === db.id), 'the blessed database');
     await new Promise((r) => setTimeout(r, 1_000));
@@ -206,7 +224,7 @@ describe('policy service', () => {
     // 1,200 groups: more than one page of the recorder's answer; one is open.
     const groups = Array.from({ length: 1_200 }, (_, i) => group(i, i === 7));
     const { revision } = await store.applyScan('scan-1', scope, groups, { complete: true });
-    const evaluate = (key: string) => evaluateScope(requests, key, revision, scope);
+    const evaluate = (key: string) => evaluateScope(requests, key, revision, scope, store.id);
     await evaluate('scope-a');
     expect(decisions.map((d) => `${d.action}/${d.severity} ${d.resource.id.split(':')[4]}`)).toEqual([
       'alert/critical sg-7',
@@ -248,7 +266,7 @@ describe('policy service', () => {
         .map((d) => `${d.action}/${d.severity} ${d.resource.id.split(':')[4]}: ${d.reason}`);
 
     const three = await store.applyScan('scan-1', scope, [web(1), web(2), web(3)], { complete: true });
-    await evaluateScope(requests, 'inv-a', three.revision, scope);
+    await evaluateScope(requests, 'inv-a', three.revision, scope, store.id);
     expect(counts()).toEqual([
       `notify/warning expected/web: 1 unwanted web (ec2.instance) in ${account}/us-east-1: 3 found where 2 are expected`,
     ]);
@@ -259,8 +277,8 @@ describe('policy service', () => {
     });
 
     const one = await store.applyScan('scan-2', scope, [web(1)], { complete: true });
-    await evaluateScope(requests, 'inv-b', one.revision, scope);
-    await evaluateScope(requests, 'inv-c', one.revision, scope);
+    await evaluateScope(requests, 'inv-b', one.revision, scope, store.id);
+    await evaluateScope(requests, 'inv-c', one.revision, scope, store.id);
     expect(counts().slice(1)).toEqual([
       `notify/warning expected/web: missing 1 of 2 expected web (ec2.instance) in ${account}/us-east-1`,
     ]);

@@ -71,7 +71,7 @@ describe('scanner → recorder on moto', () => {
     expect(rdsTrail).toEqual(['scan_started', 'observed', 'observed', 'observed', 'scan_completed']);
     expect(store.verifyAudit()).toMatchObject({ ok: true, entries: trail.length });
 
-    // Every revision with changes went to the detector's queue once, under its revision. The last
+    // Every revision with changes went to the detector's queue once, under its store and revision. The last
     // one is handed on just after its revision commits: wait for it rather than race it.
     const handedOn = () => recorder.deltas.getJobs(['waiting', 'completed', 'active', 'delayed']);
     const handOnDeadline = Date.now() + 10_000;
@@ -81,7 +81,8 @@ describe('scanner → recorder on moto', () => {
     const revs = deltas.map((j) => j.data.revision).sort((a, b) => a - b);
     expect(new Set(revs).size).toBe(revs.length);
     expect(deltas.reduce((n, j) => n + j.data.deltas.length, 0)).toBe(29);
-    expect(deltas.every((j) => j.id === `rev-${j.data.revision}`)).toBe(true);
+    // Keyed by the store as well: a new store's revision 1 is not an old one's kept job.
+    expect(deltas.every((j) => j.id === `${store.id}.rev-${j.data.revision}` && j.data.store === store.id)).toBe(true);
 
     // The trail reaches NATS in order, each entry once.
     const until = Date.now() + 10_000;

@@ -33,6 +33,10 @@ export interface ClusterOptions {
   /** Extra YAML appended to the cluster's elava.yaml. */
   config?: string;
   env?: Record<string, string>;
+  /** A Redis and a NATS shared with another cluster (then none of its own is started). */
+  shared?: { redisUrl: string; natsUrl: string };
+  /** `redis.prefix` of this cluster. */
+  prefix?: string;
 }
 
 /**
@@ -126,8 +130,17 @@ export async function startCluster(o: ClusterOptions) {
   const apiPort = await freePort();
   const lines: string[] = [];
   const log = () => lines.slice(-60).join('\n');
-  const { redisUrl, natsUrl, startInfra, stopInfra } = await startOwnInfra(dir, lines);
-  const config = writeClusterConfig(dir, { redisUrl, natsUrl, apiPort, regions: o.regions, extra: o.config });
+  const { redisUrl, natsUrl, startInfra, stopInfra } = o.shared
+    ? { ...o.shared, startInfra: async (_: 'redis' | 'nats') => {}, stopInfra: async (_: 'redis' | 'nats') => {} }
+    : await startOwnInfra(dir, lines);
+  const config = writeClusterConfig(dir, {
+    redisUrl,
+    natsUrl,
+    apiPort,
+    regions: o.regions,
+    prefix: o.prefix,
+    extra: o.config,
+  });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ELAVA_CONFIG: config,
@@ -264,7 +277,7 @@ export function tallyDecisions(ds: Decision[], into: Record<string, number> = {}
 /** The elava.yaml of a test cluster: moto, its own Redis and NATS, dry run, the demo's tagging. */
 export function writeClusterConfig(
   dir: string,
-  c: { redisUrl: string; natsUrl: string; apiPort: number; regions: string[]; extra?: string },
+  c: { redisUrl: string; natsUrl: string; apiPort: number; regions: string[]; prefix?: string; extra?: string },
 ): string {
   const config = join(dir, 'elava.yaml');
   writeFileSync(
@@ -274,7 +287,7 @@ export function writeClusterConfig(
       `regions: [${c.regions.join(', ')}]`,
       `aws: { endpoint: "${infra().moto}" }`,
       `storage: { dir: "${join(dir, 'data')}" }`,
-      `redis: { url: "${c.redisUrl}" }`,
+      `redis: { url: "${c.redisUrl}"${c.prefix ? `, prefix: ${c.prefix}` : ''} }`,
       `nats: { url: "${c.natsUrl}" }`,
       `api: { port: ${c.apiPort} }`,
       `policies: { path: "${join(ROOT, 'policies')}", enforcement_mode: dry_run }`,

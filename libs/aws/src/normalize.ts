@@ -1,4 +1,4 @@
-import { formatResourceId, type ResourceType } from '@elava/types';
+import { formatResourceId, type ResourceType, scopeKey } from '@elava/types';
 
 export interface AwsTag {
   Key?: string;
@@ -49,7 +49,7 @@ const prefixes = new Map<string, string>();
 
 /** Canonical id; account, region and type are checked once per scope, the native id every time. */
 function resourceId(place: Place, type: ResourceType, nativeId: string): string {
-  const key = `${place.account}/${place.region}/${type}`;
+  const key = scopeKey({ account: place.account, region: place.region, type });
   let prefix = prefixes.get(key);
   if (prefix === undefined) {
     prefix = formatResourceId({

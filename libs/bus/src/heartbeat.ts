@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
+import { redisPrefix } from './queue.js';
 
 /** What each running service says about itself, every few seconds, for `elava status`. */
 export interface Heartbeat {
@@ -21,7 +22,7 @@ export interface HeartbeatSource {
   readiness(): Promise<{ ready: boolean; checks: Record<string, string> }>;
 }
 
-const keyPrefix = (prefix?: string) => `${prefix ?? process.env.ELAVA_QUEUE_PREFIX ?? 'elava'}:heartbeat:`;
+const keyPrefix = (prefix?: string) => `${redisPrefix(prefix)}:heartbeat:`;
 
 /**
  * Writes the service's heartbeat to Redis every `everyMs`, expiring after three missed beats, so

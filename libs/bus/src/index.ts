@@ -1,3 +1,5 @@
+export * from './audit-producer.js';
+export * from './chunks.js';
 export * from './heartbeat.js';
 export * from './messages.js';
 export * from './nats.js';

@@ -5,15 +5,21 @@ import {
   type Decision,
   type ObservationPage,
   type PolicyRequest,
+  type PublishedChange,
   RESOURCE_TYPES,
+  type RevisionDeltas,
   type ScanJob,
   SEVERITIES,
+  STORE_ID,
 } from '@elava/types';
 import { z } from 'zod';
 
 /** Schemas of the work messages, checked where they are received. */
 
 const tagMap = z.record(z.string(), z.string());
+
+/** A store's identity (libs/types store-keys.ts); every message derived from store state names it. */
+export const storeIdSchema = z.string().regex(STORE_ID, 'store must be a store identity (12 hex digits)');
 
 export const scopeSchema = z.object({
   account: z.string().regex(/^\d{12}$/, 'account must be 12 digits'),
@@ -72,6 +78,7 @@ export const auditDraftSchema = z.object({
 /** The detector's hand-over to the policy service; the changes are the detector's own, so only the envelope is checked closely. */
 const changesRequestSchema = z.object({
   kind: z.literal('changes').optional(),
+  store: storeIdSchema,
   key: z.string().min(1),
   revision: z.number().int().nonnegative(),
   changes: z
@@ -92,6 +99,7 @@ const changesRequestSchema = z.object({
 
 const scopeRequestSchema = z.object({
   kind: z.literal('scope'),
+  store: storeIdSchema,
   key: z.string().min(1),
   revision: z.number().int().positive(),
   scope: scopeSchema,
@@ -109,6 +117,7 @@ export const policyRequestSchema = z.unknown().transform((v, ctx) => {
 /** A decision as published on elava.decisions.*: checked by every subscriber before acting on it. */
 export const decisionSchema = z.object({
   id: z.string().min(1),
+  store: storeIdSchema,
   action: z.enum(ACTIONS),
   severity: z.enum(SEVERITIES),
   resource: z.object({
@@ -125,6 +134,23 @@ export const decisionSchema = z.object({
   time: z.string(),
   metadata: z.record(z.string(), z.unknown()),
 }) as unknown as z.ZodType<Decision>;
+
+/** The recorder's hand-over to the detector; the deltas are the recorder's own, so only the envelope is checked closely. */
+export const revisionDeltasSchema = z.object({
+  store: storeIdSchema,
+  revision: z.number().int().positive(),
+  time: z.string(),
+  scope: scopeSchema,
+  scan_id: z.string(),
+  deltas: z.array(
+    z.object({ id: z.string(), kind: z.enum(['added', 'modified', 'reappeared', 'tombstoned']) }).passthrough(),
+  ),
+}) as unknown as z.ZodType<RevisionDeltas>;
+
+/** A disappearance waiting out its grace period (the detector's own delayed job). */
+export const heldDisappearanceSchema = z
+  .object({ id: z.string(), type: z.literal('disappeared'), store: storeIdSchema, resource_id: z.string() })
+  .passthrough() as unknown as z.ZodType<PublishedChange>;
 
 /** The executor's own work: one decision to carry out, approved by someone when approval is required. */
 export interface ExecutionJob {

@@ -18,9 +18,40 @@ import { InvalidMessageError, parseMessage } from './validate.js';
 
 export type { NatsConnection } from '@nats-io/transport-node';
 
+/**
+ * The servers of a `nats.url` (comma-separated) and the credentials written into it
+ * (`nats://user:password@host:4222`, or `nats://token@host:4222`): the client ignores credentials
+ * in a server URL, so a cluster in a NATS account of its own could not log in without this.
+ */
+export function natsConnectOptions(url: string): { servers: string[]; user?: string; pass?: string; token?: string } {
+  const out: { servers: string[]; user?: string; pass?: string; token?: string } = { servers: [] };
+  for (const raw of url
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean)) {
+    const withScheme = /^[a-z]+:\/\//i.test(raw) ? raw : `nats://${raw}`;
+    let u: URL;
+    try {
+      u = new URL(withScheme);
+    } catch {
+      out.servers.push(raw);
+      continue;
+    }
+    if (u.username) {
+      const user = decodeURIComponent(u.username);
+      if (u.password) {
+        out.user = user;
+        out.pass = decodeURIComponent(u.password);
+      } else out.token = user;
+    }
+    out.servers.push(`${u.protocol}//${u.host}`);
+  }
+  return out;
+}
+
 export async function connectNats(url: string, name: string, log?: Logger): Promise<NatsConnection> {
   const nc = await connect({
-    servers: url.split(','),
+    ...natsConnectOptions(url),
     name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,

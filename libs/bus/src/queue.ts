@@ -29,15 +29,20 @@ const DEFAULT_JOB_OPTIONS: JobsOptions = {
   removeOnFail: { age: 7 * 86_400 },
 };
 
-/** ELAVA_QUEUE_PREFIX keeps a cluster's queues apart from another's on one Redis (tests use it too). */
-export function queuePrefix(given?: string): string | undefined {
-  return given ?? process.env.ELAVA_QUEUE_PREFIX ?? undefined;
+/**
+ * The one Redis prefix of a cluster (`redis.prefix`, which ELAVA_REDIS_PREFIX or the older
+ * ELAVA_QUEUE_PREFIX override): its queues and every key of its own start with it, so two clusters
+ * share one Redis without meeting. Services pass `config.redis.prefix`; the environment fallback
+ * serves code that has no configuration at hand.
+ */
+export function redisPrefix(given?: string, env: NodeJS.ProcessEnv = process.env): string {
+  return given ?? env.ELAVA_REDIS_PREFIX ?? env.ELAVA_QUEUE_PREFIX ?? 'elava';
 }
 
 export function createQueue<T>(name: string, settings: QueueSettings): Queue<T> {
   return new Queue<T>(name, {
     connection: settings.connection,
-    prefix: queuePrefix(settings.prefix),
+    prefix: redisPrefix(settings.prefix),
     defaultJobOptions: { ...DEFAULT_JOB_OPTIONS, ...settings.defaultJobOptions },
   });
 }
@@ -91,7 +96,7 @@ export function createWorker<T, R = void>(
       ...jobLock(),
       ...settings.worker,
       connection: settings.connection,
-      prefix: queuePrefix(settings.prefix),
+      prefix: redisPrefix(settings.prefix),
       concurrency: settings.concurrency ?? 1,
     },
   );

@@ -51,6 +51,20 @@ describe('elava.yaml', () => {
     expect(c.nats.url).toBe('nats://10.0.0.1:4222');
   });
 
+  it('keeps a cluster in its own redis.prefix, which the environment may override, and refuses one with ":"', () => {
+    expect(parseConfig('version: "2.0"\n', 'x.yaml', {}).redis.prefix).toBe('elava');
+    expect(parseConfig('version: "2.0"\nredis: { prefix: elava-eu }\n', 'x.yaml', {}).redis.prefix).toBe('elava-eu');
+    const env = { ELAVA_REDIS_PREFIX: 'from-env', ELAVA_QUEUE_PREFIX: 'older-name' };
+    expect(parseConfig('version: "2.0"\nredis: { prefix: elava-eu }\n', 'x.yaml', env).redis.prefix).toBe('from-env');
+    expect(parseConfig('version: "2.0"\n', 'x.yaml', { ELAVA_QUEUE_PREFIX: 'older-name' }).redis.prefix).toBe(
+      'older-name',
+    );
+    expect(refused('version: "2.0"\nredis: { prefix: "a:b" }\n').message).toMatch(/redis\.prefix: .*no ":"/);
+    expect(() => parseConfig('version: "2.0"\n', 'x.yaml', { ELAVA_REDIS_PREFIX: 'a b' })).toThrow(
+      /ELAVA_REDIS_PREFIX/,
+    );
+  });
+
   it('lets the environment say where things are', () => {
     const c = parseConfig('version: "2.0"\nredis: { url: redis://file:1 }\n', '/a/elava.yaml', {
       REDIS_URL: 'redis://env:2',

@@ -89,7 +89,11 @@ function finish(c: ElavaConfig, env: NodeJS.ProcessEnv, baseDir: string, cwd: st
     regions: c.regions.length > 0 ? c.regions : [env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1'],
     aws: { ...c.aws, endpoint: env.AWS_ENDPOINT_URL ?? c.aws.endpoint },
     storage: { ...c.storage, dir: dataDir },
-    redis: { url: env.REDIS_URL ?? c.redis.url },
+    redis: {
+      url: env.REDIS_URL ?? c.redis.url,
+      // ELAVA_QUEUE_PREFIX is the older name, kept working (tests give each run its own).
+      prefix: prefixFrom(env) ?? c.redis.prefix,
+    },
     nats: { url: env.NATS_URL ?? c.nats.url },
     api: {
       ...c.api,
@@ -111,6 +115,20 @@ function portFrom(v: string): number {
       { path: 'ELAVA_API_PORT', message: `expected a port number 0-65535, found ${JSON.stringify(v)}` },
     ]);
   return n;
+}
+
+function prefixFrom(env: NodeJS.ProcessEnv): string | undefined {
+  const name = env.ELAVA_REDIS_PREFIX !== undefined ? 'ELAVA_REDIS_PREFIX' : 'ELAVA_QUEUE_PREFIX';
+  const v = env[name];
+  if (v === undefined) return undefined;
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(v))
+    throw new ConfigError('environment', [
+      {
+        path: name,
+        message: `expected letters, digits, "_", "." or "-" (at most 64; no ":"), found ${JSON.stringify(v)}`,
+      },
+    ]);
+  return v;
 }
 
 function absolute(base: string, p: string): string {

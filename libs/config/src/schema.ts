@@ -119,7 +119,19 @@ export const configSchema = z
         audit_retention: duration.optional(),
       })
       .prefault({}),
-    redis: z.strictObject({ url: z.string().default('redis://127.0.0.1:6379') }).prefault({}),
+    redis: z
+      .strictObject({
+        url: z.string().default('redis://127.0.0.1:6379'),
+        /**
+         * Starts every Redis key and queue of this cluster, so two clusters can share one Redis.
+         * BullMQ keeps ':' for its own key structure, so the prefix may not contain one.
+         */
+        prefix: z
+          .string()
+          .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, "_", "." or "-" (at most 64; no ":")')
+          .default('elava'),
+      })
+      .prefault({}),
     nats: z.strictObject({ url: z.string().default('nats://127.0.0.1:4222') }).prefault({}),
     api: z
       .strictObject({

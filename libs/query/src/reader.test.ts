@@ -96,6 +96,7 @@ describe('StoreReader resources', () => {
 describe('StoreReader trail listings', () => {
   const change = (n: number, revision: number, type: ChangeSummary['type']): ChangeSummary => ({
     id: `c${n}`,
+    store: 'a1b2c3d4e5f6',
     type,
     resource_id: instance(n).id,
     revision,
@@ -140,6 +141,7 @@ describe('StoreReader trail listings', () => {
     const { store, reader } = await estate(1);
     const decision = (id: string, action: Decision['action'], severity: Decision['severity']): Decision => ({
       id,
+      store: 'a1b2c3d4e5f6',
       action,
       severity,
       resource: { id: instance(0).id, type: 'ec2.instance', account: ACCOUNT, region: 'us-east-1', tags: {} },
@@ -173,6 +175,7 @@ describe('StoreReader trail listings', () => {
     });
     const d: Decision = {
       id: 'dec1',
+      store: 'a1b2c3d4e5f6',
       action: 'enforce_policy',
       severity: 'warning',
       resource: { id: instance(0).id, type: 'ec2.instance', account: ACCOUNT, region: 'us-east-1', tags: {} },

@@ -1,5 +1,5 @@
 import { CompactedError, FutureRevisionError, parseSelector, type Store, type StoredVersion } from '@elava/store';
-import { type AuditEntry, type AuditEntryType, CHANGE_TYPES } from '@elava/types';
+import { type AuditEntry, type AuditEntryType, CHANGE_TYPES, typeOfId } from '@elava/types';
 import { decodeCursor } from './cursor.js';
 import { PageBuilder } from './page.js';
 import {
@@ -106,7 +106,7 @@ export class StoreReader {
           (since.revision === undefined || ch.revision > since.revision) &&
           (since.revision !== undefined || since.time === undefined || Date.parse(ch.time) >= since.time.getTime()) &&
           (!changeType || ch.type === changeType) &&
-          (!resourceType || ch.resource_id.split(':')[3] === resourceType) &&
+          (!resourceType || typeOfId(ch.resource_id) === resourceType) &&
           (!p.resource || ch.resource_id === p.resource),
       ),
     );
@@ -183,6 +183,7 @@ export class StoreReader {
   private status(): string {
     const s = this.store;
     return JSON.stringify({
+      store: s.id,
       revision: s.revision,
       time: s.timeOf(s.revision) ?? null,
       stats: s.stats(),

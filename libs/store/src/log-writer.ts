@@ -1,11 +1,9 @@
-import { closeSync, fdatasync, fsyncSync, writev } from 'node:fs';
-import { promisify } from 'node:util';
-import { StoreFailedError } from './errors.js';
+import { closeSync, fsyncSync, ftruncateSync, openSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { type StoreFailedError, writeFailure } from './errors.js';
 import { FRAME_BYTES, frame, type RecordType } from './format/record.js';
-import { createSegment, SEGMENT_HEADER_BYTES } from './format/segment.js';
-
-const writevP = promisify(writev);
-const fdatasyncP = promisify(fdatasync);
+import { createSegment, fsyncDir, SEGMENT_HEADER_BYTES, segmentName } from './format/segment.js';
+import { checkFault, datasync, writeAllAt } from './log-io.js';
 
 /** A record waiting to be written. `build` runs once, at flush, and gets the record's place. */
 export interface PendingRecord {
@@ -30,12 +28,17 @@ export interface WriterHooks {
 /**
  * The single writer. Records queue up while a flush is in progress and go out together: one
  * writev and one fdatasync per group (group commit). A caller is told "done" only after the
- * fsync that covers its record. An I/O error stops all writing until the store is reopened.
+ * fsync that covers its record. A failed group is rejected whole, with everything queued behind
+ * it, and cut back off the log (the segment truncated to where the group began, a segment the
+ * group started removed), so the log on disk is what was acknowledged. Then the writer takes no
+ * more records: a StorageUnavailableError (full, over quota, read-only) lets the store start a
+ * new writer once the directory takes writes again (`Store.resume`); any other I/O error is
+ * fail-stop until the store is reopened.
  */
 export class LogWriter {
   private queue: { rec: PendingRecord; waiter: Waiter }[] = [];
   private running = false;
-  private failure: Error | null = null;
+  private failure: StoreFailedError | null = null;
   private idleWaiters: (() => void)[] = [];
 
   constructor(
@@ -52,7 +55,7 @@ export class LogWriter {
     return { seg: this.seg, off: this.size };
   }
 
-  get failed(): Error | null {
+  get failed(): StoreFailedError | null {
     return this.failure;
   }
 
@@ -84,17 +87,23 @@ export class LogWriter {
     this.rotateSync(nextFirstRevision);
   }
 
+  /** Either everything changes or, when a call fails, nothing does (the new segment is made before the old is closed). */
   private rotateSync(nextFirstRevision: number): void {
-    if (this.sync) fsyncSync(this.fd);
+    if (this.sync) {
+      checkFault('sync', this.fd);
+      fsyncSync(this.fd);
+    }
+    const fd = createSegment(this.dir, this.seg + 1, nextFirstRevision);
     closeSync(this.fd);
     this.seg += 1;
-    this.fd = createSegment(this.dir, this.seg, nextFirstRevision);
+    this.fd = fd;
     this.size = SEGMENT_HEADER_BYTES;
   }
 
   private async loop(): Promise<void> {
     while (this.queue.length > 0 && !this.failure) {
       const group = this.queue.splice(0);
+      const before = { seg: this.seg, size: this.size };
       try {
         let bufs: Buffer[] = [];
         let start = this.size;
@@ -102,7 +111,7 @@ export class LogWriter {
           const payload = rec.payload();
           const length = FRAME_BYTES + payload.length;
           if (this.size > SEGMENT_HEADER_BYTES && this.size + length > this.segmentBytes) {
-            if (bufs.length > 0) await writevP(this.fd, bufs, start);
+            if (bufs.length > 0) await writeAllAt(this.fd, bufs, start);
             bufs = [];
             this.rotateSync(this.hooks.nextRevision());
             start = this.size;
@@ -111,22 +120,65 @@ export class LogWriter {
           bufs.push(frame(rec.type, payload));
           this.size += length;
         }
-        if (bufs.length > 0) await writevP(this.fd, bufs, start);
-        if (this.sync) await fdatasyncP(this.fd);
+        if (bufs.length > 0) await writeAllAt(this.fd, bufs, start);
+        if (this.sync) await datasync(this.fd);
       } catch (err) {
-        this.failure = new StoreFailedError(err);
+        this.failure = writeFailure(err, this.dir);
+        this.cutBack(before);
         for (const { waiter } of [...group, ...this.queue.splice(0)]) waiter.reject(this.failure);
         break;
       }
       for (const { waiter } of group) waiter.resolve();
-      if (this.queue.length === 0) this.hooks.afterFlush();
+      if (this.queue.length === 0) {
+        try {
+          this.hooks.afterFlush();
+        } catch {
+          // Only a checkpoint runs here, and it is optional: the log alone is the truth.
+        }
+      }
     }
     this.running = false;
     for (const r of this.idleWaiters.splice(0)) r();
   }
 
+  /**
+   * Puts the log back as it was before a failed group: a segment the group started is removed and
+   * the one it began in is truncated to where it began. Best effort: where that fails too (a
+   * read-only remount refuses the truncate), the next recovery cuts a torn tail, and a whole record
+   * left behind is a batch the caller was told failed but that did land: a retry of it is answered
+   * as already applied (batch ids and audit keys), never applied twice.
+   */
+  private cutBack(to: { seg: number; size: number }): void {
+    try {
+      if (this.seg !== to.seg) {
+        const fd = openSync(join(this.dir, segmentName(to.seg)), 'r+');
+        closeSync(this.fd);
+        this.fd = fd;
+        for (let s = this.seg; s > to.seg; s--) rmSync(join(this.dir, segmentName(s)), { force: true });
+        this.seg = to.seg;
+        fsyncDir(this.dir);
+      }
+      ftruncateSync(this.fd, to.size);
+      this.size = to.size;
+      if (this.sync) fsyncSync(this.fd);
+    } catch {
+      // See above: recovery and idempotent retries cover what is left.
+    }
+  }
+
   close(): void {
-    if (this.sync && !this.failure) fsyncSync(this.fd);
-    closeSync(this.fd);
+    if (this.fd < 0) return;
+    const fd = this.fd;
+    this.fd = -1;
+    if (this.failure) {
+      try {
+        closeSync(fd);
+      } catch {
+        // the descriptor of a failed writer is only being let go
+      }
+      return;
+    }
+    if (this.sync) fsyncSync(fd);
+    closeSync(fd);
   }
 }

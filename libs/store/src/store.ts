@@ -1,4 +1,4 @@
-import { mkdirSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type AnyResource,
@@ -13,14 +13,22 @@ import {
 } from '@elava/types';
 import { type AuditVerification, chainEntry, verifyChain } from './audit-chain.js';
 import { canonicalJson, contentHash } from './canonical.js';
-import { readCheckpoint, removeCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { CHECKPOINT_FILE, readCheckpoint, removeCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { type CompactionReport, finishCompaction, runCompaction } from './compaction.js';
 import { diff } from './diff.js';
-import { CompactedError, FutureRevisionError, InvalidWriteError, StoreFailedError } from './errors.js';
+import {
+  CompactedError,
+  FutureRevisionError,
+  InvalidWriteError,
+  StorageUnavailableError,
+  writeFailure,
+} from './errors.js';
 import { RecordType } from './format/record.js';
 import { createSegment, listSegments, SEGMENT_HEADER_BYTES, segmentName } from './format/segment.js';
+import { IDENTITY_FILE, loadOrCreateIdentity } from './identity.js';
 import type { KeyIndex } from './key-index.js';
 import { acquireLock } from './lock.js';
+import { datasync, writeAllAt } from './log-io.js';
 import { LogWriter } from './log-writer.js';
 import {
   decodeAudit,
@@ -74,6 +82,11 @@ const DEFAULTS = { segmentBytes: 64 * 1024 * 1024, checkpointEvery: 10_000, chec
 const AUDIT_TYPES: ReadonlySet<string> = new Set(AUDIT_ENTRY_TYPES);
 const auditTypeCode = (t: AuditEntryType): number => AUDIT_ENTRY_TYPES.indexOf(t);
 const READ_CHUNK = 512;
+/** What `resume` writes to see that the directory takes writes again (a `.tmp`: open removes a leftover one). */
+const PROBE_FILE = 'write-probe.tmp';
+const PROBE_BYTES = 1024 * 1024;
+/** After a checkpoint failed (a full disk), the next try waits this long. */
+const CHECKPOINT_RETRY_MS = 60_000;
 
 /** Canonical JSON of a resource, for callers that encode once and pass `{id, json}`. */
 export function encodeResource(r: AnyResource): Required<EncodedResource> {
@@ -99,11 +112,13 @@ export class Store {
   private constructor(
     readonly dir: string,
     private state: StoreState,
-    private readonly writer: LogWriter,
+    private writer: LogWriter,
     private readonly files: SegmentFiles,
     private readonly opts: Required<StoreOptions>,
     private readonly unlock: () => void,
     readonly report: OpenReport,
+    /** The store's identity (IDENTITY in its directory): part of every key derived from its state. */
+    readonly id: string,
   ) {
     this.committed = state.lastRevision;
     this.auditCommitted = state.audit.seq;
@@ -119,33 +134,33 @@ export class Store {
     try {
       const finishedCompaction = finishCompaction(dir);
       for (const f of readdirSync(dir)) if (f.endsWith('.tmp')) rmSync(join(dir, f), { force: true });
+      // A reader of a copy (no lock) writes nothing, not even an identity the copy lacks.
+      const id = opts.lock || existsSync(join(dir, IDENTITY_FILE)) ? loadOrCreateIdentity(dir).id : 'unknown';
 
       const { state, end, torn, checkpoint, replayed } = recover(dir);
-      let seg = end.seg;
-      let fd: number;
-      let size: number;
-      if (seg === 0 || (torn && torn.offset === 0)) {
-        seg = seg === 0 ? 1 : seg;
-        rmSync(join(dir, segmentName(seg)), { force: true });
-        fd = createSegment(dir, seg, state.lastRevision + 1);
-        size = SEGMENT_HEADER_BYTES;
-      } else {
-        fd = openSync(join(dir, segmentName(seg)), 'r+');
-        size = end.off;
-      }
+      const { seg, fd, size } = openLogEnd(dir, state, end, torn);
       const files = new SegmentFiles(dir);
       let store: Store | null = null;
       const writer = new LogWriter(dir, seg, fd, size, opts.segmentBytes, {
         afterFlush: () => store?.maybeCheckpoint(),
         nextRevision: () => state.lastRevision + 1,
       });
-      store = new Store(dir, state, writer, files, opts, unlock, {
-        checkpoint,
-        replayedRecords: replayed,
-        torn,
-        finishedCompaction,
-        ms: Date.now() - started,
-      });
+      store = new Store(
+        dir,
+        state,
+        writer,
+        files,
+        opts,
+        unlock,
+        {
+          checkpoint,
+          replayedRecords: replayed,
+          torn,
+          finishedCompaction,
+          ms: Date.now() - started,
+        },
+        id,
+      );
       return store;
     } catch (err) {
       unlock();
@@ -160,7 +175,7 @@ export class Store {
 
   /** Whether a batch id has been applied (and is still remembered). */
   isApplied(batchId: string): boolean {
-    return this.state.batches.has(batchId);
+    return (this.state.batches.get(batchId) ?? Number.POSITIVE_INFINITY) <= this.committed;
   }
 
   get compactedAt(): number {
@@ -202,6 +217,8 @@ export class Store {
     const prior = this.state.batches.get(batchId);
     if (prior !== undefined) {
       await this.writer.idle();
+      // The first delivery may have been in a flush that failed: then nothing of it was written.
+      if (prior > this.committed) this.assertWritable();
       return this.resultFor(prior, true, opts.withDocuments ?? true);
     }
     validateScope(scope);
@@ -340,7 +357,11 @@ export class Store {
   /** The entries keyed drafts made before, once durable (a first delivery may still be in flight). */
   private async existingEntries(drafts: AuditEntryDraft[]): Promise<AuditEntry[]> {
     const seqs = drafts.map((d) => this.state.audit.keys.get(d.key as string) as number);
-    if (seqs.some((q) => q > this.auditCommitted)) await this.writer.idle();
+    if (seqs.some((q) => q > this.auditCommitted)) {
+      await this.writer.idle();
+      // The first delivery may have been in a flush that failed: then nothing of it was written.
+      if (seqs.some((q) => q > this.auditCommitted)) this.assertWritable();
+    }
     return this.readAudit(seqs);
   }
 
@@ -516,6 +537,7 @@ export class Store {
   stats(): StoreStats {
     const ids = listSegments(this.dir);
     return {
+      id: this.id,
       revision: this.committed,
       compacted_at: this.state.compactedAt,
       resources: this.state.tree.size,
@@ -573,17 +595,95 @@ export class Store {
       this.committed - this.lastCheckpoint.rev >= this.opts.checkpointEvery ||
       (this.committed > this.lastCheckpoint.rev &&
         Date.now() - this.lastCheckpoint.at >= this.opts.checkpointIntervalMs);
-    if (!due || this.compacting) return;
-    writeCheckpoint(this.dir, this.state, this.writer.position);
+    if (!due || this.compacting || Date.now() < this.checkpointRetryAt) return;
+    try {
+      writeCheckpoint(this.dir, this.state, this.writer.position);
+      this.lastCheckpoint = { rev: this.committed, at: Date.now() };
+    } catch {
+      // A checkpoint is optional (the log alone is the truth): on a full disk, give its space back
+      // and try again a minute later rather than after every flush.
+      this.dropCheckpointTemp();
+      this.checkpointRetryAt = Date.now() + CHECKPOINT_RETRY_MS;
+    }
+  }
+
+  private checkpointRetryAt = 0;
+
+  private dropCheckpointTemp(): void {
+    try {
+      rmSync(join(this.dir, `${CHECKPOINT_FILE}.tmp`), { force: true });
+    } catch {
+      // open removes leftover temp files anyway
+    }
+  }
+
+  /**
+   * Takes writes again after a StorageUnavailableError (a full, over-quota or read-only data
+   * directory), once the directory takes them: first a real write and fdatasync of a probe file
+   * (`probeBytes`, 1 MiB by default, so that a page or two fit, not just a few bytes); then the
+   * index is rebuilt from the log as `open` does (what failed was cut off the log and was never
+   * acknowledged) and a new writer starts at its end. Reads go on throughout and see the same
+   * committed revisions. Resolves true when it resumed, false when writes were not stopped;
+   * rejects with a StorageUnavailableError while the directory still refuses, and with the
+   * StoreFailedError itself after an error that needs a reopen (fail-stop).
+   */
+  resume(opts: { probeBytes?: number } = {}): Promise<boolean> {
+    this.resuming ??= this.tryResume(opts.probeBytes ?? PROBE_BYTES).finally(() => {
+      this.resuming = null;
+    });
+    return this.resuming;
+  }
+
+  private resuming: Promise<boolean> | null = null;
+
+  private async tryResume(probeBytes: number): Promise<boolean> {
+    if (this.closed) throw new Error('the store is closed');
+    const failure = this.writer.failed;
+    if (!failure) return false;
+    if (!(failure instanceof StorageUnavailableError)) throw failure;
+    await this.compacting?.catch(() => {});
+    await this.writer.idle();
+    await probeWrite(this.dir, probeBytes);
+    let state: StoreState;
+    let end: ReturnType<typeof openLogEnd>;
+    try {
+      const recovered = recover(this.dir);
+      state = recovered.state;
+      end = openLogEnd(this.dir, state, recovered.end, recovered.torn);
+    } catch (err) {
+      throw writeFailure(err, this.dir);
+    }
+    if (this.closed) {
+      closeSync(end.fd);
+      throw new Error('the store is closed');
+    }
+    this.writer.close();
+    this.files.close();
+    this.state = state;
+    this.writer = new LogWriter(this.dir, end.seg, end.fd, end.size, this.opts.segmentBytes, {
+      afterFlush: () => this.maybeCheckpoint(),
+      nextRevision: () => state.lastRevision + 1,
+    });
+    this.committed = state.lastRevision;
+    this.auditCommitted = state.audit.seq;
     this.lastCheckpoint = { rev: this.committed, at: Date.now() };
+    return true;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.compacting?.catch(() => {});
+    await this.resuming?.catch(() => {});
     await this.writer.idle();
-    if (!this.writer.failed) writeCheckpoint(this.dir, this.state, this.writer.position);
+    if (!this.writer.failed) {
+      try {
+        writeCheckpoint(this.dir, this.state, this.writer.position);
+      } catch {
+        // Optional, and a full disk must not keep the lock held: the next open replays the tail.
+        this.dropCheckpointTemp();
+      }
+    }
     this.writer.close();
     this.files.close();
     this.unlock();
@@ -633,10 +733,8 @@ export class Store {
 
   private assertWritable(): void {
     if (this.closed) throw new Error('the store is closed');
-    if (this.writer.failed)
-      throw this.writer.failed instanceof StoreFailedError
-        ? this.writer.failed
-        : new StoreFailedError(this.writer.failed);
+    // A StorageUnavailableError until `resume`; any other failure until reopened.
+    if (this.writer.failed) throw this.writer.failed;
   }
 
   /** Formatting a time per row shows in profiles; rows of one read share few revisions. */
@@ -721,6 +819,44 @@ export class Store {
       seqs.map((s) => ({ seg: a.seg[s - 1] as number, off: a.off[s - 1] as number, len: a.len[s - 1] as number })),
     );
     return docs.map((d) => JSON.parse(d) as AuditEntry);
+  }
+}
+
+/** Where the writer goes on after recovery: the end of the last segment, or a fresh one. */
+function openLogEnd(
+  dir: string,
+  state: StoreState,
+  end: { seg: number; off: number },
+  torn: TornTail | null,
+): { seg: number; fd: number; size: number } {
+  if (end.seg === 0 || (torn && torn.offset === 0)) {
+    const seg = end.seg === 0 ? 1 : end.seg;
+    rmSync(join(dir, segmentName(seg)), { force: true });
+    return { seg, fd: createSegment(dir, seg, state.lastRevision + 1), size: SEGMENT_HEADER_BYTES };
+  }
+  return { seg: end.seg, fd: openSync(join(dir, segmentName(end.seg)), 'r+'), size: end.off };
+}
+
+/**
+ * A real write and fdatasync of `bytes` in the data directory (removed again), through the same
+ * calls as the log: does the directory take writes again? Throws what the log's write would.
+ */
+async function probeWrite(dir: string, bytes: number): Promise<void> {
+  const path = join(dir, PROBE_FILE);
+  let fd = -1;
+  try {
+    fd = openSync(path, 'w');
+    await writeAllAt(fd, [Buffer.alloc(bytes)], 0);
+    await datasync(fd);
+  } catch (err) {
+    throw writeFailure(err, dir);
+  } finally {
+    try {
+      if (fd >= 0) closeSync(fd);
+      rmSync(path, { force: true });
+    } catch {
+      // a read-only directory refuses the unlink too; open removes a leftover `.tmp`
+    }
   }
 }
 

@@ -1,4 +1,7 @@
-import type { AnyResource, AuditEntry, AuditEntryType, FieldDiff, Revision } from '@elava/types';
+import type { AnyResource, AuditEntry, AuditEntryType, Delta, DeltaKind, FieldDiff, VersionMeta } from '@elava/types';
+
+// The recorder → detector hand-over is a message contract, so its parts live in @elava/types.
+export type { Delta, DeltaKind, VersionMeta } from '@elava/types';
 
 /**
  * A resource already encoded by `encodeResource`, typically on a scanner, so the single writer
@@ -15,16 +18,6 @@ export interface EncodedResource {
 
 export type Observed = AnyResource | EncodedResource;
 
-export interface VersionMeta {
-  revision: Revision;
-  /** Main revision that began this generation. */
-  created: number;
-  version: number;
-  tombstone: boolean;
-  content_hash: string;
-  time: string;
-}
-
 export interface StoredVersion<R = AnyResource> extends VersionMeta {
   id: string;
   /** Absent on tombstones. */
@@ -36,18 +29,6 @@ export interface StoredVersion<R = AnyResource> extends VersionMeta {
 export interface HistoryEntry extends StoredVersion {
   /** Against the version before; empty for the first retained version. */
   diff: FieldDiff[];
-}
-
-export type DeltaKind = 'added' | 'modified' | 'reappeared' | 'tombstoned';
-
-/** What one revision did to one resource, for the detector. */
-export interface Delta {
-  id: string;
-  kind: DeltaKind;
-  current: VersionMeta;
-  previous: VersionMeta | null;
-  current_json?: string;
-  previous_json?: string;
 }
 
 export interface ScanResult {
@@ -70,6 +51,8 @@ export interface ChangeRecord {
 }
 
 export interface StoreStats {
+  /** The store's identity (see identity.ts). */
+  id: string;
   revision: number;
   compacted_at: number;
   resources: number;

@@ -23,6 +23,8 @@ export interface FieldDiff {
 export interface Change {
   id: string;
   type: ChangeType;
+  /** The identity of the store that recorded both versions (its ids never meet another store's). */
+  store: string;
   resource_id: string;
   revision: number;
   previous_revision: number | null;
@@ -49,6 +51,8 @@ export type PublishedChange = Change & { severity: Severity | 'none' };
  */
 export interface ChangesRequest {
   kind?: 'changes';
+  /** The store the changes were recorded in: decision memory and ids are kept per store. */
+  store: string;
   key: string;
   revision: number;
   changes: PublishedChange[];
@@ -61,6 +65,7 @@ export interface ChangesRequest {
  */
 export interface ScopeRequest {
   kind: 'scope';
+  store: string;
   key: string;
   revision: number;
   scope: { account: string; region: string; type: ResourceType };

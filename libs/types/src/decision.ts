@@ -21,6 +21,8 @@ export interface Violation {
 /** Published on `elava.decisions.<action>.<severity>`; JetStream message id = `id`. */
 export interface Decision {
   id: string;
+  /** The store whose revisions the decision is about; the executor keys its own state by it. */
+  store: string;
   action: Action;
   severity: Severity;
   resource: { id: string; type: ResourceType; account: string; region: string; tags: Tags };

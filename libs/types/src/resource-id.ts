@@ -53,3 +53,21 @@ export function parseResourceId(id: string): ResourceIdParts {
   if (rest.length === 0) throw new InvalidResourceIdError(id, 'native id is empty');
   return { provider: provider as Provider, account, region, type, nativeId: rest };
 }
+
+/** The native part of a canonical id, or null when the id is not one (for display). */
+export function nativeIdOf(id: string): string | null {
+  try {
+    return parseResourceId(id).nativeId;
+  } catch {
+    return null;
+  }
+}
+
+/** The type part of a canonical id, or null when the id is not one. */
+export function typeOfId(id: string): ResourceType | null {
+  try {
+    return parseResourceId(id).type;
+  } catch {
+    return null;
+  }
+}

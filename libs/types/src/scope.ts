@@ -1,4 +1,5 @@
-import type { ResourceType } from './resource-type.js';
+import { formatResourceId } from './resource-id.js';
+import { isResourceType, type ResourceType } from './resource-type.js';
 
 /**
  * What a scan covers. A resource may be called "disappeared" only by a scan of a scope that
@@ -37,4 +38,21 @@ export function isFiltered(scope: Scope): boolean {
 /** Whether a resource id (account, region, type) falls inside an unfiltered scope. */
 export function scopeContains(scope: Scope, r: { account: string; region: string; type: string }): boolean {
   return scope.account === r.account && scope.region === r.region && scope.type === r.type;
+}
+
+/** The account, region and type of a scope key (`scopeKey`); the filter part is not parsed back. */
+export function parseScopeKey(key: string): { account: string; region: string; type: ResourceType } {
+  const [base = ''] = key.split('?');
+  const [account, region, type, ...rest] = base.split('/');
+  if (!account || !region || !type || rest.length > 0 || !isResourceType(type))
+    throw new Error(`invalid scope key ${JSON.stringify(key)}: expected <account>/<region>/<type>[?<tags>]`);
+  return { account, region, type };
+}
+
+/**
+ * The id of something a decision is about that is a scope's rather than one resource's (an
+ * expected inventory entry, the population guard): a canonical id whose native part names it.
+ */
+export function scopeSubjectId(scope: { account: string; region: string; type: ResourceType }, name: string): string {
+  return formatResourceId({ provider: 'aws', ...scope, nativeId: name });
 }

@@ -21,6 +21,6 @@ runtime.addReadinessCheck('nats', () => !nc.isClosed());
 // Only for the heartbeat `elava status` reads.
 const redis = createRedis(config.redis.url, 'producer', 'elava-api');
 runtime.onShutdown('redis', async () => void (await redis.quit()));
-runtime.onShutdown('heartbeat', startHeartbeat(redis, runtime));
+runtime.onShutdown('heartbeat', startHeartbeat(redis, runtime, { prefix: config.redis.prefix }));
 runtime.setReady(true);
 log.info({ url: `http://${config.api.host}:${port}/v1/status` }, 'query API ready');

@@ -1,4 +1,5 @@
 import { styleText } from 'node:util';
+import { nativeIdOf } from '@elava/types';
 import type { Io } from './io.js';
 
 type Colour = 'red' | 'yellow' | 'green' | 'cyan' | 'dim' | 'bold' | 'magenta';
@@ -37,7 +38,7 @@ export function age(iso: string | undefined, now = Date.now()): string {
 }
 
 /** The native part of a canonical id, which is what people recognise. */
-export const native = (id: string): string => id.split(':').slice(4).join(':') || id;
+export const native = (id: string): string => nativeIdOf(id) ?? id;
 
 /** A diff entry as one line: path: before → after. */
 export function diffLine(d: { path: string; before?: unknown; after?: unknown }): string {

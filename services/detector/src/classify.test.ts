@@ -34,6 +34,8 @@ const delta = (kind: Delta['kind']): Delta => ({
   previous: kind === 'added' ? null : meta(1),
 });
 
+const STORE = 'a1b2c3d4e5f6';
+
 describe('classify', () => {
   it('splits a modification into tag drift, status, cost and the rest, each with its own diff', () => {
     const before = res();
@@ -41,7 +43,7 @@ describe('classify', () => {
       { status: 'stopped', tags: { Name: 'web', env: 'dev' } },
       { instance_type: 't3.large', state: 'stopped' },
     );
-    const changes = classify(delta('modified'), before, after);
+    const changes = classify(STORE, delta('modified'), before, after);
     expect(changes.map((c) => c.type)).toEqual(['tag_drift', 'status_changed', 'cost_increase', 'modified']);
     expect(changes[0]?.diff).toEqual([{ path: 'tags.env', before: 'prod', after: 'dev' }]);
     expect(changes[1]?.diff.map((d) => d.path)).toEqual(['attributes.state', 'status']);
@@ -51,14 +53,19 @@ describe('classify', () => {
   });
 
   it('sees no change in a re-ordered list, and names appearances and disappearances', () => {
-    expect(classify(delta('modified'), res(), res({}, { security_group_ids: ['sg-2', 'sg-1'] }))).toEqual([]);
-    expect(classify(delta('added'), null, res()).map((c) => c.type)).toEqual(['appeared']);
-    expect(classify(delta('tombstoned'), res(), null).map((c) => c.type)).toEqual(['disappeared']);
+    expect(classify(STORE, delta('modified'), res(), res({}, { security_group_ids: ['sg-2', 'sg-1'] }))).toEqual([]);
+    expect(classify(STORE, delta('added'), null, res()).map((c) => c.type)).toEqual(['appeared']);
+    expect(classify(STORE, delta('tombstoned'), res(), null).map((c) => c.type)).toEqual(['disappeared']);
   });
 
   it('gives the same change the same id every time, and different kinds different ids', () => {
-    expect(changeId(id, 2, 'modified')).toBe(changeId(id, 2, 'modified'));
-    expect(changeId(id, 2, 'modified')).not.toBe(changeId(id, 2, 'tag_drift'));
-    expect(changeId(id, 2, 'modified')).toMatch(/^chg_[0-9a-f]{24}$/);
+    expect(changeId(STORE, id, 2, 'modified')).toBe(changeId(STORE, id, 2, 'modified'));
+    expect(changeId(STORE, id, 2, 'modified')).not.toBe(changeId(STORE, id, 2, 'tag_drift'));
+    expect(changeId(STORE, id, 2, 'modified')).toMatch(/^chg_[0-9a-f]{24}$/);
+  });
+
+  it("never gives another store's change the same id (a new store counts revisions from 1 again)", () => {
+    expect(changeId(STORE, id, 2, 'modified')).not.toBe(changeId('0123456789ab', id, 2, 'modified'));
+    expect(classify(STORE, delta('added'), null, res())[0]?.store).toBe(STORE);
   });
 });

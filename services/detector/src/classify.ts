@@ -8,9 +8,12 @@ const VOLATILE = [/^attributes\.available_ip_address_count$/, /^attributes\.last
 
 const STATUS = /^(status|attributes\.state|attributes\.status)$/;
 
-/** Same revision, same resource, same kind → same id: a redelivered delta is recognised downstream. */
-export function changeId(resourceId: string, revision: number, type: ChangeType): string {
-  return `chg_${createHash('sha1').update(`${resourceId}|${revision}|${type}`).digest('hex').slice(0, 24)}`;
+/**
+ * Same store, revision, resource and kind → same id: a redelivered delta is recognised downstream,
+ * and a new store's revision 1 is never taken for an old one's (JetStream dedups by this id).
+ */
+export function changeId(store: string, resourceId: string, revision: number, type: ChangeType): string {
+  return `chg_${createHash('sha1').update(`${store}|${resourceId}|${revision}|${type}`).digest('hex').slice(0, 24)}`;
 }
 
 function monthly(r: AnyResource | null): number | undefined {
@@ -37,8 +40,14 @@ function monthly(r: AnyResource | null): number | undefined {
  * monthly estimate), anything else → modified. Lists were matched by natural key in `diff`, so a
  * re-ordered list is no change at all.
  */
-export function classify(delta: Delta, previous: AnyResource | null, current: AnyResource | null): Change[] {
+export function classify(
+  store: string,
+  delta: Delta,
+  previous: AnyResource | null,
+  current: AnyResource | null,
+): Change[] {
   const base = {
+    store,
     resource_id: delta.id,
     revision: delta.current.revision.main,
     previous_revision: delta.previous?.revision.main ?? null,
@@ -47,7 +56,7 @@ export function classify(delta: Delta, previous: AnyResource | null, current: An
     current,
   };
   const make = (type: ChangeType, d: FieldDiff[], extra: Partial<Change> = {}): Change => ({
-    id: changeId(delta.id, base.revision, type),
+    id: changeId(store, delta.id, base.revision, type),
     type,
     ...base,
     diff: d,

@@ -1,5 +1,4 @@
 import type { Logger } from '@elava/log';
-import type { Delta } from '@elava/store';
 import {
   type AnyResource,
   type AuditEntryDraft,
@@ -9,19 +8,13 @@ import {
   isBlessed,
   type PolicyRequest,
   type PublishedChange,
+  type RevisionDeltas,
   type Severity,
+  storeKeys,
 } from '@elava/types';
 import { classify } from './classify.js';
 
-export type { PublishedChange } from '@elava/types';
-
-export interface RevisionDeltas {
-  revision: number;
-  time: string;
-  scope: { account: string; region: string; type: string };
-  scan_id: string;
-  deltas: Delta[];
-}
+export type { PublishedChange, RevisionDeltas } from '@elava/types';
 
 export interface DetectorSettings {
   track: readonly ChangeType[];
@@ -41,7 +34,7 @@ export interface DetectorOutputs {
   evaluate(request: PolicyRequest): Promise<void>;
   /** Holds a disappearance for the grace period; a later appearance of the id withdraws it. */
   holdDisappearance(change: PublishedChange, delayMs: number): Promise<void>;
-  withdrawDisappearances(resourceIds: string[]): Promise<void>;
+  withdrawDisappearances(store: string, resourceIds: string[]): Promise<void>;
 }
 
 /** The trail keeps each change without its two documents (the store has them at both revisions). */
@@ -78,7 +71,7 @@ export class Detector {
     for (const delta of rd.deltas) {
       const previous = parse(delta.previous_json);
       const current = parse(delta.current_json);
-      for (const c of classify(delta, previous, current)) {
+      for (const c of classify(rd.store, delta, previous, current)) {
         if (c.type === 'appeared') back.push(c.resource_id);
         if (!this.settings.track.includes(c.type)) continue;
         const change: PublishedChange = { ...c, severity: this.severity(c) };
@@ -91,8 +84,8 @@ export class Detector {
         published.push(change);
       }
     }
-    if (back.length > 0) await this.out.withdrawDisappearances(back);
-    await this.emit(published, `rev-${rd.revision}`, rd.revision);
+    if (back.length > 0) await this.out.withdrawDisappearances(rd.store, back);
+    await this.emit(published, rd.store, storeKeys.revision(rd.store, rd.revision), rd.revision);
     if (published.length > 0 || held.length > 0) {
       await this.out.audit(
         {
@@ -105,7 +98,7 @@ export class Detector {
             held: held.length,
           },
         },
-        `changes-rev-${rd.revision}`,
+        storeKeys.changesDetected(rd.store, rd.revision),
       );
     }
     this.log.debug({ revision: rd.revision, published: published.length, held: held.length }, 'revision examined');
@@ -114,7 +107,7 @@ export class Detector {
 
   /** The grace period passed and nothing re-appeared: announce the disappearance now. */
   async graceOver(change: PublishedChange): Promise<void> {
-    await this.emit([change], `grace-${change.id}`, change.revision);
+    await this.emit([change], change.store, `grace-${change.id}`, change.revision);
     await this.out.audit(
       {
         type: 'changes_detected',
@@ -126,9 +119,9 @@ export class Detector {
     );
   }
 
-  private async emit(changes: PublishedChange[], key: string, revision: number): Promise<void> {
+  private async emit(changes: PublishedChange[], store: string, key: string, revision: number): Promise<void> {
     if (changes.length === 0) return;
     await this.out.publish(changes);
-    await this.out.evaluate({ key, revision, changes });
+    await this.out.evaluate({ store, key, revision, changes });
   }
 }

@@ -20,6 +20,7 @@ runtime.onShutdown('redis', async () => {
 });
 const cd = config.change_detection;
 const detector = startDetector({
+  prefix: config.redis.prefix,
   settings: { track: cd.enabled ? cd.track : [], alertOn: cd.alert_on, graceMs: config.behavior.grace_period },
   js: jetstream(nc),
   producer,
@@ -29,6 +30,6 @@ const detector = startDetector({
 runtime.onShutdown('workers', () => detector.close());
 runtime.addReadinessCheck('redis', async () => (await producer.ping()) === 'PONG');
 runtime.addReadinessCheck('nats', () => !nc.isClosed());
-runtime.onShutdown('heartbeat', startHeartbeat(producer, runtime));
+runtime.onShutdown('heartbeat', startHeartbeat(producer, runtime, { prefix: config.redis.prefix }));
 runtime.setReady(true);
 log.info({ track: cd.track, grace_ms: config.behavior.grace_period }, 'detector ready');

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ExecutionJob } from '@elava/bus';
 import type { Logger } from '@elava/log';
-import type { AuditEntryDraft, Decision } from '@elava/types';
+import { type AuditEntryDraft, type Decision, parseScopeKey, scopeSubjectId } from '@elava/types';
 import type { Approvals } from './approvals.js';
 import type { ClaimStore } from './claims.js';
 import { claimRecord } from './claims.js';
@@ -33,8 +33,8 @@ export interface ExecutorPorts {
   publish(d: Decision): Promise<void>;
   /** The tags written, so the next scan's drift they explain is known as Elava's own. */
   ownWrites: {
-    record(resourceId: string, set: Record<string, string>, removed: string[]): Promise<void>;
-    tags(resourceId: string): Promise<Record<string, string>>;
+    record(store: string, resourceId: string, set: Record<string, string>, removed: string[]): Promise<void>;
+    tags(store: string, resourceId: string): Promise<Record<string, string>>;
   };
   /** Decisions carried out (or found already done): never acted on again. */
   done: { has(id: string): Promise<boolean>; add(id: string): Promise<void> };
@@ -112,7 +112,7 @@ export class Executor {
   }
 
   private async hold(d: Decision, v: GuardVerdict): Promise<void> {
-    const alertId = createHash('sha1').update(`guard\n${v.scope}\n${d.time}`).digest('hex');
+    const alertId = createHash('sha1').update(`guard\n${d.store}\n${v.scope}\n${d.time}`).digest('hex');
     await this.trail('skipped', d, `skipped-${d.id}`, {
       reason: 'held by the population guard',
       scope: v.scope,
@@ -121,12 +121,13 @@ export class Executor {
       alert: v.raiseAlert ? alertId : undefined,
     });
     if (!v.raiseAlert) return;
-    const [account, region, type] = v.scope.split('/') as [string, string, Decision['resource']['type']];
+    const { account, region, type } = parseScopeKey(v.scope);
     const alert: Decision = {
       id: alertId,
+      store: d.store,
       action: 'alert',
       severity: 'critical',
-      resource: { id: `aws:${account}:${region}:${type}:*`, type, account, region, tags: {} },
+      resource: { id: scopeSubjectId({ account, region, type }, 'guard/population'), type, account, region, tags: {} },
       reason: `population guard: ${v.eligible} of ${v.population ?? 'an unknown number of'} ${type} in ${account}/${region} became eligible for ${d.action} at once; all held, nothing written`,
       revision: d.revision,
       time: new Date().toISOString(),
@@ -189,7 +190,7 @@ export class Executor {
       if (c.operation === 'DeleteTags') removed.push(...tags.map((t) => t.Key));
       if (c.operation === 'RemoveTagsFromResource') removed.push(...((c.input.TagKeys ?? []) as string[]));
     }
-    await this.ports.ownWrites.record(d.resource.id, set, removed);
+    await this.ports.ownWrites.record(d.store, d.resource.id, set, removed);
   }
 
   /** One decision from the execution queue: claimed, planned against the resource as it is now, written. */
@@ -199,7 +200,10 @@ export class Executor {
     const claim = await this.ports.claims.acquire(d.resource.id, d.id);
     if (!claim) throw new NotYetError(`${d.resource.id} is claimed by another executor`, Date.now() + 1_000);
     await this.ports.claims.hold(claim, async (stillHeld) => {
-      const current = { ...(await this.ports.cloud.read(d)), ownTags: await this.ports.ownWrites.tags(d.resource.id) };
+      const current = {
+        ...(await this.ports.cloud.read(d)),
+        ownTags: await this.ports.ownWrites.tags(d.store, d.resource.id),
+      };
       const p = plan(d, current, this.settings.plan);
       const base = { claim: claimRecord(claim), ...(job.approved_by ? { approved_by: job.approved_by } : {}) };
       if ('refused' in p) {

@@ -1,4 +1,4 @@
-import type { Decision } from '@elava/types';
+import { type Decision, scopeKey } from '@elava/types';
 import type { Redis } from 'ioredis';
 
 export interface GuardSettings {
@@ -34,7 +34,7 @@ export class PopulationGuard {
   ) {}
 
   static scopeOf(d: Decision): string {
-    return `${d.resource.account}/${d.resource.region}/${d.resource.type}`;
+    return scopeKey({ account: d.resource.account, region: d.resource.region, type: d.resource.type });
   }
 
   private key(scope: string): string {

@@ -35,6 +35,7 @@ const cloud = new AwsCloud(
 );
 runtime.onShutdown('aws', () => cloud.destroy());
 const executor = await startExecutor({
+  prefix: config.redis.prefix,
   settings: {
     mode,
     requireApproval: config.behavior.require_approval,
@@ -63,7 +64,7 @@ const executor = await startExecutor({
 runtime.onShutdown('workers', () => executor.close());
 runtime.addReadinessCheck('redis', async () => (await producer.ping()) === 'PONG');
 runtime.addReadinessCheck('nats', () => !nc.isClosed());
-runtime.onShutdown('heartbeat', startHeartbeat(producer, runtime));
+runtime.onShutdown('heartbeat', startHeartbeat(producer, runtime, { prefix: config.redis.prefix }));
 runtime.setReady(true);
 log.info(
   { mode, require_approval: config.behavior.require_approval, max_writes: safety.max_writes_per_interval },

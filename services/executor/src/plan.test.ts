@@ -15,6 +15,7 @@ const decision = (
   metadata = {},
 ): Decision => ({
   id: 'd-1',
+  store: 'a1b2c3d4e5f6',
   action,
   severity: 'info',
   resource: {

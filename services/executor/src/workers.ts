@@ -1,4 +1,5 @@
 import {
+  AuditProducer,
   consumeDurable,
   createQueue,
   createWorker,
@@ -10,11 +11,12 @@ import {
   OwnWrites,
   publishEvent,
   QUEUES,
+  redisPrefix,
   subjects,
 } from '@elava/bus';
 import type { Logger } from '@elava/log';
 import type { QueryClient } from '@elava/query';
-import type { AuditEntryDraft, Decision } from '@elava/types';
+import { type Decision, scopeKey } from '@elava/types';
 import { DelayedError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Approvals } from './approvals.js';
@@ -48,8 +50,8 @@ export interface ExecutorWiring {
 
 /** Decisions in from the stream, writes out through the execution queue, approvals over NATS. */
 export async function startExecutor(w: ExecutorWiring) {
-  const prefix = w.prefix ?? process.env.ELAVA_QUEUE_PREFIX ?? 'elava';
-  const audit = createQueue<AuditEntryDraft>(QUEUES.audit, { connection: w.producer, prefix: w.prefix });
+  const prefix = redisPrefix(w.prefix);
+  const audit = new AuditProducer(w.producer, w.prefix);
   const queue = createQueue<ExecutionJob>(QUEUES.execute, {
     connection: w.producer,
     prefix: w.prefix,
@@ -65,10 +67,7 @@ export async function startExecutor(w: ExecutorWiring) {
       guard: new PopulationGuard(w.producer, w.guard, sizes, prefix),
       cap: new WriteCap(w.producer, w.cap.max, w.cap.intervalMs, prefix),
       approvals: new Approvals(w.producer, w.approvalTimeoutMs, prefix),
-      audit: async (drafts) =>
-        void (await audit.addBulk(
-          drafts.map(({ draft, key }) => ({ name: draft.type, data: { ...draft, key }, opts: { jobId: key } })),
-        )),
+      audit: (drafts) => audit.send(drafts),
       enqueue: async (job) => void (await queue.add('execute', job, { jobId: `exec-${job.decision.id}` })),
       publish: async (d) => void (await publishEvent(w.js, subjects.decision(d.action, d.severity), d, d.id)),
       ownWrites: new OwnWrites(w.producer, prefix),
@@ -160,6 +159,6 @@ function scopeSizes(query: QueryClient) {
         sizes: new Map(status.scopes.flatMap((s) => (s.last_complete ? [[s.key, s.last_complete.observed]] : []))),
       };
     }
-    return cached.sizes.get(`${r.account}/${r.region}/${r.type}`) ?? null;
+    return cached.sizes.get(scopeKey({ account: r.account, region: r.region, type: r.type })) ?? null;
   };
 }

@@ -1,4 +1,4 @@
-import type { Decision, Severity } from '@elava/types';
+import { type Decision, nativeIdOf, type Severity } from '@elava/types';
 
 /** The body of a Slack-compatible incoming webhook post. */
 export interface SlackMessage {
@@ -14,7 +14,7 @@ const MARK: Record<Severity, string> = {
 const DIGEST_LINES = 10;
 
 function line(d: Decision): string {
-  const where = `${d.resource.type} ${d.resource.id.split(':').slice(4).join(':')} (${d.resource.account}/${d.resource.region})`;
+  const where = `${d.resource.type} ${nativeIdOf(d.resource.id) ?? d.resource.id} (${d.resource.account}/${d.resource.region})`;
   return `${MARK[d.severity]} *${d.action}* ${where}: ${d.reason}`;
 }
 

@@ -21,9 +21,11 @@ const resource = (tags: Record<string, string> = {}) =>
     tags,
     attributes: {},
   }) as unknown as AnyResource;
+const STORE = 'a1b2c3d4e5f6';
 const change = (type: PublishedChange['type'], previous: AnyResource | null = null): PublishedChange => ({
   id: `c-${type}`,
   type,
+  store: STORE,
   resource_id: resource().id,
   revision: 7,
   previous_revision: 6,
@@ -46,13 +48,20 @@ describe('propose (the seed rules)', () => {
   it('alerts critically when a blessed resource disappears, and only then', () => {
     const blessed = resource({ 'elava:blessed': 'true' });
     const gone = propose(
-      { resource: blessed, change: change('disappeared', blessed), revision: 7, findings: [], time: 't' },
+      { store: STORE, resource: blessed, change: change('disappeared', blessed), revision: 7, findings: [], time: 't' },
       settings,
     );
     expect(actions(gone)).toEqual(['alert/critical']);
     expect(gone[0]?.decision.change).toEqual({ id: 'c-disappeared', type: 'disappeared' });
     const plain = propose(
-      { resource: resource(), change: change('disappeared', resource()), revision: 7, findings: [], time: 't' },
+      {
+        store: STORE,
+        resource: resource(),
+        change: change('disappeared', resource()),
+        revision: 7,
+        findings: [],
+        time: 't',
+      },
       settings,
     );
     expect(plain).toEqual([]);
@@ -60,13 +69,13 @@ describe('propose (the seed rules)', () => {
 
   it('protects a blessed resource under change only when configured', () => {
     const blessed = resource({ 'elava:blessed': 'true' });
-    const s = { resource: blessed, change: change('modified'), revision: 7, findings: [], time: 't' };
+    const s = { store: STORE, resource: blessed, change: change('modified'), revision: 7, findings: [], time: 't' };
     expect(propose(s, settings)).toEqual([]);
     expect(actions(propose(s, { ...settings, protectBlessed: true }))).toEqual(['protect/critical']);
   });
 
   it('tag drift: notify, or enforce_policy with the diff to restore when remediation is on', () => {
-    const s = { resource: resource(), change: change('tag_drift'), revision: 7, findings: [], time: 't' };
+    const s = { store: STORE, resource: resource(), change: change('tag_drift'), revision: 7, findings: [], time: 't' };
     expect(actions(propose(s, settings))).toEqual(['notify/warning']);
     const fix = propose(s, { ...settings, remediateTags: true });
     expect(actions(fix)).toEqual(['enforce_policy/warning']);
@@ -75,6 +84,7 @@ describe('propose (the seed rules)', () => {
 
   it('a tag being restored is not also filled in by auto_tag', () => {
     const s = {
+      store: STORE,
       resource: resource(),
       change: change('tag_drift'),
       revision: 7,
@@ -91,6 +101,7 @@ describe('propose (the seed rules)', () => {
     const key = (msg: string) =>
       propose(
         {
+          store: STORE,
           resource: resource(),
           revision: 7,
           findings: [finding('elava.security', 'deny', 'critical', msg)],
@@ -104,7 +115,7 @@ describe('propose (the seed rules)', () => {
 
   it('tag drift that only added tags is reported, never undone (auto_tag would be fought forever)', () => {
     const added = { ...change('tag_drift'), diff: [{ path: 'tags.elava:owner', after: 'platform' }] };
-    const s = { resource: resource(), change: added, revision: 7, findings: [], time: 't' };
+    const s = { store: STORE, resource: resource(), change: added, revision: 7, findings: [], time: 't' };
     expect(actions(propose(s, { ...settings, remediateTags: true }))).toEqual(['notify/warning']);
   });
 
@@ -114,7 +125,7 @@ describe('propose (the seed rules)', () => {
       finding('elava.cost', 'info', 'info', 'x'),
       finding('elava.tags', 'info', 'info', 'db-1 has no tags at all'),
     ];
-    const s = { resource: resource(), revision: 7, findings, time: 't' };
+    const s = { store: STORE, resource: resource(), revision: 7, findings, time: 't' };
     expect(actions(propose(s, settings))).toEqual(['alert/critical', 'audit/info', 'notify/info']);
     expect(actions(propose(s, { ...settings, autoTag: true }))).toEqual([
       'alert/critical',
@@ -130,6 +141,7 @@ describe('propose (the seed rules)', () => {
     const at = (days: number) =>
       propose(
         {
+          store: STORE,
           resource: resource(),
           revision: 7,
           time: 't',
@@ -149,7 +161,14 @@ describe('propose merges', () => {
     const blessed = resource({ 'elava:blessed': 'true' });
     const found = finding('elava.lifecycle', 'deny', 'critical', 'blessed resource gone');
     const ps = propose(
-      { resource: blessed, change: change('disappeared', blessed), revision: 7, findings: [found], time: 't' },
+      {
+        store: STORE,
+        resource: blessed,
+        change: change('disappeared', blessed),
+        revision: 7,
+        findings: [found],
+        time: 't',
+      },
       settings,
     );
     expect(actions(ps)).toEqual(['alert/critical']);

@@ -23,6 +23,8 @@ export interface DecisionSettings {
 
 /** What one evaluation is about: a resource as recorded, perhaps with the change that made it so. */
 export interface Subject {
+  /** The store the resource's revisions are in. */
+  store: string;
   resource: AnyResource;
   change?: PublishedChange;
   revision: number;
@@ -57,6 +59,7 @@ export function propose(s: Subject, settings: DecisionSettings): Proposal[] {
   const out: Proposal[] = [];
   const r = s.resource;
   const base = {
+    store: s.store,
     resource: { id: r.id, type: r.type, account: r.account, region: r.region, tags: r.tags ?? {} },
     revision: s.revision,
     time: s.time,
@@ -135,7 +138,10 @@ export function propose(s: Subject, settings: DecisionSettings): Proposal[] {
   return out;
 }
 
-/** The decision id: the same proposal decided at the same moment always gets the same id. */
+/**
+ * The decision id: the same proposal decided at the same moment always gets the same id; another
+ * store's (whose resources may have the same ids) never does.
+ */
 export function decisionId(p: Proposal, decidedAt: number): string {
-  return sha1(`${p.key}\n${p.fingerprint}\n${decidedAt}`);
+  return sha1(`${p.decision.store}\n${p.key}\n${p.fingerprint}\n${decidedAt}`);
 }

@@ -4,6 +4,6 @@ export { type ExpectedInventory, ExpectedInventoryError, policyData, readExpecte
 export { type LibraryOptions, PolicyLibrary } from './library.js';
 export { type Finding, type PolicyFailure, type PolicyInput, PolicySet } from './policy-set.js';
 export { type Evaluation, PolicyPool } from './pool.js';
-export { DecisionMemory } from './remember.js';
+export { DecisionMemory, type DecisionTrail, type RecalledDecision, ReplacedStoreError } from './remember.js';
 export { type PolicyOutputs, PolicyService } from './service.js';
 export { type PolicyWiring, startPolicy } from './workers.js';

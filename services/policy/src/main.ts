@@ -67,6 +67,7 @@ runtime.onShutdown('redis', async () => {
   await consumer.quit();
 });
 const policy = startPolicy({
+  prefix: config.redis.prefix,
   settings: {
     mode: p.enforcement_mode,
     severityActions: p.severity_actions,
@@ -90,6 +91,6 @@ const policy = startPolicy({
 runtime.onShutdown('workers', () => policy.close());
 runtime.addReadinessCheck('redis', async () => (await producer.ping()) === 'PONG');
 runtime.addReadinessCheck('nats', () => !nc.isClosed());
-runtime.onShutdown('heartbeat', startHeartbeat(producer, runtime));
+runtime.onShutdown('heartbeat', startHeartbeat(producer, runtime, { prefix: config.redis.prefix }));
 runtime.setReady(true);
 log.info({ mode: p.enforcement_mode }, 'policy service ready');

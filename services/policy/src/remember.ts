@@ -4,27 +4,98 @@ import { decisionId, type Proposal } from './decide.js';
 /** JetStream's duplicate window (libs/bus ensureStreams): a re-publish inside it is dropped. */
 const DUPLICATE_WINDOW_MS = 60 * 60 * 1000;
 
+/** A decision as the trail's `decided` entry remembers it. */
+export interface RecalledDecision {
+  key: string;
+  fingerprint: string;
+  /** When it was decided (ms). */
+  at: number;
+}
+
+/** Where the memory comes back from when Redis lost it: the audit trail, the truth. */
+export interface DecisionTrail {
+  /** The store the recorder holds now. */
+  current(): Promise<string>;
+  /** `decided` entries of the store the recorder holds, from `since` on, a page at a time. */
+  decidedSince(since: Date): AsyncIterable<RecalledDecision[]>;
+}
+
+/** A request about a store the recorder no longer holds (left in a queue when the store was replaced). */
+export class ReplacedStoreError extends Error {
+  constructor(
+    readonly store: string,
+    readonly current: string,
+  ) {
+    super(`store ${store} was replaced by ${current}: its requests are dropped`);
+    this.name = 'ReplacedStoreError';
+  }
+}
+
 /**
  * What has been decided, in Redis, so a finding that persists across scans is decided once and
  * again only when it says something new or after the re-notify interval (the key expires). The
  * id of a decision comes from when it was first decided, and the entry is confirmed once
  * published: a retry after a crash in between gets the same id again and publishes it (the stream
  * drops a copy it already has); a confirmed one is not published again.
+ *
+ * Kept per store, and only a cache of the trail: when Redis has lost it (no marker for the store),
+ * `recall` rebuilds it from the trail's `decided` entries of the last re-notify interval before
+ * anything is decided, so a flushed Redis does not re-announce every finding at once.
  */
 export class DecisionMemory {
+  private known: { store: string; until: number } | null = null;
+
   constructor(
     private readonly redis: Redis,
     private readonly renotifyMs: number,
     private readonly prefix = 'elava',
+    private readonly trail?: DecisionTrail,
+    private readonly clock: () => number = Date.now,
   ) {}
 
-  private key(p: Proposal): string {
-    return `${this.prefix}:decided:${p.key}`;
+  private key(store: string, proposalKey: string): string {
+    return `${this.prefix}:decided:${store}:${proposalKey}`;
+  }
+
+  private marker(store: string): string {
+    return `${this.prefix}:decided-memory:${store}`;
+  }
+
+  /**
+   * Before deciding for `store`: refuses a store the recorder no longer holds, and rebuilds the
+   * memory from the trail when Redis has none for it. Returns how many decisions were recalled.
+   */
+  async recall(store: string): Promise<number> {
+    if (!this.trail) return 0;
+    const now = this.clock();
+    if (this.known?.store !== store || this.known.until < now) {
+      const current = await this.trail.current();
+      if (current !== store) throw new ReplacedStoreError(store, current);
+      // Asked again now and then: a store can be replaced under a running policy service.
+      this.known = { store, until: now + 10_000 };
+    }
+    if ((await this.redis.exists(this.marker(store))) === 1) return 0;
+    const latest = new Map<string, RecalledDecision>();
+    for await (const page of this.trail.decidedSince(new Date(now - this.renotifyMs)))
+      for (const d of page) latest.set(d.key, d);
+    const pipeline = this.redis.pipeline();
+    let kept = 0;
+    for (const d of latest.values()) {
+      const left = this.renotifyMs - (now - d.at);
+      if (left <= 0) continue;
+      // NX: whatever another instance decided meanwhile is newer than the trail's copy.
+      pipeline.set(this.key(store, d.key), `${d.fingerprint}|${d.at}|published`, 'PX', left, 'NX');
+      kept++;
+    }
+    pipeline.set(this.marker(store), String(now));
+    await pipeline.exec();
+    return kept;
   }
 
   /** The id to publish under, or null when this was decided (and published) already. */
-  async admit(p: Proposal, now = Date.now()): Promise<string | null> {
-    const held = await this.redis.get(this.key(p));
+  async admit(p: Proposal, now = this.clock()): Promise<string | null> {
+    const key = this.key(p.decision.store, p.key);
+    const held = await this.redis.get(key);
     if (held) {
       const [fingerprint, at, confirmed] = held.split('|');
       const when = Number(at);
@@ -32,7 +103,7 @@ export class DecisionMemory {
         return confirmed !== 'published' && now - when < DUPLICATE_WINDOW_MS ? decisionId(p, when) : null;
       }
     }
-    await this.redis.set(this.key(p), `${p.fingerprint}|${now}|pending`, 'PX', Math.max(this.renotifyMs, 1));
+    await this.redis.set(key, `${p.fingerprint}|${now}|pending`, 'PX', Math.max(this.renotifyMs, 1));
     return decisionId(p, now);
   }
 
@@ -40,7 +111,7 @@ export class DecisionMemory {
   async confirm(ps: Proposal[]): Promise<void> {
     if (ps.length === 0) return;
     const pipeline = this.redis.pipeline();
-    for (const p of ps) pipeline.eval(CONFIRM, 1, this.key(p), p.fingerprint);
+    for (const p of ps) pipeline.eval(CONFIRM, 1, this.key(p.decision.store, p.key), p.fingerprint);
     await pipeline.exec();
   }
 }

@@ -1,5 +1,6 @@
 import type { QueryClient } from '@elava/query';
-import type { AnyResource, ScopeRequest } from '@elava/types';
+import type { AnyResource, AuditEntry, ScopeRequest } from '@elava/types';
+import type { RecalledDecision } from './remember.js';
 
 const PAGE = 1_000;
 
@@ -21,6 +22,35 @@ export async function* scopeResources(
     });
     const resources = page.items.flatMap((v) => (v.resource ? [v.resource] : []));
     if (resources.length > 0) yield resources;
+    cursor = page.next_cursor;
+  } while (cursor);
+}
+
+/** The identity of the store the recorder holds now. */
+export async function currentStore(query: QueryClient): Promise<string> {
+  const status: { store?: string } = await query.get('status', {});
+  if (!status.store) throw new Error('the recorder did not say which store it holds (an older recorder?)');
+  return status.store;
+}
+
+/** The trail's `decided` entries from `since` on, as the decision memory keeps them. */
+export async function* decidedSince(query: QueryClient, since: Date): AsyncGenerator<RecalledDecision[]> {
+  let cursor: string | null = null;
+  do {
+    const page: { items: AuditEntry[]; next_cursor: string | null } = await query.get('audit', {
+      type: 'decided',
+      since: since.toISOString(),
+      limit: String(PAGE),
+      ...(cursor ? { cursor } : {}),
+    });
+    const recalled: RecalledDecision[] = [];
+    for (const e of page.items) {
+      // Entries written before the memory was kept in the trail have none: nothing to recall.
+      const m = e.data.memory as { key?: unknown; fingerprint?: unknown } | undefined;
+      if (typeof m?.key === 'string' && typeof m.fingerprint === 'string')
+        recalled.push({ key: m.key, fingerprint: m.fingerprint, at: Date.parse(e.time) });
+    }
+    if (recalled.length > 0) yield recalled;
     cursor = page.next_cursor;
   } while (cursor);
 }

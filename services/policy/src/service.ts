@@ -1,19 +1,26 @@
 import type { Logger } from '@elava/log';
-import type {
-  AnyResource,
-  AuditEntryDraft,
-  Decision,
-  PolicyRequest,
-  PublishedChange,
-  ScopeRequest,
+import {
+  type AnyResource,
+  type AuditEntryDraft,
+  type Decision,
+  type PolicyRequest,
+  type PublishedChange,
+  type ScopeRequest,
+  scopeSubjectId,
 } from '@elava/types';
 import { type DecisionSettings, propose } from './decide.js';
 import type { Finding, PolicyInput } from './policy-set.js';
 import type { Evaluation } from './pool.js';
+import { ReplacedStoreError } from './remember.js';
 
 export interface PolicyOutputs {
   /** Evaluates inputs in order (the thread pool). */
   evaluate(inputs: PolicyInput[]): Promise<Evaluation[]>;
+  /**
+   * Makes sure the decision memory of a store is in place (rebuilt from the trail when Redis lost
+   * it) before anything is decided for that store.
+   */
+  recall(store: string): Promise<void>;
   /** The id to publish under, or null when already decided (DecisionMemory). */
   admit: (p: ReturnType<typeof propose>[number]) => Promise<string | null>;
   /** After publishing: these need not be published again. */
@@ -22,12 +29,13 @@ export interface PolicyOutputs {
   /** Idempotent by key. */
   audit(drafts: { draft: AuditEntryDraft; key: string }[]): Promise<void>;
   /** A tag drift's diff without the tag writes Elava's executor made itself. */
-  explainOwn(resourceId: string, diff: PublishedChange['diff']): Promise<PublishedChange['diff']>;
+  explainOwn(store: string, resourceId: string, diff: PublishedChange['diff']): Promise<PublishedChange['diff']>;
   /** The live resources of a scope at a revision, a page at a time (asked of the recorder). */
   resources(scope: ScopeRequest['scope'], revision: number): AsyncIterable<AnyResource[]>;
 }
 
 interface Subject {
+  store: string;
   resource: AnyResource;
   change?: PublishedChange;
   revision: number;
@@ -70,11 +78,23 @@ export class PolicyService {
   async handle(req: PolicyRequest): Promise<number> {
     const now = this.clock().toISOString();
     const tally: Tally = { resources: 0, findings: 0, decisions: 0, failures: new Map() };
+    try {
+      await this.out.recall(req.store);
+    } catch (err) {
+      if (!(err instanceof ReplacedStoreError)) throw err;
+      this.log.warn({ request: req.key, store: req.store, current: err.current }, err.message);
+      return 0;
+    }
     if (req.kind === 'scope') {
       const counted = this.counted.has(req.scope.type);
       const inventory: { id: string; tags: unknown }[] = [];
       for await (const page of this.out.resources(req.scope, req.revision)) {
-        const subjects = page.map((resource) => ({ resource, revision: req.revision, input: { resource, now } }));
+        const subjects = page.map((resource) => ({
+          store: req.store,
+          resource,
+          revision: req.revision,
+          input: { resource, now },
+        }));
         await this.judge(subjects, now, tally);
         if (counted) for (const r of page) inventory.push({ id: r.id, tags: r.tags ?? {} });
       }
@@ -82,10 +102,11 @@ export class PolicyService {
     } else {
       const changes = await Promise.all(
         req.changes.map(async (c) =>
-          c.type === 'tag_drift' ? { ...c, diff: await this.out.explainOwn(c.resource_id, c.diff) } : c,
+          c.type === 'tag_drift' ? { ...c, diff: await this.out.explainOwn(req.store, c.resource_id, c.diff) } : c,
         ),
       );
       const subjects: Subject[] = changes.map((change) => ({
+        store: req.store,
         resource: (change.current ?? change.previous) as AnyResource,
         change,
         revision: change.revision,
@@ -134,12 +155,13 @@ export class PolicyService {
       .filter((f) => f.expectation)
       .map((f) => ({
         resource: {
-          id: `aws:${account}:${region}:${type}:expected/${f.expectation?.name}`,
+          id: scopeSubjectId({ account, region, type }, `expected/${f.expectation?.name}`),
           type,
           account,
           region,
           tags: {},
         } as unknown as AnyResource,
+        store: req.store,
         revision: req.revision,
         findings: [f],
       }));
@@ -167,9 +189,17 @@ export class PolicyService {
   ): Promise<void> {
     const decisions: Decision[] = [];
     const admitted: ReturnType<typeof propose> = [];
+    const proposalOf = new Map<string, ReturnType<typeof propose>[number]>();
     for (const s of subjects) {
       const proposals = propose(
-        { resource: s.resource, change: s.change, revision: s.revision, findings: s.findings, time: now },
+        {
+          store: s.store,
+          resource: s.resource,
+          change: s.change,
+          revision: s.revision,
+          findings: s.findings,
+          time: now,
+        },
         this.settings,
       );
       for (const p of proposals) {
@@ -177,6 +207,7 @@ export class PolicyService {
         if (id) {
           decisions.push({ id, ...p.decision });
           admitted.push(p);
+          proposalOf.set(id, p);
         }
       }
     }
@@ -185,10 +216,21 @@ export class PolicyService {
     await this.out.audit(
       decisions.map((d) => ({
         key: `decided-${d.id}`,
-        draft: { type: 'decided' as const, resource_id: d.resource.id, revision: d.revision, data: { decision: d } },
+        draft: {
+          type: 'decided' as const,
+          resource_id: d.resource.id,
+          revision: d.revision,
+          // What the decision memory holds, so a Redis that lost it is rebuilt from the trail.
+          data: { decision: d, memory: memoryOf(proposalOf.get(d.id)) },
+        },
       })),
     );
     // Only now: a crash before this re-publishes (dropped by the stream) and re-records (a no-op).
     await this.out.confirm(admitted);
   }
+}
+
+/** The part of a proposal the decision memory keeps (see remember.ts). */
+function memoryOf(p: ReturnType<typeof propose>[number] | undefined): { key: string; fingerprint: string } | undefined {
+  return p ? { key: p.key, fingerprint: p.fingerprint } : undefined;
 }

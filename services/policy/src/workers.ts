@@ -1,21 +1,23 @@
 import {
-  createQueue,
+  AuditProducer,
   createWorker,
+  inChunks,
   type JetStreamClient,
   OwnWrites,
   policyRequestSchema,
   publishEvent,
   QUEUES,
+  redisPrefix,
   subjects,
 } from '@elava/bus';
 import type { Logger } from '@elava/log';
 import type { QueryClient } from '@elava/query';
-import type { AuditEntryDraft, PolicyRequest } from '@elava/types';
+import type { PolicyRequest } from '@elava/types';
 import type { Redis } from 'ioredis';
 import type { DecisionSettings } from './decide.js';
 import type { PolicyPool } from './pool.js';
 import { DecisionMemory } from './remember.js';
-import { scopeResources } from './scope.js';
+import { currentStore, decidedSince, scopeResources } from './scope.js';
 import { PolicyService } from './service.js';
 
 export interface PolicyWiring {
@@ -36,31 +38,27 @@ export interface PolicyWiring {
 
 /** Requests in from the detector's queue, decisions out on `elava.decisions.<action>.<severity>`. */
 export function startPolicy(w: PolicyWiring) {
-  const audit = createQueue<AuditEntryDraft>(QUEUES.audit, { connection: w.producer, prefix: w.prefix });
-  const own = new OwnWrites(w.producer, w.prefix ?? process.env.ELAVA_QUEUE_PREFIX ?? 'elava');
-  const memory = new DecisionMemory(w.producer, w.renotifyMs, w.prefix ?? process.env.ELAVA_QUEUE_PREFIX ?? 'elava');
+  const audit = new AuditProducer(w.producer, w.prefix);
+  const own = new OwnWrites(w.producer, redisPrefix(w.prefix));
+  const memory = new DecisionMemory(w.producer, w.renotifyMs, redisPrefix(w.prefix), {
+    current: () => currentStore(w.query),
+    decidedSince: (since) => decidedSince(w.query, since),
+  });
   const service = new PolicyService(
     w.settings,
     {
       evaluate: (inputs) => w.pool().evaluate(inputs),
+      recall: async (store) => {
+        const n = await memory.recall(store);
+        if (n > 0) w.log.info({ store, recalled: n }, 'decision memory rebuilt from the audit trail');
+      },
       admit: (p) => memory.admit(p),
       confirm: (ps) => memory.confirm(ps),
-      publish: async (decisions) => {
-        for (let i = 0; i < decisions.length; i += 256)
-          await Promise.all(
-            decisions
-              .slice(i, i + 256)
-              .map((d) => publishEvent(w.js, subjects.decision(d.action, d.severity), d, d.id)),
-          );
-      },
+      publish: (decisions) =>
+        inChunks(decisions, (d) => publishEvent(w.js, subjects.decision(d.action, d.severity), d, d.id)),
       resources: (scope, revision) => scopeResources(w.query, scope, revision),
-      explainOwn: (id, diff) => own.explain(id, diff),
-      audit: async (drafts) =>
-        drafts.length === 0
-          ? undefined
-          : void (await audit.addBulk(
-              drafts.map(({ draft, key }) => ({ name: draft.type, data: { ...draft, key }, opts: { jobId: key } })),
-            )),
+      explainOwn: (store, id, diff) => own.explain(store, id, diff),
+      audit: (drafts) => audit.send(drafts),
     },
     w.log,
     { countedTypes: w.countedTypes },

@@ -67,6 +67,7 @@ const changed = new Counter({
   registers: [runtime.metrics],
 });
 const recorder = startRecorder({
+  prefix: config.redis.prefix,
   store,
   wal,
   producer,
@@ -76,10 +77,28 @@ const recorder = startRecorder({
     pages.inc();
     changed.inc(n);
   },
+  storageProbeMs: probeMs(process.env.ELAVA_STORAGE_PROBE_MS),
 });
 runtime.onShutdown('workers', () => recorder.close());
+// A full or read-only data directory stops writes (the recorder pauses, keeps every job, probes and
+// resumes on its own): not ready meanwhile, with the reason, e.g. "no space left on device in …".
+runtime.addReadinessCheck('storage', () => recorder.storage.check());
+new Gauge({
+  name: 'elava_store_writable',
+  help: '1 while the store takes writes, 0 while they are stopped (a full or read-only data directory)',
+  registers: [runtime.metrics],
+  collect() {
+    this.set(recorder.storage.problem ? 0 : 1);
+  },
+});
 runtime.addReadinessCheck('redis', async () => (await producer.ping()) === 'PONG');
 runtime.addReadinessCheck('nats', () => !nc.isClosed());
-runtime.onShutdown('heartbeat', startHeartbeat(producer, runtime));
+runtime.onShutdown('heartbeat', startHeartbeat(producer, runtime, { prefix: config.redis.prefix }));
 runtime.setReady(true);
 log.info({ revision: store.revision, wal: wal.position }, 'recorder ready');
+
+/** ELAVA_STORAGE_PROBE_MS: how often stopped writes are tried again (2 s by default, 100 ms at least). */
+function probeMs(given: string | undefined): number {
+  const ms = Number(given ?? 2_000);
+  return Number.isFinite(ms) && ms >= 100 ? ms : 2_000;
+}

@@ -1,23 +1,17 @@
 import type { Logger } from '@elava/log';
-import type { Delta, ScanResult, Store } from '@elava/store';
+import type { ScanResult, Store } from '@elava/store';
 import {
   type AuditEntry,
   type AuditEntryDraft,
   type ObservationPage,
-  type Scope,
+  type RevisionDeltas,
   type ScopeRequest,
   scopeKey,
+  storeKeys,
 } from '@elava/types';
 import type { WalPublisher } from './wal-publisher.js';
 
-/** What the detector receives for one revision. */
-export interface RevisionDeltas {
-  revision: number;
-  time: string;
-  scope: Scope;
-  scan_id: string;
-  deltas: Delta[];
-}
+export type { RevisionDeltas } from '@elava/types';
 
 export interface DeltaSink {
   /** Must be idempotent per revision: a retried page hands the same revision again. */
@@ -104,13 +98,15 @@ export class Recorder {
     if (final?.status === 'complete' && !page.scope.filter) {
       await this.deltas.scopeComplete?.({
         kind: 'scope',
-        key: `scope-${page.page_id}`,
+        store: this.store.id,
+        key: storeKeys.scopeEvaluation(this.store.id, page.page_id),
         revision: result.revision,
         scope: { account: page.scope.account, region: page.scope.region, type: page.scope.type },
       });
     }
     if (result.deltas.length > 0) {
       await this.deltas.send({
+        store: this.store.id,
         revision: result.revision,
         time: result.time,
         scope: page.scope,

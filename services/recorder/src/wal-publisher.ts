@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type JetStreamClient, publishEvent, subjects } from '@elava/bus';
@@ -30,7 +29,8 @@ export class WalPublisher {
   ) {
     const path = join(store.dir, MARK);
     const mark = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as { store: string; seq: number }) : null;
-    this.storeId = mark?.store ?? randomUUID();
+    // The store's own identity; a mark written before stores had one keeps the id it published under.
+    this.storeId = mark?.store ?? store.id;
     this.published = Math.min(mark?.seq ?? 0, store.stats().audit_entries);
     // The id must be on disk before anything is published under it: a crash before the first mark
     // would otherwise re-publish under a new id, which the stream cannot recognise as a duplicate.
@@ -43,7 +43,8 @@ export class WalPublisher {
 
   /** Publishes everything committed and not yet acknowledged by the stream; calls are serialized. */
   catchUp(): Promise<void> {
-    this.running = this.running.then(() => this.publishPending());
+    // A failed round (NATS away, a full disk for the mark) fails its caller, not every later round.
+    this.running = this.running.catch(() => {}).then(() => this.publishPending());
     return this.running;
   }
 
@@ -57,9 +58,18 @@ export class WalPublisher {
         this.published = entry.seq;
         sent++;
       }
-      if (Date.now() - this.savedAt >= MARK_EVERY_MS) this.save();
+      if (Date.now() - this.savedAt >= MARK_EVERY_MS) this.saveQuietly();
     }
     if (sent > 0) this.log.debug({ sent, upTo: this.published }, 'audit trail published');
+  }
+
+  /** The mark only spares work after a restart: a full disk must not stop publishing. */
+  private saveQuietly(): void {
+    try {
+      this.save();
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'could not write the WAL mark; publishing goes on');
+    }
   }
 
   /** Writes the mark now (at shutdown, so a clean restart re-publishes nothing). */

@@ -2,6 +2,7 @@
 // The scanner process: config, connections, the worker, health endpoints and ordered shutdown.
 import { createRedis, RedisRateLimiter, startHeartbeat } from '@elava/bus';
 import { boot } from '@elava/service';
+import { parseScopeKey } from '@elava/types';
 import { Counter, Histogram } from 'prom-client';
 import { Accounts } from './accounts.js';
 import { createScanner } from './worker.js';
@@ -36,10 +37,14 @@ const seconds = new Histogram({
 
 const producer = createRedis(config.redis.url, 'producer', 'elava-scanner');
 const consumer = createRedis(config.redis.url, 'worker', 'elava-scanner-worker');
-const limiter = new RedisRateLimiter(producer, {
-  rate: Number(process.env.ELAVA_AWS_RATE ?? 20),
-  burst: Number(process.env.ELAVA_AWS_BURST ?? 40),
-});
+const limiter = new RedisRateLimiter(
+  producer,
+  {
+    rate: Number(process.env.ELAVA_AWS_RATE ?? 20),
+    burst: Number(process.env.ELAVA_AWS_BURST ?? 40),
+  },
+  `${config.redis.prefix}:rate`,
+);
 runtime.onShutdown('redis', async () => {
   await producer.quit();
   await consumer.quit();
@@ -47,6 +52,7 @@ runtime.onShutdown('redis', async () => {
 runtime.addReadinessCheck('redis', async () => (await producer.ping()) === 'PONG');
 
 const scanner = createScanner({
+  prefix: config.redis.prefix,
   producer,
   consumer,
   accounts: new Accounts(config),
@@ -55,7 +61,7 @@ const scanner = createScanner({
   log,
   concurrency: Number(process.env.ELAVA_SCANNER_CONCURRENCY ?? 4),
   onScan: (s) => {
-    const type = s.scope.split('/')[2] ?? 'unknown';
+    const { type } = parseScopeKey(s.scope);
     scans.inc({ status: s.status, type });
     resources.inc({ type }, s.resources);
     calls.inc(s.calls);
@@ -66,6 +72,6 @@ const scanner = createScanner({
 runtime.onShutdown('scanner', () => scanner.close());
 runtime.handleSignals();
 await runtime.listen();
-runtime.onShutdown('heartbeat', startHeartbeat(producer, runtime));
+runtime.onShutdown('heartbeat', startHeartbeat(producer, runtime, { prefix: config.redis.prefix }));
 runtime.setReady(true);
 log.info({ endpoint: config.aws.endpoint ?? 'aws', regions: config.regions }, 'scanner ready');

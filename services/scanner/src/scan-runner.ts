@@ -1,7 +1,14 @@
 import { type CallStats, type ClientSet, providerFor } from '@elava/aws';
 import type { Logger } from '@elava/log';
 import { encodeResource } from '@elava/store';
-import type { AnyResource, EncodedObservation, ObservationPage, ScanJob, ScopeFilter } from '@elava/types';
+import {
+  type AnyResource,
+  type EncodedObservation,
+  type ObservationPage,
+  type ScanJob,
+  type ScopeFilter,
+  scopeKey,
+} from '@elava/types';
 
 export interface ScanDeps {
   clients: ClientSet;
@@ -62,7 +69,7 @@ export async function runScan(
   const seen = new Set<string>();
   let buffer: EncodedObservation[] = [];
   let page = 0;
-  const scopeKey = `${job.scope.account}/${job.scope.region}/${job.scope.type}`;
+  const key = scopeKey({ account: job.scope.account, region: job.scope.region, type: job.scope.type });
   const send = async (resources: EncodedObservation[], final?: ObservationPage['final']) => {
     await deps.sendPage({
       scan_id: job.scan_id,
@@ -78,7 +85,7 @@ export async function runScan(
   };
   const summary = (status: ScanSummary['status'], stats: CallStats, error?: string): ScanSummary => ({
     scan_id: job.scan_id,
-    scope: scopeKey,
+    scope: key,
     status,
     resources: seen.size,
     pages: page,
@@ -110,7 +117,7 @@ export async function runScan(
     }
   } catch (err) {
     const message = (err as Error).message ?? String(err);
-    deps.log.warn({ scan: job.scan_id, scope: scopeKey, err: message, code: errorCode(err) }, 'scan failed');
+    deps.log.warn({ scan: job.scan_id, scope: key, err: message, code: errorCode(err) }, 'scan failed');
     await send(buffer, { status: 'failed', error: message, ...(errorCode(err) ? { code: errorCode(err) } : {}) });
     return summary('failed', deps.clients.stats, message);
   }

@@ -1,7 +1,7 @@
 import { ClientSet } from '@elava/aws';
-import { createQueue, createWorker, QUEUES, type RedisRateLimiter, scanJobSchema } from '@elava/bus';
+import { createQueue, createWorker, QUEUES, type RedisRateLimiter, redisPrefix, scanJobSchema } from '@elava/bus';
 import type { Logger } from '@elava/log';
-import type { AuditEntryDraft, ObservationPage, ScanJob } from '@elava/types';
+import { type AuditEntryDraft, type ObservationPage, type ScanJob, scopeKey } from '@elava/types';
 import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Accounts } from './accounts.js';
@@ -41,7 +41,7 @@ export function createScanner(opts: ScannerOptions): { worker: Worker<ScanJob, S
     defaultJobOptions: { removeOnComplete: { age: 600, count: 100 } },
   });
   const audit = createQueue<AuditEntryDraft>(QUEUES.audit, { connection: opts.producer, prefix: opts.prefix });
-  const markerPrefix = opts.prefix ?? process.env.ELAVA_QUEUE_PREFIX ?? 'elava';
+  const markerPrefix = redisPrefix(opts.prefix);
 
   const worker = createWorker<ScanJob, ScanSummary>(
     QUEUES.scan,
@@ -76,7 +76,7 @@ export function createScanner(opts: ScannerOptions): { worker: Worker<ScanJob, S
         opts.log.warn({ scan: job.scan_id, err: error }, 'scan failed');
         return {
           scan_id: job.scan_id,
-          scope: `${job.scope.account}/${job.scope.region}/${job.scope.type}`,
+          scope: scopeKey({ account: job.scope.account, region: job.scope.region, type: job.scope.type }),
           status: 'failed',
           resources: 0,
           pages: 1,
@@ -116,7 +116,7 @@ export function createScanner(opts: ScannerOptions): { worker: Worker<ScanJob, S
             if (page.final) {
               const summary: ScanSummary = {
                 scan_id: job.scan_id,
-                scope: `${job.scope.account}/${job.scope.region}/${job.scope.type}`,
+                scope: scopeKey({ account: job.scope.account, region: job.scope.region, type: job.scope.type }),
                 status: page.final.status,
                 resources: page.final.status === 'complete' ? page.final.count : 0,
                 pages: page.page + 1,

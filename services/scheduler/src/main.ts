@@ -13,7 +13,7 @@ const { log } = runtime;
 if (!config.scanning.enabled) log.warn('scanning.enabled is false: no scans are scheduled');
 
 const redis = createRedis(config.redis.url, 'producer', 'elava-scheduler');
-const queue = createQueue<ScanJob>(QUEUES.scan, { connection: redis });
+const queue = createQueue<ScanJob>(QUEUES.scan, { connection: redis, prefix: config.redis.prefix });
 runtime.onShutdown('redis', () => redis.quit().then(() => undefined));
 runtime.onShutdown('queue', () => queue.close());
 runtime.addReadinessCheck('redis', async () => (await redis.ping()) === 'PONG');
@@ -58,5 +58,5 @@ const timer = setInterval(
   60_000,
 );
 runtime.onShutdown('ticker', () => clearInterval(timer));
-runtime.onShutdown('heartbeat', startHeartbeat(redis, runtime));
+runtime.onShutdown('heartbeat', startHeartbeat(redis, runtime, { prefix: config.redis.prefix }));
 runtime.setReady(true);

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, readdirSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32c } from '@node-rs/crc32';
 
@@ -70,12 +70,25 @@ export function fsyncDir(dir: string): void {
   }
 }
 
-/** Creates a segment with its header, durable (file and directory) before it is used. */
+/**
+ * Creates a segment with its header, durable (file and directory) before it is used. When a call
+ * fails (a full disk), the half-made file is removed again, so the log looks as it did.
+ */
 export function createSegment(dir: string, id: number, firstRevision: number): number {
   const path = join(dir, segmentName(id));
   const fd = openSync(path, 'wx+');
-  writeSync(fd, encodeHeader({ version: FORMAT_VERSION, id, firstRevision }));
-  fsyncSync(fd);
-  fsyncDir(dir);
-  return fd;
+  try {
+    writeSync(fd, encodeHeader({ version: FORMAT_VERSION, id, firstRevision }));
+    fsyncSync(fd);
+    fsyncDir(dir);
+    return fd;
+  } catch (err) {
+    try {
+      closeSync(fd);
+      rmSync(path, { force: true });
+    } catch {
+      // a segment shorter than its header is a torn tail to recovery anyway
+    }
+    throw err;
+  }
 }

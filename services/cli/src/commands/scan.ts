@@ -1,8 +1,8 @@
 import { accountAccess } from '@elava/aws';
-import { connectNats, createQueue, createRedis, QUEUES, queuePrefix } from '@elava/bus';
+import { connectNats, createQueue, createRedis, QUEUES } from '@elava/bus';
 import { loadConfig } from '@elava/config';
 import { QueryClient } from '@elava/query';
-import { isResourceType, RESOURCE_TYPES, type ResourceType, type ScanJob, scopeKey } from '@elava/types';
+import { isResourceType, parseScopeKey, RESOURCE_TYPES, type ResourceType, type ScanJob, scopeKey } from '@elava/types';
 import { QueueEvents } from 'bullmq';
 import type { Command } from 'commander';
 import { CliError, EXIT, type Io } from '../io.js';
@@ -88,6 +88,7 @@ export function registerScan(program: Command, io: Io, setExit: (code: number) =
         const deadline = Date.now() + timeoutMs;
         const { summaries, scanIds } = await scanOnce(
           redis,
+          config.redis.prefix,
           accounts,
           regions,
           types as ResourceType[],
@@ -108,6 +109,7 @@ export function registerScan(program: Command, io: Io, setExit: (code: number) =
 
 async function scanOnce(
   redis: ReturnType<typeof createRedis>,
+  prefix: string,
   accounts: string[],
   regions: string[],
   types: ResourceType[],
@@ -115,11 +117,11 @@ async function scanOnce(
   io: Io,
   quiet: boolean,
 ): Promise<{ summaries: Summary[]; scanIds: string[] }> {
-  const queue = createQueue<ScanJob>(QUEUES.scan, { connection: redis });
+  const queue = createQueue<ScanJob>(QUEUES.scan, { connection: redis, prefix });
   const eventsConnection = redis.duplicate();
   // A Redis that goes away for a moment is retried by ioredis; only the timeout ends the wait.
   eventsConnection.on('error', () => {});
-  const events = new QueueEvents(QUEUES.scan, { connection: eventsConnection, prefix: queuePrefix() });
+  const events = new QueueEvents(QUEUES.scan, { connection: eventsConnection, prefix });
   events.on('error', () => {});
   queue.on('error', () => {});
   const run = `cli-${Date.now().toString(36)}`;
@@ -188,13 +190,22 @@ async function scanOnce(
   }
 }
 
+/** A summary names its scope by key; one that failed before it began may name only its job. */
+function safeScopeType(scope: string): string {
+  try {
+    return parseScopeKey(scope).type;
+  } catch {
+    return '?';
+  }
+}
+
 function table(rows: Summary[]): string {
   const byType = new Map<
     string,
     { scopes: number; failed: number; resources: number; ms: number; calls: number; throttles: number }
   >();
   for (const r of rows) {
-    const type = r.scope.split('/')[2] ?? '?';
+    const type = safeScopeType(r.scope);
     const t = byType.get(type) ?? { scopes: 0, failed: 0, resources: 0, ms: 0, calls: 0, throttles: 0 };
     t.scopes++;
     if (r.status === 'failed') t.failed++;

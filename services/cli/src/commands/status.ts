@@ -1,4 +1,4 @@
-import { createRedis, type Heartbeat, QUEUES, queuePrefix, readHeartbeats } from '@elava/bus';
+import { createRedis, type Heartbeat, QUEUES, readHeartbeats } from '@elava/bus';
 import { Queue } from 'bullmq';
 import type { Command } from 'commander';
 import { age, bytes, paint, table } from '../format.js';
@@ -6,9 +6,12 @@ import { CliError, EXIT, type Io } from '../io.js';
 import { withCluster } from '../remote.js';
 
 interface StoreStatus {
+  /** The store's identity (IDENTITY in its directory). */
+  store: string;
   revision: number;
   time: string | null;
   stats: {
+    id: string;
     resources: number;
     versions: number;
     audit_entries: number;
@@ -43,9 +46,9 @@ export function registerStatus(program: Command, io: Io, setExit: (code: number)
           await redis.ping().catch((err: Error) => {
             throw new CliError(`cannot reach Redis at ${c.config.redis.url} (${err.message})`);
           });
-          services = await readHeartbeats(redis);
+          services = await readHeartbeats(redis, c.config.redis.prefix);
           for (const name of Object.values(QUEUES)) {
-            const q = new Queue(name, { connection: redis, prefix: queuePrefix() });
+            const q = new Queue(name, { connection: redis, prefix: c.config.redis.prefix });
             queues[name] = await q.getJobCounts('waiting', 'active', 'delayed', 'failed');
             await q.close();
           }
@@ -105,7 +108,7 @@ export function registerStatus(program: Command, io: Io, setExit: (code: number)
         }
         const st = store.stats;
         io.out(
-          `revision ${store.revision}${store.time ? ` (${age(store.time)})` : ''}, ${st.resources} resources, ${st.versions} versions, ${st.audit_entries} audit entries, ${bytes(st.bytes)} in ${st.segments} segments`,
+          `store ${store.store}: revision ${store.revision}${store.time ? ` (${age(store.time)})` : ''}, ${st.resources} resources, ${st.versions} versions, ${st.audit_entries} audit entries, ${bytes(st.bytes)} in ${st.segments} segments`,
         );
         io.out(
           table(

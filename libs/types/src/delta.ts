@@ -1,0 +1,38 @@
+import type { Revision } from './revision.js';
+import type { Scope } from './scope.js';
+
+/** One version's metadata, as the store keeps it beside the document. */
+export interface VersionMeta {
+  revision: Revision;
+  /** Main revision that began this generation. */
+  created: number;
+  version: number;
+  tombstone: boolean;
+  content_hash: string;
+  time: string;
+}
+
+export type DeltaKind = 'added' | 'modified' | 'reappeared' | 'tombstoned';
+
+/** What one revision did to one resource, for the detector. */
+export interface Delta {
+  id: string;
+  kind: DeltaKind;
+  current: VersionMeta;
+  previous: VersionMeta | null;
+  current_json?: string;
+  previous_json?: string;
+}
+
+/**
+ * What the recorder hands the detector for one revision: the deltas with both documents as
+ * recorded. `store` is the recording store's identity (see store-keys.ts).
+ */
+export interface RevisionDeltas {
+  store: string;
+  revision: number;
+  time: string;
+  scope: Scope;
+  scan_id: string;
+  deltas: Delta[];
+}
