@@ -12,7 +12,8 @@ import { HOME, ROOT } from './lib/paths.mjs';
 import { red, SetupError, step } from './lib/term.mjs';
 
 const results = join(HOME, 'test-results.json');
-let started = [];
+// Filled in by up() the moment each server exists, so a stop during set-up stops it too.
+const started = [];
 let code = 1;
 let stopping = false;
 
@@ -30,8 +31,7 @@ rmSync(results, { force: true });
 try {
   step(`node ${process.version}`);
   await installAll();
-  const infra = await up();
-  started = infra.started;
+  const infra = await up({ started });
   await build();
   await typecheckTests();
   mkdirSync(HOME, { recursive: true });

@@ -139,14 +139,34 @@ async function waitFor(name, url, child, timeoutMs) {
   );
 }
 
+/** Notes a server this set-up started, at once: `down` (this run's or a later one's) then finds it. */
+function record(name, entry) {
+  const state = readState();
+  state[name] = entry;
+  writeState(state);
+}
+
+function forget(name) {
+  const state = readState();
+  delete state[name];
+  writeState(state);
+}
+
 /**
  * Brings each service up unless something already answers. Returns the URLs and the names of
- * the services this call started (the only ones `down` will stop).
+ * the services this call started (the only ones `down` will stop). `started`, when given, gets
+ * each name the moment its process exists, before it is ready, so that a stop during start-up
+ * can stop it; once `signal` is aborted nothing more is started.
  */
-export async function up({ services = ['redis', 'nats', 'moto'], env = process.env, quiet = false } = {}) {
+export async function up({
+  services = ['redis', 'nats', 'moto'],
+  env = process.env,
+  quiet = false,
+  started = [],
+  signal,
+} = {}) {
   const where = urls(env);
   const state = readState();
-  const started = [];
   await Promise.all(
     services.map(async (name) => {
       const url = where[name];
@@ -164,24 +184,26 @@ export async function up({ services = ['redis', 'nats', 'moto'], env = process.e
           `${name} is not reachable at ${url}, and it is not on this machine, so it cannot be started here.`,
         );
       }
+      if (signal?.aborted) throw new SetupError(`stopping: ${name} not started`);
       mkdirSync(LOGS, { recursive: true });
       const [cmd, args] = commandFor(name, url);
       const logFd = openSync(join(LOGS, `${name}.log`), 'a');
       // Own process group: Ctrl-C reaches Elava first, which then stops these in order.
       const child = spawn(cmd, args, { detached: true, stdio: ['ignore', logFd, logFd] });
       closeSync(logFd);
+      if (child.pid !== undefined) {
+        record(name, { pid: child.pid, url, startedAt: new Date().toISOString() });
+        started.push(name);
+      }
       await new Promise((resolvePromise, reject) => {
         child.once('spawn', resolvePromise);
         child.once('error', (err) => reject(new SetupError(`cannot start ${name} (${cmd}): ${err.message}`)));
       });
       child.unref();
       await waitFor(name, url, child, name === 'moto' ? 30_000 : 15_000);
-      state[name] = { pid: child.pid, url, startedAt: new Date().toISOString() };
-      started.push(name);
       if (!quiet) ok(`${name} started at ${url} ${dim(`(pid ${child.pid}, log ${join(LOGS, `${name}.log`)})`)}`);
     }),
   );
-  writeState(state);
   return { urls: where, started };
 }
 
@@ -191,7 +213,7 @@ export async function down(names, { quiet = false } = {}) {
   for (const name of names ?? Object.keys(state)) {
     const entry = state[name];
     if (!entry) continue;
-    delete state[name];
+    forget(name);
     if (!alive(entry.pid)) continue;
     process.kill(entry.pid, 'SIGTERM');
     const deadline = Date.now() + 8_000;
@@ -199,7 +221,6 @@ export async function down(names, { quiet = false } = {}) {
     if (alive(entry.pid)) process.kill(entry.pid, 'SIGKILL');
     if (!quiet) step(`stopped ${name} ${dim(`(pid ${entry.pid})`)}`);
   }
-  writeState(state);
 }
 
 export async function status(env = process.env) {

@@ -46,6 +46,23 @@ process.once('exit', () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 });
 
+/** What stops a cluster: Ctrl-C, a service manager's or container runtime's stop, a closed terminal. */
+export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * Calls `stop` on every stop signal until the returned function is called. Install it before the
+ * first service starts: a signal's default action ends this process without its `exit` listeners,
+ * and the services, in process groups of their own, would run on. Every signal is caught, not just
+ * the first: a Ctrl-C at a terminal reaches `elava up` and `npm start`, which passes a stop on, and
+ * that second signal must not end `elava up` half-way through stopping its services.
+ */
+export function onStopSignals(stop: (signal: NodeJS.Signals) => void): () => void {
+  for (const signal of STOP_SIGNALS) process.on(signal, stop);
+  return () => {
+    for (const signal of STOP_SIGNALS) process.off(signal, stop);
+  };
+}
+
 /** One process per instance, its output prefixed with its name; its own process group. */
 export function startService(
   svc: ServiceEntry,

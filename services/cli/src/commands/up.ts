@@ -1,12 +1,16 @@
 import { DeliverPolicy, ensureStreams, jetstream } from '@elava/bus';
 import type { Decision } from '@elava/types';
 import type { Command } from 'commander';
-import { discoverServices, type Running, startService, stopAll } from '../cluster.js';
+import { discoverServices, onStopSignals, type Running, startService, stopAll } from '../cluster.js';
 import { native, paint, severity } from '../format.js';
 import { CliError, type Io } from '../io.js';
-import { connectCluster } from '../remote.js';
+import { type Cluster, connectCluster } from '../remote.js';
 
-/** `elava up`: every service as its own process, decisions printed as they arrive, Ctrl-C stops all. */
+/**
+ * `elava up`: every service as its own process, decisions printed as they arrive. Ctrl-C, or
+ * SIGTERM/SIGINT/SIGHUP sent to this process alone (systemd, Docker, a process manager, `npm start`
+ * passing a stop on), stops every service and exits 0, at any moment, start-up included.
+ */
 export function registerUp(program: Command, io: Io, setExit: (code: number) => void): void {
   program
     .command('up')
@@ -25,55 +29,75 @@ export function registerUp(program: Command, io: Io, setExit: (code: number) => 
       const env = { ...io.env, ...(program.opts().config ? { ELAVA_CONFIG: program.opts().config } : {}) };
       const running: Running[] = [];
       let stopping = false;
-      const print = (line: string) => {
-        // The services log JSON; without --logs only what needs a person's eye comes through.
-        const level = /"level":"?(\w+)/.exec(line)?.[1];
-        const loud = !level || ['warn', 'error', 'fatal', '40', '50', '60'].includes(level);
-        if (o.logs || loud || /churn: /.test(line)) io.out(paint(io, 'dim', line));
-      };
-      for (const svc of services)
-        for (let i = 0; i < svc.instances; i++) running.push(startService(svc, i, env, print));
-      io.out(`${paint(io, 'bold', 'Elava is up')}: ${running.map((r) => r.label).join(', ')}`);
-      io.out(
-        paint(io, 'dim', 'decisions appear below as they are made; Ctrl-C stops everything this command started\n'),
-      );
-
-      const cluster = await connectCluster(program, io);
+      let stopped!: () => void;
       const done = new Promise<void>((resolve) => {
-        const stop = async (code: number) => {
-          if (stopping) return;
-          stopping = true;
-          io.out(paint(io, 'dim', '\nstopping …'));
-          await stopAll(running);
-          await cluster.close();
+        stopped = resolve;
+      });
+      const stop = (code: number) => {
+        // Once: a second signal (Ctrl-C at a terminal reaches `npm start` too, which passes it on)
+        // changes nothing; a service that does not stop is killed after stopAll's grace period.
+        if (stopping) return;
+        stopping = true;
+        io.out(paint(io, 'dim', '\nstopping …'));
+        void stopAll(running).then(() => {
           setExit(code);
-          resolve();
+          stopped();
+        });
+      };
+      // Before anything starts and across every await below: a signal's default action would end
+      // this process and leave the services, in process groups of their own, running.
+      const offSignals = onStopSignals(() => stop(0));
+      let cluster: Cluster | undefined;
+      try {
+        // The configuration and NATS first: a bad file or an unreachable NATS starts nothing.
+        cluster = await connectCluster(program, io).catch((err: Error) => {
+          if (stopping) return undefined;
+          throw err;
+        });
+        if (stopping || !cluster) return await done;
+
+        const print = (line: string) => {
+          // The services log JSON; without --logs only what needs a person's eye comes through.
+          const level = /"level":"?(\w+)/.exec(line)?.[1];
+          const loud = !level || ['warn', 'error', 'fatal', '40', '50', '60'].includes(level);
+          if (o.logs || loud || /churn: /.test(line)) io.out(paint(io, 'dim', line));
         };
-        process.once('SIGINT', () => void stop(0));
-        process.once('SIGTERM', () => void stop(0));
+        for (const svc of services)
+          for (let i = 0; i < svc.instances; i++) running.push(startService(svc, i, env, print));
         for (const r of running)
           r.child.on('exit', (code, signal) => {
             if (stopping) return;
             io.err(paint(io, 'red', `${r.label} exited (${signal ?? code}); stopping`));
-            void stop(1);
+            stop(1);
           });
-      });
-      void (async () => {
-        // On a fresh NATS the services may not have made the streams yet: the same definitions.
-        await ensureStreams(cluster.nc);
-        const consumer = await jetstream(cluster.nc).consumers.get('ELAVA_DECISIONS', {
-          filter_subjects: 'elava.decisions.>',
-          deliver_policy: DeliverPolicy.New,
+        io.out(`${paint(io, 'bold', 'Elava is up')}: ${running.map((r) => r.label).join(', ')}`);
+        io.out(
+          paint(io, 'dim', 'decisions appear below as they are made; Ctrl-C stops everything this command started\n'),
+        );
+
+        const { nc } = cluster;
+        void (async () => {
+          // On a fresh NATS the services may not have made the streams yet: the same definitions.
+          await ensureStreams(nc);
+          const consumer = await jetstream(nc).consumers.get('ELAVA_DECISIONS', {
+            filter_subjects: 'elava.decisions.>',
+            deliver_policy: DeliverPolicy.New,
+          });
+          for await (const m of await consumer.consume()) {
+            const d = m.json<Decision>();
+            io.out(
+              `${severity(io, d.severity.padEnd(8))} ${d.action.padEnd(14)} ${native(d.resource.id).padEnd(24)} ${d.reason}  ${paint(io, 'dim', `elava why ${d.id}`)}`,
+            );
+          }
+        })().catch((err: Error) => {
+          if (!stopping) io.err(`elava: stopped following decisions: ${err.message}`);
         });
-        for await (const m of await consumer.consume()) {
-          const d = m.json<Decision>();
-          io.out(
-            `${severity(io, d.severity.padEnd(8))} ${d.action.padEnd(14)} ${native(d.resource.id).padEnd(24)} ${d.reason}  ${paint(io, 'dim', `elava why ${d.id}`)}`,
-          );
-        }
-      })().catch((err: Error) => {
-        if (!stopping) io.err(`elava: stopped following decisions: ${err.message}`);
-      });
-      await done;
+        await done;
+      } finally {
+        offSignals();
+        // Whatever ended this command, no service outlives it.
+        await stopAll(running);
+        await cluster?.close().catch(() => {});
+      }
     });
 }
