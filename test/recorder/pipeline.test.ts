@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { createQueue, createRedis, jetstream, QUEUES } from '@elava/bus';
 import { type PublishedChange, startDetector } from '@elava/detector';
-import { StoreReader } from '@elava/query';
+import { QueryClient, StoreReader, serveQueries } from '@elava/query';
 import { startRecorder, WalPublisher } from '@elava/recorder';
 import { Store } from '@elava/store';
 import type { ScanJob } from '@elava/types';
@@ -61,6 +61,9 @@ describe('scanner → recorder → detector on moto', () => {
       log: silentLog,
       prefix,
     });
+    const querySubject = unique('elava.query-pipe');
+    const served = serveQueries(stage.nc, new StoreReader(store), silentLog, querySubject);
+    stage.defer(async () => served.unsubscribe());
     const detector = startDetector({
       settings: {
         track: ['appeared', 'disappeared', 'modified', 'tag_drift', 'status_changed', 'cost_increase'],
@@ -75,6 +78,7 @@ describe('scanner → recorder → detector on moto', () => {
         graceMs: 1_500,
       },
       js: jetstream(stage.nc),
+      query: new QueryClient(stage.nc, 5_000, querySubject),
       producer: conns[2]!,
       consumer: conns[3]!,
       log: silentLog,

@@ -47,6 +47,7 @@ export async function startPipeline(stage: ReturnType<typeof useStage>, o: Pipel
   const detector = startDetector({
     settings: { track: [...CHANGE_TYPES], alertOn, graceMs: 0 },
     js,
+    query: new QueryClient(stage.nc, 5_000, querySubject),
     producer: conns[2]!,
     consumer: conns[3]!,
     log: silentLog,

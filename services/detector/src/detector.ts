@@ -1,3 +1,4 @@
+import type { AlertOn } from '@elava/config';
 import type { Logger } from '@elava/log';
 import {
   type AnyResource,
@@ -6,6 +7,7 @@ import {
   type ChangeSummary,
   type ChangeType,
   isBlessed,
+  isManaged,
   type PolicyRequest,
   type PublishedChange,
   type RevisionDeltas,
@@ -16,9 +18,15 @@ import { classify } from './classify.js';
 
 export type { PublishedChange, RevisionDeltas } from '@elava/types';
 
+type FinerKey = 'disappeared_blessed' | 'disappeared_managed' | 'new_untagged' | 'policy_violation';
+
 export interface DetectorSettings {
   track: readonly ChangeType[];
-  alertOn: Record<ChangeType, Severity | 'none'> & { tag_keys?: string[] };
+  /**
+   * change_detection.alert_on as the loader fills it in. The finer keys may be left out (tests
+   * that set the change types only): they then fall back as the loader's do.
+   */
+  alertOn: Omit<AlertOn, FinerKey> & Partial<Pick<AlertOn, FinerKey>>;
   /** A non-blessed disappearance is announced only if still gone after this long. */
   graceMs: number;
 }
@@ -32,13 +40,20 @@ export interface DetectorOutputs {
   audit(draft: AuditEntryDraft, key: string): Promise<void>;
   /** Every published change also goes to policy evaluation, a revision's worth per request. */
   evaluate(request: PolicyRequest): Promise<void>;
-  /** Holds a disappearance for the grace period; a later appearance of the id withdraws it. */
+  /** Holds a disappearance for the grace period: one timer per disappearance (per change id). */
   holdDisappearance(change: PublishedChange, delayMs: number): Promise<void>;
-  withdrawDisappearances(store: string, resourceIds: string[]): Promise<void>;
+  /**
+   * Whether the store still shows the resource gone by this very disappearance (its newest version
+   * is the tombstone the change was made from): asked when the grace period ends.
+   */
+  stillGone(change: PublishedChange): Promise<boolean>;
 }
 
 /** The trail keeps each change without its two documents (the store has them at both revisions). */
 const summary = ({ previous: _p, current: _c, ...rest }: PublishedChange): ChangeSummary => rest;
+
+/** No tags at all, AWS's own (`aws:…`, which nobody chose) aside. */
+const untagged = (r: AnyResource): boolean => !Object.keys(r.tags ?? {}).some((k) => !k.startsWith('aws:'));
 
 const parse = (json: string | undefined): AnyResource | null => (json ? (JSON.parse(json) as AnyResource) : null);
 
@@ -54,9 +69,15 @@ export class Detector {
     private readonly log: Logger,
   ) {}
 
+  /** The `change_detection.alert_on` label: the finer keys first (blessed, managed, untagged). */
   private severity(change: Change): Severity | 'none' {
-    if (change.type === 'disappeared' && change.previous && isBlessed(change.previous)) return 'critical';
-    const s = this.settings.alertOn[change.type];
+    const a = this.settings.alertOn;
+    if (change.type === 'disappeared' && change.previous) {
+      if (isBlessed(change.previous)) return a.disappeared_blessed ?? 'critical';
+      if (isManaged(change.previous)) return a.disappeared_managed ?? a.disappeared;
+    }
+    if (change.type === 'appeared' && change.current && untagged(change.current)) return a.new_untagged ?? a.appeared;
+    const s = a[change.type];
     if (change.type === 'tag_drift' && this.settings.alertOn.tag_keys) {
       const keys = new Set(this.settings.alertOn.tag_keys);
       if (!change.diff.some((d) => keys.has(d.path.slice('tags.'.length)))) return 'none';
@@ -67,12 +88,10 @@ export class Detector {
   async handle(rd: RevisionDeltas): Promise<PublishedChange[]> {
     const published: PublishedChange[] = [];
     const held: string[] = [];
-    const back: string[] = [];
     for (const delta of rd.deltas) {
       const previous = parse(delta.previous_json);
       const current = parse(delta.current_json);
       for (const c of classify(rd.store, delta, previous, current)) {
-        if (c.type === 'appeared') back.push(c.resource_id);
         if (!this.settings.track.includes(c.type)) continue;
         const change: PublishedChange = { ...c, severity: this.severity(c) };
         const blessed = previous !== null && isBlessed(previous);
@@ -84,7 +103,6 @@ export class Detector {
         published.push(change);
       }
     }
-    if (back.length > 0) await this.out.withdrawDisappearances(rd.store, back);
     await this.emit(published, rd.store, storeKeys.revision(rd.store, rd.revision), rd.revision);
     if (published.length > 0 || held.length > 0) {
       await this.out.audit(
@@ -105,8 +123,28 @@ export class Detector {
     return published;
   }
 
-  /** The grace period passed and nothing re-appeared: announce the disappearance now. */
+  /**
+   * The grace period passed: announced only if the store still shows the resource gone by this
+   * disappearance. One that came back (or came back and went again: that is its own timer) is
+   * withdrawn, and the trail says so.
+   */
   async graceOver(change: PublishedChange): Promise<void> {
+    if (!(await this.out.stillGone(change))) {
+      await this.out.audit(
+        {
+          type: 'changes_detected',
+          resource_id: change.resource_id,
+          revision: change.revision,
+          data: {
+            changes: [],
+            withdrawn: [{ id: change.id, resource_id: change.resource_id, reason: 'back within the grace period' }],
+          },
+        },
+        `withdrawn-${change.id}`,
+      );
+      this.log.info({ resource: change.resource_id, change: change.id }, 'disappearance withdrawn: it came back');
+      return;
+    }
     await this.emit([change], change.store, `grace-${change.id}`, change.revision);
     await this.out.audit(
       {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The detector process: deltas in, changes out on NATS, policy jobs and audit entries onward.
 import { connectNats, createRedis, ensureStreams, jetstream, startHeartbeat } from '@elava/bus';
+import { QueryClient } from '@elava/query';
 import { boot } from '@elava/service';
 import { startDetector } from './workers.js';
 
@@ -23,6 +24,8 @@ const detector = startDetector({
   prefix: config.redis.prefix,
   settings: { track: cd.enabled ? cd.track : [], alertOn: cd.alert_on, graceMs: config.behavior.grace_period },
   js: jetstream(nc),
+  // At the end of a grace period the store is asked whether the resource is still gone.
+  query: new QueryClient(nc, config.api.timeout),
   producer,
   consumer,
   log,

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   AuditProducer,
   createQueue,
@@ -12,9 +11,11 @@ import {
   subjects,
 } from '@elava/bus';
 import type { Logger } from '@elava/log';
+import type { QueryClient } from '@elava/query';
 import type { PolicyRequest } from '@elava/types';
 import type { Redis } from 'ioredis';
 import { Detector, type DetectorSettings, type PublishedChange, type RevisionDeltas } from './detector.js';
+import { stillGone } from './still-gone.js';
 
 export interface DetectorWiring {
   settings: DetectorSettings;
@@ -22,12 +23,13 @@ export interface DetectorWiring {
   producer: Redis;
   consumer: Redis;
   log: Logger;
+  /** Reads of the store (the recorder answers over NATS). */
+  query: QueryClient;
   prefix?: string;
 }
 
-/** One timer per resource of one store: a new store's timers never meet an old store's. */
-const heldJobId = (store: string, resourceId: string) =>
-  `gone-${store}.${createHash('sha1').update(resourceId).digest('hex')}`;
+/** Enough to outlast a recorder that is away for an hour; the grace check is asked of it. */
+const GRACE_CHECK_ATTEMPTS = 12;
 
 /**
  * Deltas in from the recorder's queue (one revision at a time, in order), changes out on
@@ -45,16 +47,10 @@ export function startDetector(w: DetectorWiring) {
       publish: (changes) => inChunks(changes, (c) => publishEvent(w.js, subjects.change(c.type), c, c.id)),
       audit: (draft, key) => audit.send([{ draft, key }]),
       evaluate: async (request) => void (await policy.add('evaluate', request, { jobId: request.key })),
+      // The change id names the store, the resource and the revision: each disappearance its own timer.
       holdDisappearance: async (c, delay) =>
-        void (await recheck.add('gone', c, { jobId: heldJobId(c.store, c.resource_id), delay })),
-      withdrawDisappearances: (store, resourceIds) =>
-        inChunks(resourceIds, async (resourceId) => {
-          const job = await recheck.getJob(heldJobId(store, resourceId));
-          if (job && (await job.isDelayed())) {
-            await job.remove();
-            w.log.info({ resource: resourceId }, 'disappearance withdrawn: it came back within the grace period');
-          }
-        }),
+        void (await recheck.add('gone', c, { jobId: `gone-${c.id}`, delay, attempts: GRACE_CHECK_ATTEMPTS })),
+      stillGone: (c) => stillGone(w.query, c),
     },
     w.log,
   );
