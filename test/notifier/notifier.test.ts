@@ -71,30 +71,57 @@ function harness(url: string, digestThreshold = 3) {
 }
 
 describe('notifier', () => {
-  it('posts a few decisions one by one to the severity channel and records each as executed', async () => {
+  it('posts a few decisions in full as Block Kit to the severity channel and records each as executed', async () => {
     const hook = await webhook(() => ({ status: 200 }));
     const { notifier, trail } = harness(hook.url);
     await Promise.all([
       notifier.accept(decision(1)),
-      notifier.accept(decision(2)),
+      notifier.accept(decision(2, { reason: 'open to <!channel> & more' })),
       notifier.accept(decision(3, { action: 'protect' })),
     ]);
-    expect(hook.posts.map((p) => p.channel)).toEqual(['#ops-critical', '#ops-critical']);
-    expect(hook.posts[0]?.text).toContain('security group sg-1 is open to 0.0.0.0/0 on port 22');
-    expect(hook.posts[0]?.text).toContain('> limit the rule');
+    expect(hook.posts).toHaveLength(1);
+    const body = hook.posts[0] as SlackMessage;
+    expect(body.channel).toBe('#ops-critical');
+    expect(body.text).toMatch(/^Elava critical: 2 decisions\n/);
+    expect(body.blocks?.map((b) => b.type)).toEqual(['header', 'section', 'context', 'section', 'context']);
+    const text = JSON.stringify(body.blocks);
+    expect(text).toContain('security group sg-1 is open to 0.0.0.0/0 on port 22');
+    expect(text).toContain('> limit the rule');
+    expect(text).toContain('open to &lt;!channel&gt; &amp; more');
+    expect(text).toContain('`elava why d1`');
+    expect(text).toContain('`elava why d2`');
+    expect(text).not.toContain('d3');
     expect(trail.map((e) => [e.type, e.data.decision_id, e.data.digest])).toEqual([
       ['executed', 'd1', false],
       ['executed', 'd2', false],
     ]);
   });
 
-  it('gathers many decisions into one digest', async () => {
+  it('splits what exceeds the 50-block limit into several posts, every decision in exactly one', async () => {
+    const hook = await webhook(() => ({ status: 200 }));
+    const { notifier, trail } = harness(hook.url, 1_000);
+    await Promise.all(Array.from({ length: 60 }, (_, i) => notifier.accept(decision(i))));
+    expect(hook.posts.length).toBeGreaterThanOrEqual(3);
+    for (const [k, p] of hook.posts.entries()) {
+      expect(p.blocks?.length).toBeLessThanOrEqual(50);
+      expect(p.text).toContain(`(${k + 1}/${hook.posts.length})`);
+    }
+    const ids = hook.posts.flatMap((p) => [...JSON.stringify(p.blocks).matchAll(/elava why (d\d+)/g)].map((m) => m[1]));
+    expect(ids.sort()).toEqual(Array.from({ length: 60 }, (_, i) => `d${i}`).sort());
+    expect(trail.filter((e) => e.type === 'executed')).toHaveLength(60);
+  });
+
+  it('gathers many decisions into one digest that lists each finding', async () => {
     const hook = await webhook(() => ({ status: 200 }));
     const { notifier, trail } = harness(hook.url, 3);
     await Promise.all(Array.from({ length: 12 }, (_, i) => notifier.accept(decision(i))));
     expect(hook.posts).toHaveLength(1);
-    expect(hook.posts[0]?.text).toMatch(/^\*Elava: 12 decisions\* \(12 critical\)/);
-    expect(hook.posts[0]?.text).toContain('…and 2 more');
+    expect(hook.posts[0]?.text).toMatch(/^Elava: 12 decisions \(12 critical\)/);
+    const blocks = JSON.stringify(hook.posts[0]?.blocks);
+    for (let i = 0; i < 12; i++) {
+      expect(blocks).toContain(`\`sg-${i}\``);
+      expect(blocks).toContain(`security group sg-${i} is open`);
+    }
     expect(trail.filter((e) => e.type === 'executed' && e.data.digest === 12)).toHaveLength(12);
   });
 
@@ -134,19 +161,14 @@ describe('notifier', () => {
     });
   });
 
-  it('in dry-run posts nothing and records what it would have posted', async () => {
+  it('in dry-run posts as usual, every message marked as a dry run', async () => {
     const hook = await webhook(() => ({ status: 200 }));
     const { notifier, trail } = harness(hook.url);
     await notifier.accept(decision(1, { metadata: { dry_run: true } }));
-    expect(hook.posts).toEqual([]);
-    expect(trail).toEqual([
-      expect.objectContaining({
-        type: 'skipped',
-        data: expect.objectContaining({
-          reason: 'dry_run',
-          would_post: expect.objectContaining({ channel: '#ops-critical' }),
-        }),
-      }),
-    ]);
+    expect(hook.posts).toHaveLength(1);
+    const body = hook.posts[0] as { text: string; blocks: unknown[] };
+    expect(body.text).toMatch(/dry run/);
+    expect(JSON.stringify(body.blocks)).toMatch(/dry run/);
+    expect(trail.map((e) => e.type)).toEqual(['executed']);
   });
 });

@@ -91,3 +91,62 @@ describe('elava store', () => {
     expect(d.out.join('')).toContain('compact');
   });
 });
+
+describe('arguments are checked before anything is loaded or connected', () => {
+  // No configuration file and no cluster: a refusal that names the argument can only come from the check.
+  const offline = { ELAVA_CONFIG: '/nonexistent/elava.yaml', NATS_URL: 'nats://127.0.0.1:9' };
+  const refused = async (argv: string[], ...expected: (string | RegExp)[]) => {
+    const r = io(offline);
+    expect(await run(argv, r.io), argv.join(' ')).toBe(EXIT.usage);
+    const text = r.err.join('\n');
+    for (const e of expected) expect(text).toMatch(e);
+    expect(text).not.toMatch(/invalid configuration|NATS|recorder/);
+    expect(r.out).toEqual([]);
+  };
+
+  it('names a bad time, revision or age in --at and --since', async () => {
+    await refused(['resources', '--at', 'garbage'], /^elava: --at: cannot read "garbage" as a time/);
+    await refused(['resources', '--at', '2026-13-45T99:00:00Z'], '--at', '2026-13-45');
+    await refused(['changes', '--since', 'yesterday'], /--since: cannot read "yesterday" as a time/);
+    await refused(['decisions', '--since', '-5'], '--since', '"-5"');
+    await refused(['audit', '--since', '10 minutes'], '--since', '"10 minutes"');
+  });
+
+  it('names a bad resource id, type, tag, action, severity or limit', async () => {
+    await refused(
+      ['resources', '--type', 'ec2.nope'],
+      /--type "ec2.nope": unknown resource type; expected one of ec2.instance/,
+    );
+    await refused(['resources', '--tag', '=prod'], '--tag "=prod": expected key=value or key');
+    await refused(['resources', '--region', 'US East'], '--region "US East"');
+    await refused(['resources', '--account', '42'], '--account "42": expected a 12-digit account id');
+    await refused(['resources', '--limit', '0'], '--limit "0": expected a whole number above 0');
+    await refused(['changes', '--limit', 'lots'], '--limit "lots"');
+    await refused(['changes', '--type', 'exploded'], '--type "exploded": unknown type; expected a change type');
+    await refused(['changes', '--resource', 'i-0abc'], '--resource "i-0abc": expected a canonical id');
+    await refused(['decisions', '--severity', 'high'], '--severity "high": unknown severity');
+    await refused(['decisions', '--action', 'delete'], '--action "delete": unknown action');
+    await refused(['audit', '--type', 'decided,exploded'], '--type "decided,exploded": unknown audit entry type');
+    await refused(['audit', '--resource', 'sg-1'], '--resource "sg-1"');
+    await refused(['history', 'i-0abc'], '<resource-id> "i-0abc": expected a canonical id');
+    await refused(['why', 'not a decision!'], '<decision-id> "not a decision!": expected a decision id');
+    // Several problems at once are all named.
+    await refused(['resources', '--at', 'soon', '--type', 'vm'], '--at', '--type "vm"');
+  });
+
+  it('lets good arguments through to the configuration (and then the cluster)', async () => {
+    for (const argv of [
+      ['resources', '--at', '5m', '--type', 'ec2.instance', '--tag', 'environment=production', '--limit', '5'],
+      ['resources', '--at', '42'],
+      ['changes', '--since', '2026-11-22T10:00:00Z', '--type', 'tag_drift'],
+      ['decisions', '--since', '7d', '--severity', 'critical', '--action', 'alert'],
+      ['audit', '--type', 'decided,executed', '--resource', 'aws:123456789012:us-east-1:ec2.instance:i-0abc'],
+      ['history', 'aws:123456789012:us-east-1:ec2.instance:i-0abc'],
+      ['why', '9b1d0c3e5f'],
+    ]) {
+      const r = io(offline);
+      expect(await run(argv, r.io), argv.join(' ')).toBe(EXIT.usage);
+      expect(r.err.join('\n'), argv.join(' ')).toMatch(/invalid configuration \/nonexistent\/elava.yaml/);
+    }
+  });
+});

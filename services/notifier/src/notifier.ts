@@ -1,6 +1,6 @@
 import type { Logger } from '@elava/log';
 import type { AuditEntryDraft, Decision, Severity } from '@elava/types';
-import { digest, type SlackMessage, single } from './message.js';
+import { detailed, digest, type SlackMessage } from './message.js';
 import type { PostResult } from './webhook.js';
 
 export interface NotifierSettings {
@@ -28,7 +28,8 @@ const NOTIFIED = new Set(['notify', 'alert']);
 
 /**
  * Turns `notify` and `alert` decisions into webhook posts, gathered per severity for a short
- * window: a few go one by one, many as one digest. Each decision's promise settles once its
+ * window: a few go in full (Block Kit, as many posts as Slack's limits need), many as one digest
+ * that lists the findings. Each decision's promise settles once its
  * outcome (`executed`, `failed`, or `skipped` in dry-run) is in the audit trail, so the caller
  * acknowledges the message only then.
  */
@@ -44,19 +45,7 @@ export class Notifier {
 
   accept(d: Decision): Promise<void> {
     if (!NOTIFIED.has(d.action)) return Promise.resolve();
-    if (d.metadata.dry_run === true) {
-      return this.out.audit([
-        {
-          key: `notify-${d.id}`,
-          draft: {
-            type: 'skipped',
-            resource_id: d.resource.id,
-            revision: d.revision,
-            data: { decision_id: d.id, reason: 'dry_run', would_post: single(d, this.settings.channels[d.severity]) },
-          },
-        },
-      ]);
-    }
+    // A dry run notifies too (its messages say so): only the executor's writes are left undone.
     return new Promise((resolve, reject) => {
       const list = this.waiting.get(d.severity) ?? [];
       list.push({ decision: d, resolve, reject });
@@ -92,8 +81,18 @@ export class Notifier {
       );
       for (const w of batch) outcomes.push({ w, result, digest: true });
     } else {
-      for (const w of batch)
-        outcomes.push({ w, result: await this.out.post(single(w.decision, channel)), digest: false });
+      // A few at once: every one in full, in as many posts as Slack's limits need.
+      const waiter = new Map(batch.map((w) => [w.decision, w]));
+      for (const p of detailed(
+        batch.map((w) => w.decision),
+        channel,
+      )) {
+        const result = await this.out.post(p.message);
+        for (const d of p.decisions) {
+          const w = waiter.get(d);
+          if (w) outcomes.push({ w, result, digest: false });
+        }
+      }
     }
     const entries = outcomes.map(({ w, result, digest: isDigest }) => ({
       key: `notify-${w.decision.id}`,

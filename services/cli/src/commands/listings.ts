@@ -1,19 +1,14 @@
 import { DeliverPolicy, ensureStreams, jetstream } from '@elava/bus';
 import type { AnyResource, AuditEntry, ChangeSummary, Decision } from '@elava/types';
 import type { Command } from 'commander';
+import { checkArgs, limitOf } from '../args.js';
 import { diffLine, native, paint, severity, table } from '../format.js';
-import { CliError, EXIT, type Io } from '../io.js';
+import { EXIT, type Io } from '../io.js';
 import { allPages, withCluster } from '../remote.js';
 
 const WHEN = 'a revision number, an RFC 3339 time, or an age such as 30m, 24h, 7d';
 
 const json = (program: Command, o: { json?: boolean }) => Boolean(o.json || program.opts().json);
-const limitOf = (text: string): number => {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1)
-    throw new CliError(`--limit takes a whole number above 0, not ${JSON.stringify(text)}`);
-  return n;
-};
 
 /** resources, history, changes, decisions, audit: the recorder's read side, for people and scripts. */
 export function registerListings(program: Command, io: Io, setExit: (code: number) => void): void {
@@ -31,14 +26,17 @@ export function registerListings(program: Command, io: Io, setExit: (code: numbe
       'after',
       '\nExamples:\n  elava resources --type ec2.instance\n  elava resources --at 5m --tag environment=production\n  elava resources --at 42 --json | jq length',
     )
-    .action((o) =>
-      withCluster(program, io, async (c) => {
+    .action(async (o) => {
+      const params = { at: o.at, type: o.type, region: o.region, account: o.account, tag: o.tag };
+      checkArgs('resources', params);
+      const max = limitOf(o.limit);
+      await withCluster(program, io, async (c) => {
         const { items, first, truncated } = await allPages<{ id: string; resource?: AnyResource }>(
           c,
           io,
           'resources',
-          { at: o.at, type: o.type, region: o.region, account: o.account, tag: o.tag },
-          limitOf(o.limit),
+          params,
+          max,
         );
         if (json(program, o)) return io.out(JSON.stringify(items.map((i) => i.resource ?? { id: i.id })));
         const rows = items.map((i) => {
@@ -56,8 +54,8 @@ export function registerListings(program: Command, io: Io, setExit: (code: numbe
           ),
         );
         if (rows.length) io.out(table(io, ['ID', 'TYPE', 'REGION', 'NAME', 'TAGS'], rows));
-      }),
-    );
+      });
+    });
 
   program
     .command('history')
@@ -65,8 +63,9 @@ export function registerListings(program: Command, io: Io, setExit: (code: numbe
     .description('every recorded version of one resource, with field-level diffs')
     .option('--json', 'the versions as JSON')
     .addHelpText('after', '\nExample:\n  elava history aws:123456789012:us-east-1:ec2.instance:i-0abc123')
-    .action((id: string, o) =>
-      withCluster(program, io, async (c) => {
+    .action(async (id: string, o) => {
+      checkArgs('history', { id }, { id: '<resource-id>' });
+      await withCluster(program, io, async (c) => {
         const { items } = await allPages<{
           revision: { main: number };
           time?: string;
@@ -83,8 +82,8 @@ export function registerListings(program: Command, io: Io, setExit: (code: numbe
           io.out(`${paint(io, 'bold', `revision ${v.revision.main}`)}  ${v.time ?? ''}  ${what}`);
           for (const d of v.diff) io.out(`    ${diffLine(d)}`);
         }
-      }),
-    );
+      });
+    });
 
   program
     .command('changes')
@@ -95,15 +94,12 @@ export function registerListings(program: Command, io: Io, setExit: (code: numbe
     .option('--limit <n>', 'at most this many', '10000')
     .option('--json', 'the changes as JSON')
     .addHelpText('after', '\nExamples:\n  elava changes --since 1h\n  elava changes --since 7d --type tag_drift')
-    .action((o) =>
-      withCluster(program, io, async (c) => {
-        const { items } = await allPages<ChangeSummary>(
-          c,
-          io,
-          'changes',
-          { since: o.since, type: o.type, resource: o.resource },
-          limitOf(o.limit),
-        );
+    .action(async (o) => {
+      const params = { since: o.since, type: o.type, resource: o.resource };
+      checkArgs('changes', params);
+      const max = limitOf(o.limit);
+      await withCluster(program, io, async (c) => {
+        const { items } = await allPages<ChangeSummary>(c, io, 'changes', params, max);
         if (json(program, o)) return io.out(JSON.stringify(items));
         if (items.length === 0) return io.out(paint(io, 'dim', `no changes since ${o.since}`));
         io.out(
@@ -119,8 +115,8 @@ export function registerListings(program: Command, io: Io, setExit: (code: numbe
             ]),
           ),
         );
-      }),
-    );
+      });
+    });
 
   program
     .command('decisions')
@@ -132,8 +128,11 @@ export function registerListings(program: Command, io: Io, setExit: (code: numbe
     .option('--limit <n>', 'at most this many', '10000')
     .option('--json', 'one JSON decision per line')
     .addHelpText('after', '\nExamples:\n  elava decisions --since 1h --severity critical\n  elava decisions --follow')
-    .action((o) =>
-      withCluster(program, io, async (c) => {
+    .action(async (o) => {
+      const params = { since: o.since, action: o.action, severity: o.severity };
+      checkArgs('decisions', params);
+      const max = limitOf(o.limit);
+      await withCluster(program, io, async (c) => {
         const asJson = json(program, o);
         const print = (d: Decision) =>
           io.out(
@@ -141,13 +140,7 @@ export function registerListings(program: Command, io: Io, setExit: (code: numbe
               ? JSON.stringify(d)
               : `${d.time}  ${severity(io, d.severity.padEnd(8))}  ${d.action.padEnd(14)}  ${native(d.resource.id)}  ${d.reason}  ${paint(io, 'dim', d.id)}`,
           );
-        const { items } = await allPages<Decision>(
-          c,
-          io,
-          'decisions',
-          { since: o.since, action: o.action, severity: o.severity },
-          limitOf(o.limit),
-        );
+        const { items } = await allPages<Decision>(c, io, 'decisions', params, max);
         for (const d of items) print(d);
         if (!o.follow) return;
         await ensureStreams(c.nc);
@@ -163,8 +156,8 @@ export function registerListings(program: Command, io: Io, setExit: (code: numbe
           const d = m.json<Decision>();
           if ((!o.action || d.action === o.action) && (!o.severity || d.severity === o.severity)) print(d);
         }
-      }),
-    );
+      });
+    });
 
   program
     .command('audit')
@@ -179,8 +172,11 @@ export function registerListings(program: Command, io: Io, setExit: (code: numbe
       'after',
       '\nExamples:\n  elava audit --resource aws:123456789012:us-east-1:s3.bucket:logs\n  elava audit --verify',
     )
-    .action((o) =>
-      withCluster(program, io, async (c) => {
+    .action(async (o) => {
+      const params = { resource: o.resource, type: o.type, since: o.since };
+      checkArgs('audit', params);
+      const max = limitOf(o.limit);
+      await withCluster(program, io, async (c) => {
         if (o.verify) {
           const v = await c.get<{ ok: boolean; entries: number; seq?: number; reason?: string; lastHash?: string }>(
             'verify',
@@ -194,13 +190,7 @@ export function registerListings(program: Command, io: Io, setExit: (code: numbe
           setExit(v.ok ? EXIT.ok : EXIT.finding);
           return;
         }
-        const { items } = await allPages<AuditEntry>(
-          c,
-          io,
-          'audit',
-          { resource: o.resource, type: o.type, since: o.since },
-          limitOf(o.limit),
-        );
+        const { items } = await allPages<AuditEntry>(c, io, 'audit', params, max);
         if (json(program, o)) return io.out(JSON.stringify(items));
         io.out(
           table(
@@ -215,6 +205,6 @@ export function registerListings(program: Command, io: Io, setExit: (code: numbe
             ]),
           ),
         );
-      }),
-    );
+      });
+    });
 }

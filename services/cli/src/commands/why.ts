@@ -1,5 +1,6 @@
 import type { AuditEntry, ChangeSummary, Decision } from '@elava/types';
 import type { Command } from 'commander';
+import { checkArgs } from '../args.js';
 import { diffLine, paint, severity } from '../format.js';
 import type { Io } from '../io.js';
 import { withCluster } from '../remote.js';
@@ -49,8 +50,9 @@ export function registerWhy(program: Command, io: Io): void {
     )
     .option('--json', 'the chain as JSON')
     .addHelpText('after', '\nExample:\n  elava why 9b1d0c3e5f…')
-    .action((id: string, o: { json?: boolean }) =>
-      withCluster(program, io, async (c) => {
+    .action(async (id: string, o: { json?: boolean }) => {
+      checkArgs('why', { id }, { id: '<decision-id>' });
+      await withCluster(program, io, async (c) => {
         const w = await c.get<Explanation>('why', { id });
         if (o.json || program.opts().json) return io.out(JSON.stringify(w));
         const d = w.decision;
@@ -85,6 +87,6 @@ export function registerWhy(program: Command, io: Io): void {
         );
         if (w.outcomes.length === 0) step(n++, 'execution', paint(io, 'dim', 'nothing done with it yet'));
         for (const oc of w.outcomes) step(n++, 'execution', `${outcome(oc)} at ${oc.time}`);
-      }),
-    );
+      });
+    });
 }
