@@ -137,7 +137,7 @@ describe('system: the demo scenario', () => {
 
     const bad = await c.cli(['resources', '--at', 'yesterday']);
     expect(bad.code).toBe(2);
-    expect(bad.err).toMatch(/^elava: at: /);
+    expect(bad.err).toMatch(/^elava: --at: /);
     expect((await c.cli(['history', 'i-123'])).err).toMatch(/expected a canonical id/);
     expect((await c.cli(['why', 'no-such-decision'])).err).toBe('elava: no decision no-such-decision is recorded');
   });

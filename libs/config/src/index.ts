@@ -1,4 +1,4 @@
 export { formatDuration, parseDuration } from './duration.js';
 export { ConfigError, type ConfigProblem } from './errors.js';
 export { type LoadedConfig, type LoadOptions, loadConfig, parseConfig, resolveConfigPath } from './load.js';
-export { configSchema, type ElavaConfig, type ElavaConfigInput } from './schema.js';
+export { type AlertOn, configSchema, type ElavaConfig, type ElavaConfigInput, TRACK_CATEGORIES } from './schema.js';

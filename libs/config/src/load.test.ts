@@ -23,7 +23,9 @@ describe('elava.yaml', () => {
     expect(c.regions).toEqual(['us-east-1']);
     expect(c.policies.enforcement_mode).toBe('notify');
     expect(c.policies.severity_actions).toEqual({ critical: 'alert', warning: 'notify', info: 'audit' });
-    expect(c.scanning.tiers.default?.scan_interval).toBe(3_600_000);
+    // No tiers: every type is scanned every change_detection.check_interval.
+    expect(c.scanning.tiers).toEqual({});
+    expect(c.change_detection.check_interval).toBe(3_600_000);
     expect(c.behavior.grace_period).toBe(86_400_000);
     expect(c.behavior.auto_delete).toBe(false);
     expect(c.storage.dir).toBe('/etc/elava/.elava/data');
@@ -38,6 +40,9 @@ describe('elava.yaml', () => {
     expect(example.scanning.tiers.critical?.scan_interval).toBe(300_000);
     expect(example.scanning.adaptive_hours).toMatchObject({ enabled: true, off_hours_factor: 4 });
     expect(example.actions.notifications.slack.webhook).toBe(env.SLACK_WEBHOOK_URL);
+    expect(example.change_detection.track).toHaveLength(6);
+    expect(example.change_detection.alert_on).toMatchObject({ disappeared_managed: 'warning', new_untagged: 'info' });
+    expect(example.policies.auto_remediate.blessed_protection).toBe(false);
     const demo = loadConfig({ path: join(repo, 'examples/demo.yaml'), env: {} }).config;
     expect(demo.aws.endpoint).toBe('http://127.0.0.1:5000');
     expect(demo.policies.path).toBe(join(repo, 'policies'));

@@ -1,4 +1,4 @@
-import { ACTIONS, CHANGE_TYPES, RESOURCE_TYPES, SEVERITIES } from '@elava/types';
+import { ACTIONS, CHANGE_TYPES, type ChangeType, RESOURCE_TYPES, SEVERITIES } from '@elava/types';
 import { z } from 'zod';
 import { describeValue as describe } from './describe.js';
 import { parseDuration } from './duration.js';
@@ -40,8 +40,9 @@ const accountId = z.unknown().transform((v, ctx): string => {
 });
 
 const SERVICES = ['ec2', 'rds', 's3'] as const;
-const typeSelector = z.enum([...RESOURCE_TYPES, ...SERVICES], {
-  message: `expected a resource type (${RESOURCE_TYPES.join(', ')}) or a service (${SERVICES.join(', ')})`,
+/** A type (`ec2.instance`), a service (`rds`, the same as `rds.*`: every type of it), or `*` (every type). */
+const typeSelector = z.enum([...RESOURCE_TYPES, ...SERVICES, ...SERVICES.map((s) => `${s}.*` as const), '*'], {
+  message: `expected a resource type (${RESOURCE_TYPES.join(', ')}), a service (${SERVICES.join(', ')}, or ec2.* and so on) or "*"`,
 });
 
 const tagMatch = z.record(z.string().min(1), z.union([z.string(), z.array(z.string()).min(1)]));
@@ -59,6 +60,19 @@ const tier = z.strictObject({
   patterns: z.array(pattern).default([]),
 });
 
+/** An IANA time zone the runtime knows: a typo must not wait for the scheduler to throw. */
+const timeZone = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en-GB', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected an IANA time zone such as UTC or Europe/Berlin' },
+);
+
 const adaptiveHours = z.union([
   z.boolean().transform((enabled) => ({ enabled, work_hours: '08:00-19:00', timezone: 'UTC', off_hours_factor: 4 })),
   z.strictObject({
@@ -67,12 +81,81 @@ const adaptiveHours = z.union([
       .string()
       .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, { message: 'expected HH:MM-HH:MM' })
       .default('08:00-19:00'),
-    timezone: z.string().default('UTC'),
+    timezone: timeZone.default('UTC'),
     off_hours_factor: z.number().min(1).max(24).default(4),
   }),
 ]);
 
 const severityOrNone = z.enum([...SEVERITIES, 'none']);
+
+/**
+ * `change_detection.track` takes the design's categories as well as the change types; the
+ * program sees change types only.
+ */
+export const TRACK_CATEGORIES = {
+  resource_lifecycle: ['appeared', 'disappeared'],
+  tag_changes: ['tag_drift'],
+  status_changes: ['status_changed'],
+  cost_changes: ['cost_increase'],
+  configuration_drift: ['modified'],
+} as const satisfies Record<string, readonly ChangeType[]>;
+type TrackCategory = keyof typeof TRACK_CATEGORIES;
+const CATEGORY_NAMES = Object.keys(TRACK_CATEGORIES) as TrackCategory[];
+
+const track = z
+  .array(z.enum([...CHANGE_TYPES, ...CATEGORY_NAMES]))
+  .default([...CHANGE_TYPES])
+  .transform((names): ChangeType[] => {
+    const wanted = new Set<ChangeType>(
+      names.flatMap((n): readonly ChangeType[] =>
+        n in TRACK_CATEGORIES ? TRACK_CATEGORIES[n as TrackCategory] : [n as ChangeType],
+      ),
+    );
+    return CHANGE_TYPES.filter((t) => wanted.has(t));
+  });
+
+/**
+ * The severity each kind of change is labelled with (`none`: no decision for it). The finer keys
+ * fall back on the general one: `disappeared_managed` on `disappeared`, `new_untagged` on
+ * `appeared`; `disappeared_blessed` is critical unless set. `policy_violation` is how policy
+ * findings are rated: `severity_based` (deny → critical, warn → warning, info → info), one
+ * severity for all, or `none`.
+ */
+const alertOn = z
+  .strictObject({
+    appeared: severityOrNone.default('info'),
+    disappeared: severityOrNone.default('warning'),
+    modified: severityOrNone.default('info'),
+    tag_drift: severityOrNone.default('warning'),
+    status_changed: severityOrNone.default('info'),
+    cost_increase: severityOrNone.default('warning'),
+    /** A resource tagged `elava:blessed=true` disappeared. */
+    disappeared_blessed: severityOrNone.default('critical'),
+    /** A resource tagged `elava:managed=true` (and not blessed) disappeared. */
+    disappeared_managed: severityOrNone.optional(),
+    /** A resource appeared with no tags at all (AWS's own `aws:` tags aside). */
+    new_untagged: severityOrNone.optional(),
+    policy_violation: z.enum(['severity_based', ...SEVERITIES, 'none']).default('severity_based'),
+    /** When set, tag drift on other keys is recorded but not alerted on. */
+    tag_keys: z.array(z.string()).optional(),
+  })
+  .transform((a) => ({
+    ...a,
+    disappeared_managed: a.disappeared_managed ?? a.disappeared,
+    new_untagged: a.new_untagged ?? a.appeared,
+  }));
+
+/** Refuses a key that the design names but Elava does not do, saying why. */
+const unsupported = (why: string) =>
+  z
+    .unknown()
+    .superRefine((v, ctx) => {
+      if (v !== undefined) ctx.addIssue({ code: 'custom', message: `not supported: ${why}` });
+    })
+    .transform(() => undefined)
+    .optional();
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
 const account = z.strictObject({
   id: accountId,
@@ -90,14 +173,38 @@ const account = z.strictObject({
   regions: z.array(region).min(1).optional(),
 });
 
-const slack = z.strictObject({
-  enabled: z.boolean().default(false),
-  webhook: optionalUrl('expected an https:// webhook URL'),
-  channels: z
-    .strictObject({ critical: z.string().optional(), warning: z.string().optional(), info: z.string().optional() })
-    .prefault({}),
-  digest_threshold: z.number().int().min(1).default(5),
-});
+/**
+ * The webhook carries a secret: https, except to loopback (a local relay or a test). Enabled
+ * without a webhook is refused here rather than failing at the first decision.
+ */
+const slack = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    webhook: optionalUrl('expected an https:// webhook URL'),
+    channels: z
+      .strictObject({ critical: z.string().optional(), warning: z.string().optional(), info: z.string().optional() })
+      .prefault({}),
+    digest_threshold: z.number().int().min(1).default(5),
+  })
+  .superRefine((s, ctx) => {
+    if (s.webhook !== undefined) {
+      const url = URL.parse(s.webhook);
+      if (!url) return;
+      const secure = url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname));
+      if (!secure)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['webhook'],
+          message: `expected an https:// webhook URL (http:// only to loopback), found ${url.protocol}//${url.host}`,
+        });
+    } else if (s.enabled) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['webhook'],
+        message: 'slack is enabled but the webhook is empty: set it (or its ${VAR}), or set enabled: false',
+      });
+    }
+  });
 
 export const configSchema = z
   .strictObject({
@@ -116,7 +223,9 @@ export const configSchema = z
           .min(4096)
           .default(64 * 1024 * 1024),
         checkpoint_interval: duration.prefault('5m'),
-        audit_retention: duration.optional(),
+        audit_retention: unsupported(
+          'the audit trail is hash-chained and kept whole (elava compact drops old resource versions, never audit entries); remove the key',
+        ),
       })
       .prefault({}),
     redis: z
@@ -145,29 +254,21 @@ export const configSchema = z
       .strictObject({
         enabled: z.boolean().default(true),
         adaptive_hours: adaptiveHours.prefault(false),
+        /** Types no tier scans unfiltered are scanned every `change_detection.check_interval`. */
         tiers: z
           .record(z.string().regex(/^[a-z0-9_-]+$/i, { message: 'tier names are letters, digits, _ or -' }), tier)
-          .prefault({ default: { scan_interval: '1h', patterns: [] } }),
+          .prefault({}),
       })
       .prefault({}),
     change_detection: z
       .strictObject({
         enabled: z.boolean().default(true),
-        check_interval: duration.prefault('5m'),
+        /** The scan interval of every type no tier scans unfiltered (scanning.tiers). */
+        check_interval: duration.prefault('1h'),
+        /** How far back a policy input's `history` reaches (0: no history is asked for). */
         lookback_window: duration.prefault('7d'),
-        track: z.array(z.enum(CHANGE_TYPES)).default([...CHANGE_TYPES]),
-        alert_on: z
-          .strictObject({
-            appeared: severityOrNone.default('info'),
-            disappeared: severityOrNone.default('warning'),
-            modified: severityOrNone.default('info'),
-            tag_drift: severityOrNone.default('warning'),
-            status_changed: severityOrNone.default('info'),
-            cost_increase: severityOrNone.default('warning'),
-            /** When set, tag drift on other keys is recorded but not alerted on. */
-            tag_keys: z.array(z.string()).optional(),
-          })
-          .prefault({}),
+        track,
+        alert_on: alertOn.prefault({}),
       })
       .prefault({}),
     policies: z
@@ -177,8 +278,27 @@ export const configSchema = z
         auto_remediate: z
           .strictObject({
             tag_violations: z.boolean().default(false),
-            protect_blessed: z.boolean().default(false),
+            /** A blessed resource under a change gets a `protect` decision. */
+            blessed_protection: z.boolean().optional(),
+            /** The older name of blessed_protection, kept working. */
+            protect_blessed: z.boolean().optional(),
           })
+          .superRefine((a, ctx) => {
+            if (
+              a.blessed_protection !== undefined &&
+              a.protect_blessed !== undefined &&
+              a.blessed_protection !== a.protect_blessed
+            )
+              ctx.addIssue({
+                code: 'custom',
+                path: ['protect_blessed'],
+                message: 'is the older name of blessed_protection and says the opposite: keep only blessed_protection',
+              });
+          })
+          .transform(({ protect_blessed, ...a }) => ({
+            ...a,
+            blessed_protection: a.blessed_protection ?? protect_blessed ?? false,
+          }))
           .prefault({}),
         severity_actions: z
           .strictObject({
@@ -196,6 +316,16 @@ export const configSchema = z
         notifications: z.strictObject({ slack: slack.prefault({}) }).prefault({}),
         protection: z
           .strictObject({
+            /**
+             * Only true: a blessed resource is never written except to protect it (the contract's
+             * meaning of elava:blessed=true).
+             */
+            respect_blessed: z
+              .literal(true, {
+                message:
+                  'expected true (false is not supported: a resource tagged elava:blessed=true is never written except to protect it; remove the tag to let auto_tag or enforce_policy act on it)',
+              })
+              .default(true),
             auto_protect_prod: z.boolean().default(false),
             production_tag: z.strictObject({ key: z.string(), values: z.array(z.string()).min(1) }).prefault({
               key: 'environment',
@@ -242,3 +372,5 @@ export const configSchema = z
 
 export type ElavaConfig = z.output<typeof configSchema>;
 export type ElavaConfigInput = z.input<typeof configSchema>;
+/** `change_detection.alert_on` as the program sees it: every key filled in. */
+export type AlertOn = ElavaConfig['change_detection']['alert_on'];

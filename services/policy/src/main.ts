@@ -68,11 +68,12 @@ runtime.onShutdown('redis', async () => {
 });
 const policy = startPolicy({
   prefix: config.redis.prefix,
+  lookbackMs: config.change_detection.lookback_window,
   settings: {
     mode: p.enforcement_mode,
     severityActions: p.severity_actions,
     remediateTags: p.auto_remediate.tag_violations,
-    protectBlessed: p.auto_remediate.protect_blessed,
+    protectBlessed: p.auto_remediate.blessed_protection,
     autoTag: config.actions.tagging.auto_tag_untagged,
   },
   renotifyMs: p.renotify_interval,

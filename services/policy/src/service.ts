@@ -32,6 +32,11 @@ export interface PolicyOutputs {
   explainOwn(store: string, resourceId: string, diff: PublishedChange['diff']): Promise<PublishedChange['diff']>;
   /** The live resources of a scope at a revision, a page at a time (asked of the recorder). */
   resources(scope: ScopeRequest['scope'], revision: number): AsyncIterable<AnyResource[]>;
+  /**
+   * A resource's changes from `since` up to revision `upTo` (scope.ts resourceHistory): a
+   * policy input's `history`. Without it (or with no lookback window) inputs carry none.
+   */
+  history?(resourceId: string, window: { since: Date; upTo: number }): Promise<unknown[]>;
 }
 
 interface Subject {
@@ -58,12 +63,18 @@ interface Tally {
 export interface PolicyServiceOptions {
   /** Types with counted expectations (policies.expected): their scopes are also evaluated whole. */
   countedTypes?: ReadonlySet<string>;
+  /** change_detection.lookback_window: how far back a changed resource's `history` reaches (0: none). */
+  lookbackMs?: number;
   clock?: () => Date;
 }
+
+/** History queries in flight at once for one request. */
+const HISTORY_CONCURRENCY = 8;
 
 export class PolicyService {
   private readonly clock: () => Date;
   private readonly counted: ReadonlySet<string>;
+  private readonly lookbackMs: number;
 
   constructor(
     private readonly settings: DecisionSettings,
@@ -73,6 +84,7 @@ export class PolicyService {
   ) {
     this.clock = options.clock ?? (() => new Date());
     this.counted = options.countedTypes ?? new Set();
+    this.lookbackMs = options.lookbackMs ?? 0;
   }
 
   async handle(req: PolicyRequest): Promise<number> {
@@ -105,18 +117,23 @@ export class PolicyService {
           c.type === 'tag_drift' ? { ...c, diff: await this.out.explainOwn(req.store, c.resource_id, c.diff) } : c,
         ),
       );
-      const subjects: Subject[] = changes.map((change) => ({
-        store: req.store,
-        resource: (change.current ?? change.previous) as AnyResource,
-        change,
-        revision: change.revision,
-        input: {
-          resource: change.current,
-          ...(change.previous ? { previous: change.previous } : {}),
-          change: { id: change.id, type: change.type, diff: change.diff, revision: change.revision },
-          now,
-        },
-      }));
+      const histories = await this.histories(changes);
+      const subjects: Subject[] = changes.map((change) => {
+        const history = histories.get(change.resource_id);
+        return {
+          store: req.store,
+          resource: (change.current ?? change.previous) as AnyResource,
+          change,
+          revision: change.revision,
+          input: {
+            resource: change.current,
+            ...(change.previous ? { previous: change.previous } : {}),
+            change: { id: change.id, type: change.type, diff: change.diff, revision: change.revision },
+            ...(history ? { history } : {}),
+            now,
+          },
+        };
+      });
       await this.judge(subjects, now, tally);
     }
     for (const [pkg, error] of tally.failures)
@@ -141,6 +158,37 @@ export class PolicyService {
       },
     ]);
     return tally.decisions;
+  }
+
+  /**
+   * Each changed resource's changes within the lookback window before its newest change in the
+   * request (one query per resource, a few at a time). A resource first recorded by this change has
+   * no earlier version to ask about: its history is the change itself, without a query (a first
+   * scan's thousands of appearances ask nothing).
+   */
+  private async histories(changes: PublishedChange[]): Promise<Map<string, unknown[]>> {
+    const out = new Map<string, unknown[]>();
+    const history = this.out.history?.bind(this.out);
+    if (!history || this.lookbackMs <= 0) return out;
+    const newest = new Map<string, PublishedChange>();
+    for (const c of changes) {
+      const prior = newest.get(c.resource_id);
+      if (!prior || c.revision > prior.revision) newest.set(c.resource_id, c);
+    }
+    const asks: PublishedChange[] = [];
+    for (const [id, c] of newest) {
+      if (c.previous_revision === null) out.set(id, [{ type: c.type, revision: c.revision, time: c.time }]);
+      else asks.push(c);
+    }
+    for (let i = 0; i < asks.length; i += HISTORY_CONCURRENCY) {
+      await Promise.all(
+        asks.slice(i, i + HISTORY_CONCURRENCY).map(async (c) => {
+          const since = new Date(Date.parse(c.time) - this.lookbackMs);
+          out.set(c.resource_id, await history(c.resource_id, { since, upTo: c.revision }));
+        }),
+      );
+    }
+    return out;
   }
 
   /**

@@ -17,7 +17,7 @@ import type { Redis } from 'ioredis';
 import type { DecisionSettings } from './decide.js';
 import type { PolicyPool } from './pool.js';
 import { DecisionMemory } from './remember.js';
-import { currentStore, decidedSince, scopeResources } from './scope.js';
+import { currentStore, decidedSince, resourceHistory, scopeResources } from './scope.js';
 import { PolicyService } from './service.js';
 
 export interface PolicyWiring {
@@ -34,6 +34,8 @@ export interface PolicyWiring {
   prefix?: string;
   /** Types with counted expectations in policies.expected. */
   countedTypes?: ReadonlySet<string>;
+  /** change_detection.lookback_window: how far back each input's `history` reaches (0: none). */
+  lookbackMs?: number;
 }
 
 /** Requests in from the detector's queue, decisions out on `elava.decisions.<action>.<severity>`. */
@@ -58,10 +60,11 @@ export function startPolicy(w: PolicyWiring) {
         inChunks(decisions, (d) => publishEvent(w.js, subjects.decision(d.action, d.severity), d, d.id)),
       resources: (scope, revision) => scopeResources(w.query, scope, revision),
       explainOwn: (store, id, diff) => own.explain(store, id, diff),
+      history: (id, window) => resourceHistory(w.query, id, window),
       audit: (drafts) => audit.send(drafts),
     },
     w.log,
-    { countedTypes: w.countedTypes },
+    { countedTypes: w.countedTypes, lookbackMs: w.lookbackMs },
   );
   const worker = createWorker<PolicyRequest>(QUEUES.policy, async (req) => void (await service.handle(req)), {
     connection: w.consumer,

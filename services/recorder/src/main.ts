@@ -17,7 +17,10 @@ await runtime.listen();
 let store: Store;
 for (let waited = 0; ; waited++) {
   try {
-    store = await Store.open(config.storage.dir);
+    store = await Store.open(config.storage.dir, {
+      segmentBytes: config.storage.segment_bytes,
+      checkpointIntervalMs: config.storage.checkpoint_interval,
+    });
     break;
   } catch (err) {
     if (!(err instanceof StoreLockedError)) {

@@ -1,2 +1,2 @@
-export { intervalNow, isWorkTime, type Plan, type PlannedScope, planScopes } from './plan.js';
+export { intervalNow, isWorkTime, type Plan, type PlannedScope, planScopes, SWEEP_TIER } from './plan.js';
 export { reconcile } from './reconcile.js';

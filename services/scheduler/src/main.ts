@@ -37,7 +37,11 @@ async function accounts(): Promise<string[]> {
 }
 
 const plan = planScopes(config, await accounts());
-for (const w of plan.warnings) log.warn(w);
+if (plan.swept.length > 0)
+  log.info(
+    { types: plan.swept, interval_ms: config.change_detection.check_interval },
+    'types no tier scans unfiltered are swept every change_detection.check_interval',
+  );
 let offHours: boolean | null = null;
 async function tick(): Promise<void> {
   const now = new Date();

@@ -1,6 +1,7 @@
 import { parseConfig } from '@elava/config';
+import { RESOURCE_TYPES } from '@elava/types';
 import { describe, expect, it } from 'vitest';
-import { intervalNow, isWorkTime, planScopes } from './plan.js';
+import { intervalNow, isWorkTime, planScopes, SWEEP_TIER } from './plan.js';
 
 const config = (yaml: string) =>
   parseConfig(`version: "2.0"\nregions: [us-east-1, eu-west-1]\n${yaml}`, '/x/elava.yaml', {});
@@ -12,8 +13,8 @@ describe('tiers → scopes', () => {
     critical: { scan_interval: 5m, patterns: [{ type: rds }, { type: ec2.instance, tags: { environment: production } }] }
     rest: { scan_interval: 1h, patterns: [] }
 `);
-    const { scopes, warnings } = planScopes(c, ['123456789012', '210987654321']);
-    expect(warnings).toEqual([]);
+    const { scopes, swept } = planScopes(c, ['123456789012', '210987654321']);
+    expect(swept).toEqual([]);
     const unfiltered = scopes.filter((s) => !s.scope.filter);
     expect(unfiltered).toHaveLength(15 * 2 * 2);
     expect(scopes.find((s) => s.key === '123456789012/us-east-1/rds.instance')).toMatchObject({
@@ -30,20 +31,88 @@ describe('tiers → scopes', () => {
     });
   });
 
-  it('runs a scope claimed twice at the shorter interval, and warns about types only seen filtered', () => {
-    const c = config(`scanning:
+  it('runs a scope claimed twice at the shorter interval, and sweeps every type no tier scans unfiltered at check_interval', () => {
+    const c = config(`change_detection: { check_interval: 10m }
+scanning:
   tiers:
     slow: { scan_interval: 1h, patterns: [{ type: [ec2.volume, s3] }] }
     fast: { scan_interval: 1m, patterns: [{ type: ec2.volume }, { type: ec2.vpc, tags: { env: prod } }] }
 `);
-    const { scopes, warnings } = planScopes(c, ['123456789012']);
+    const { scopes, swept } = planScopes(c, ['123456789012']);
     expect(scopes.find((s) => s.key === '123456789012/eu-west-1/ec2.volume')).toMatchObject({
       tier: 'fast',
       intervalMs: 60_000,
     });
     expect(scopes.find((s) => s.key === '123456789012/eu-west-1/s3.bucket')).toMatchObject({ tier: 'slow' });
-    expect(warnings.some((w) => w.startsWith('ec2.vpc is scanned by no tier without a tag filter'))).toBe(true);
-    expect(scopes.some((s) => s.scope.type === 'rds.instance')).toBe(false);
+    // ec2.vpc: filtered every minute, and swept unfiltered (the sweep is what tombstones).
+    expect(scopes.find((s) => s.key === '123456789012/eu-west-1/ec2.vpc?env=prod')).toMatchObject({ tier: 'fast' });
+    expect(scopes.find((s) => s.key === '123456789012/eu-west-1/ec2.vpc')).toMatchObject({
+      tier: SWEEP_TIER,
+      intervalMs: 600_000,
+    });
+    expect(swept).toHaveLength(13);
+    expect(swept).toContain('rds.instance');
+    expect(swept).not.toContain('ec2.volume');
+    expect(scopes.filter((s) => !s.scope.filter)).toHaveLength(15 * 2);
+  });
+
+  it('takes "*", "ec2.*" and a service name as a pattern type', () => {
+    const types = (pattern: string) =>
+      planScopes(config(`scanning:\n  tiers:\n    t: { scan_interval: 2m, patterns: [{ type: ${pattern} }] }\n`), [
+        '123456789012',
+      ])
+        .scopes.filter((s) => s.tier === 't' && s.scope.region === 'us-east-1')
+        .map((s) => s.scope.type);
+    expect(types('"*"')).toHaveLength(15);
+    expect(types('"ec2.*"')).toEqual(types('ec2'));
+    expect(types('"ec2.*"')).toHaveLength(11);
+    expect(types('rds')).toEqual(['rds.cluster', 'rds.instance', 'rds.snapshot']);
+    expect(types('"s3.*"')).toEqual(['s3.bucket']);
+  });
+
+  it('scans an account in its own regions when it names them', () => {
+    const c = config(`accounts:
+  - { id: "123456789012", regions: [ap-south-1] }
+  - { id: "210987654321" }
+`);
+    const { scopes } = planScopes(
+      c,
+      c.accounts.map((a) => a.id),
+    );
+    const regions = (account: string) => [
+      ...new Set(scopes.filter((s) => s.scope.account === account).map((s) => s.scope.region)),
+    ];
+    expect(regions('123456789012')).toEqual(['ap-south-1']);
+    expect(regions('210987654321').sort()).toEqual(['eu-west-1', 'us-east-1']);
+  });
+
+  it("keeps the design's single tag-filtered tier from leaving types unwatched", () => {
+    const c = config(`change_detection: { check_interval: 5m }
+scanning:
+  tiers:
+    critical:
+      scan_interval: 15m
+      patterns:
+        - type: rds
+          tags:
+            environment: production
+`);
+    const { scopes } = planScopes(c, ['123456789012']);
+    const east = scopes.filter((s) => s.scope.region === 'us-east-1');
+    expect(
+      east
+        .filter((s) => !s.scope.filter)
+        .map((s) => s.scope.type)
+        .sort(),
+    ).toEqual([...RESOURCE_TYPES].sort());
+    expect(east.filter((s) => !s.scope.filter).every((s) => s.intervalMs === 300_000 && s.tier === SWEEP_TIER)).toBe(
+      true,
+    );
+    expect(east.filter((s) => s.scope.filter).map((s) => [s.scope.type, s.tier, s.intervalMs])).toEqual([
+      ['rds.cluster', 'critical', 900_000],
+      ['rds.instance', 'critical', 900_000],
+      ['rds.snapshot', 'critical', 900_000],
+    ]);
   });
 
   it('lowers the frequency off hours and at weekends, in the configured time zone', () => {

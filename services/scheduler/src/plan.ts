@@ -10,25 +10,41 @@ export interface PlannedScope {
 
 export interface Plan {
   scopes: PlannedScope[];
-  /** Types no tier scans unfiltered: their disappearances can never be seen. */
-  warnings: string[];
+  /**
+   * Types no tier scans unfiltered, so the sweep at `change_detection.check_interval` scans
+   * them (tier `check_interval`): the sweep is what sees them disappear.
+   */
+  swept: ResourceType[];
 }
+
+/** The tier name of the unfiltered sweep at `change_detection.check_interval`. */
+export const SWEEP_TIER = 'check_interval';
 
 type Pattern = ElavaConfig['scanning']['tiers'][string]['patterns'][number];
 
+/** `ec2.instance`, a service (`rds`, `rds.*`), or `*`; no type at all is every type. */
 function typesOf(p: Pattern): ResourceType[] {
   if (p.type === undefined) return [...RESOURCE_TYPES];
-  const sel = Array.isArray(p.type) ? p.type : [p.type];
-  return RESOURCE_TYPES.filter((t) => sel.some((s) => s === t || t.startsWith(`${s}.`)));
+  const sel = (Array.isArray(p.type) ? p.type : [p.type]).map((s) => (s.endsWith('.*') ? s.slice(0, -2) : s));
+  return RESOURCE_TYPES.filter((t) => sel.some((s) => s === '*' || s === t || t.startsWith(`${s}.`)));
 }
 
 /**
  * Tiers → scopes, one per (account, region, type[, tag filter]). A pattern with tags becomes a
- * filtered scope (which never tombstones); a tier without patterns scans every type that no tier
- * scans unfiltered. A scope claimed by several tiers runs at the shortest interval. Status in a
- * pattern narrows nothing here: the API cannot filter on it, so the whole type is read.
+ * filtered scope (which never tombstones, so it only scans its resources more often); a tier
+ * without patterns scans every type that no tier scans unfiltered; every type still left is swept
+ * unfiltered every `change_detection.check_interval`, so each type has one scope that sees its
+ * resources disappear. A scope claimed by several tiers runs at the shortest interval. Status in a
+ * pattern narrows nothing here: the API cannot filter on it, so the whole type is read. An
+ * account's own `regions` replace the top-level list for that account.
  */
-export function planScopes(config: Pick<ElavaConfig, 'scanning' | 'regions'>, accounts: string[]): Plan {
+export function planScopes(
+  config: Pick<ElavaConfig, 'scanning' | 'regions'> & {
+    change_detection: Pick<ElavaConfig['change_detection'], 'check_interval'>;
+    accounts?: Pick<ElavaConfig['accounts'][number], 'id' | 'regions'>[];
+  },
+  accounts: string[],
+): Plan {
   const wanted = new Map<string, { filter?: Scope['filter']; type: ResourceType; tier: string; intervalMs: number }>();
   const claim = (type: ResourceType, tier: string, intervalMs: number, tags?: Record<string, string | string[]>) => {
     const filter = tags && Object.keys(tags).length > 0 ? { tags } : undefined;
@@ -46,12 +62,12 @@ export function planScopes(config: Pick<ElavaConfig, 'scanning' | 'regions'>, ac
     for (const type of RESOURCE_TYPES) if (!unfiltered.has(type)) claim(type, tier, t.scan_interval);
   }
   const covered = new Set([...wanted.values()].filter((w) => !w.filter).map((w) => w.type));
-  const warnings = RESOURCE_TYPES.filter((t) => !covered.has(t)).map(
-    (t) => `${t} is scanned by no tier without a tag filter: add a tier with no patterns to see it disappear`,
-  );
+  const swept = RESOURCE_TYPES.filter((t) => !covered.has(t));
+  for (const type of swept) claim(type, SWEEP_TIER, config.change_detection.check_interval);
   const scopes: PlannedScope[] = [];
   for (const account of accounts) {
-    for (const region of config.regions) {
+    const own = config.accounts?.find((a) => a.id === account)?.regions;
+    for (const region of own ?? config.regions) {
       for (const w of wanted.values()) {
         const scope: Scope = { account, region, type: w.type, ...(w.filter ? { filter: w.filter } : {}) };
         scopes.push({ key: scopeKey(scope), scope, tier: w.tier, intervalMs: w.intervalMs });
@@ -59,7 +75,7 @@ export function planScopes(config: Pick<ElavaConfig, 'scanning' | 'regions'>, ac
     }
   }
   scopes.sort((a, b) => (a.key < b.key ? -1 : 1));
-  return { scopes, warnings };
+  return { scopes, swept };
 }
 
 /**
