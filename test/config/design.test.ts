@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig, parseConfig } from '@elava/config';
 import { Detector, type DetectorOutputs, type PublishedChange } from '@elava/detector';
@@ -95,11 +95,13 @@ const gone = (r: AnyResource): Delta => ({
   previous_json: JSON.stringify(r),
 });
 
+// The design documents sit beside the repository (../shared) on our machines and in CI; a clone
+// elsewhere has only the fixture.
+const DESIGN = resolve(import.meta.dirname, '../../../shared/design/004_a58d8d7e14b73332.txt');
+
 describe("the design's configuration, verbatim", () => {
-  it('is the block of the design document, unchanged', () => {
-    const design = readFileSync(resolve(import.meta.dirname, '../../../shared/design/004_a58d8d7e14b73332.txt'), {
-      encoding: 'utf8',
-    });
+  it.skipIf(!existsSync(DESIGN))('is the block of the design document, unchanged', () => {
+    const design = readFileSync(DESIGN, { encoding: 'utf8' });
     const block = /### New Config Structure\n\n```yaml\n([\s\S]*?)```/.exec(design)?.[1];
     expect(block).toBeDefined();
     expect(readFileSync(FIXTURE, 'utf8')).toBe(block);

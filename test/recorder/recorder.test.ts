@@ -130,5 +130,19 @@ describe('scanner → recorder on moto', () => {
     // A redelivered page that was recorded is still answered, not dropped.
     expect((await recorder.recordPage(page('new', '2026-11-22T10:00:00.000Z', '10.0.0.0/16')))?.duplicate).toBe(true);
     expect(handed).toEqual([1, 2, 1]);
+
+    // A second attempt of a scan an earlier attempt completed (its scanner stalled past the job
+    // lock) is not recorded again; the first attempt's pages are still answered.
+    const attempt = (n: number, final: boolean) => ({
+      ...page('twice', '2026-11-22T10:02:00.000Z', '10.2.0.0/16'),
+      page_id: `twice@${n}#0`,
+      attempt: n,
+      ...(final ? { final: { status: 'complete' as const, count: 1, pages: 1, seen: [vpc('').id] } } : {}),
+    });
+    expect(await recorder.recordPage(attempt(1, true))).not.toBeNull();
+    const revision = store.revision;
+    expect(await recorder.recordPage(attempt(2, true))).toBeNull();
+    expect(store.revision).toBe(revision);
+    expect((await recorder.recordPage(attempt(1, true)))?.duplicate).toBe(true);
   });
 });

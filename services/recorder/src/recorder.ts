@@ -54,6 +54,21 @@ export class Recorder {
       this.stale?.();
       return null;
     }
+    // Before the scope's first complete scan, what appears is the estate being found, not changing.
+    const baseline = !this.store.scopes().find((s) => s.key === key)?.last_complete;
+    // A scan that an earlier attempt completed (a scanner that stalled past its job lock, or died
+    // before it could say so, hands its job to another) is over: recording it again would record
+    // the scope twice. Pages of a retry that came before the completion are recorded as usual.
+    const lastAttempt = last?.batch?.split('@')[1]?.split('#')[0];
+    if (
+      last?.complete &&
+      lastScan === page.scan_id &&
+      lastAttempt !== String(page.attempt) &&
+      !this.store.isApplied(page.page_id)
+    ) {
+      this.log.info({ page: page.page_id, scan: page.scan_id }, 'scan already recorded by an earlier attempt');
+      return null;
+    }
     const final = page.final;
     const result = await this.store.applyScan(page.page_id, page.scope, page.resources, {
       observedAt: page.observed_at,
@@ -112,6 +127,7 @@ export class Recorder {
         scope: page.scope,
         scan_id: page.scan_id,
         deltas: result.deltas,
+        ...(baseline ? { baseline } : {}),
       });
     }
     await this.wal.catchUp();
