@@ -73,6 +73,16 @@ describe('decision memory', () => {
     expect(await memory.admit(proposal('finding:a', 'fa2'))).toBeNull();
   });
 
+  it('takes a finding fewer for no news, and the finding that went for news again when it comes back', async () => {
+    const memory = new DecisionMemory(redis, HOUR, unique('elava-memory'));
+    const both = proposal('finding:sg:elava.security', 'p22,p3389');
+    expect(await memory.admit(both)).not.toBeNull();
+    await memory.confirm([both]);
+    expect(await memory.admit(proposal('finding:sg:elava.security', 'p22'))).toBeNull();
+    expect(await memory.admit(proposal('finding:sg:elava.security', 'p22'))).toBeNull();
+    expect(await memory.admit(both)).not.toBeNull();
+  });
+
   it('keeps stores apart, and refuses a request of a store the recorder no longer holds', async () => {
     const prefix = unique('elava-memory');
     const other = '0123456789ab';

@@ -184,8 +184,20 @@ describe('policy service', () => {
     const summary = decisions.map(
       (d) => `${d.action}/${d.severity} ${d.resource.id.split(':')[4]} ${d.policy?.package ?? '-'}`,
     );
-    expect(summary.sort()).toEqual(['alert/critical orders elava.lifecycle', 'alert/critical sg-1 elava.security']);
-    const sgAlert = decisions.find((d) => d.resource.id === sg.id);
+    // The findings once each, and each tracked change (alert_on: info → audit) once per change id.
+    expect(summary.sort()).toEqual([
+      'alert/critical orders elava.lifecycle',
+      'alert/critical sg-1 elava.security',
+      'audit/info sg-1 -',
+      'audit/info sg-1 -',
+    ]);
+    expect(
+      decisions
+        .filter((d) => d.action === 'audit')
+        .map((d) => d.change?.type)
+        .sort(),
+    ).toEqual(['appeared', 'modified']);
+    const sgAlert = decisions.find((d) => d.resource.id === sg.id && d.action === 'alert');
     expect(sgAlert?.reason).toBe('security group sg-1 is open to 0.0.0.0/0 on port 22');
     expect(decisions.find((d) => d.resource.id === db.id)?.change?.type).toBe('disappeared');
     // The trail: one policy_evaluated per request, one decided per decision (keys make retries land once).

@@ -145,6 +145,7 @@ export const revisionDeltasSchema = z.object({
   deltas: z.array(
     z.object({ id: z.string(), kind: z.enum(['added', 'modified', 'reappeared', 'tombstoned']) }).passthrough(),
   ),
+  baseline: z.boolean().optional(),
 }) as unknown as z.ZodType<RevisionDeltas>;
 
 /** A disappearance waiting out its grace period (the detector's own delayed job). */

@@ -34,6 +34,8 @@ export interface Change {
   current: AnyResource | null;
   /** Estimated monthly cost delta in USD, on `cost_increase`. */
   monthly_cost_delta?: number;
+  /** An appearance in the first complete scan of its scope: the estate found, not changed. */
+  baseline?: boolean;
 }
 
 /**

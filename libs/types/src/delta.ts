@@ -35,4 +35,6 @@ export interface RevisionDeltas {
   scope: Scope;
   scan_id: string;
   deltas: Delta[];
+  /** Recorded before the scope had a complete scan: its appearances are the estate being found. */
+  baseline?: boolean;
 }

@@ -64,6 +64,21 @@ describe('classify', () => {
     expect(changeId(STORE, id, 2, 'modified')).toMatch(/^chg_[0-9a-f]{24}$/);
   });
 
+  it('gives no cost change when either price is unknown, never a guess', () => {
+    const db = (cls: string) =>
+      ({
+        ...res(),
+        id: 'aws:123456789012:us-east-1:rds.instance:db-1',
+        type: 'rds.instance',
+        attributes: { instance_class: cls, allocated_storage_gib: 20 },
+      }) as AnyResource;
+    const types = (a: string, b: string) => classify(STORE, delta('modified'), db(a), db(b)).map((c) => c.type);
+    expect(types('db.t3.micro', 'db.m5.large')).toEqual(['cost_increase', 'modified']);
+    // An unlisted class on either side: the class changed, nothing is said about its cost.
+    expect(types('db.x9.unlisted', 'db.t3.micro')).toEqual(['modified']);
+    expect(types('db.t3.micro', 'db.x9.unlisted')).toEqual(['modified']);
+  });
+
   it("never gives another store's change the same id (a new store counts revisions from 1 again)", () => {
     expect(changeId(STORE, id, 2, 'modified')).not.toBe(changeId('0123456789ab', id, 2, 'modified'));
     expect(classify(STORE, delta('added'), null, res())[0]?.store).toBe(STORE);

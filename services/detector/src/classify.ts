@@ -27,7 +27,9 @@ function monthly(r: AnyResource | null): number | undefined {
     case 'rds.instance': {
       const cls = rdsMonthly(a.instance_class as string);
       const storage = rdsStorageMonthly(a.allocated_storage_gib as number);
-      return cls === undefined ? storage : cls + (storage ?? 0);
+      // An unknown class has no price: no estimate at all rather than storage alone, which made an
+      // upsize from an unlisted class look like the whole class price (+$12.41 for a downsize).
+      return cls === undefined || storage === undefined ? undefined : cls + storage;
     }
     default:
       return undefined;

@@ -93,7 +93,11 @@ export class Detector {
       const current = parse(delta.current_json);
       for (const c of classify(rd.store, delta, previous, current)) {
         if (!this.settings.track.includes(c.type)) continue;
-        const change: PublishedChange = { ...c, severity: this.severity(c) };
+        const change: PublishedChange = {
+          ...c,
+          severity: this.severity(c),
+          ...(rd.baseline && c.type === 'appeared' ? { baseline: true } : {}),
+        };
         const blessed = previous !== null && isBlessed(previous);
         if (change.type === 'disappeared' && !blessed && this.settings.graceMs > 0) {
           await this.out.holdDisappearance(change, this.settings.graceMs);

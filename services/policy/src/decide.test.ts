@@ -22,7 +22,11 @@ const resource = (tags: Record<string, string> = {}) =>
     attributes: {},
   }) as unknown as AnyResource;
 const STORE = 'a1b2c3d4e5f6';
-const change = (type: PublishedChange['type'], previous: AnyResource | null = null): PublishedChange => ({
+const change = (
+  type: PublishedChange['type'],
+  previous: AnyResource | null = null,
+  severity: PublishedChange['severity'] = 'warning',
+): PublishedChange => ({
   id: `c-${type}`,
   type,
   store: STORE,
@@ -33,7 +37,7 @@ const change = (type: PublishedChange['type'], previous: AnyResource | null = nu
   diff: [{ path: 'tags.team', before: 'a', after: 'b' }],
   previous,
   current: null,
-  severity: 'warning',
+  severity,
 });
 const finding = (pkg: string, rule: Finding['rule'], severity: Finding['severity'], msg: string): Finding => ({
   package: pkg,
@@ -45,10 +49,17 @@ const finding = (pkg: string, rule: Finding['rule'], severity: Finding['severity
 const actions = (ps: ReturnType<typeof propose>) => ps.map((p) => `${p.decision.action}/${p.decision.severity}`);
 
 describe('propose (the seed rules)', () => {
-  it('alerts critically when a blessed resource disappears, and only then', () => {
+  it('alerts when a blessed resource disappears; another disappearance goes by severity_actions', () => {
     const blessed = resource({ 'elava:blessed': 'true' });
     const gone = propose(
-      { store: STORE, resource: blessed, change: change('disappeared', blessed), revision: 7, findings: [], time: 't' },
+      {
+        store: STORE,
+        resource: blessed,
+        change: change('disappeared', blessed, 'critical'),
+        revision: 7,
+        findings: [],
+        time: 't',
+      },
       settings,
     );
     expect(actions(gone)).toEqual(['alert/critical']);
@@ -64,12 +75,109 @@ describe('propose (the seed rules)', () => {
       },
       settings,
     );
-    expect(plain).toEqual([]);
+    expect(actions(plain)).toEqual(['notify/warning']);
+    expect(plain[0]?.decision.reason).toMatch(/disappeared$/);
+  });
+
+  it('every tracked change is one decision unless its alert_on severity is none, once per change id', () => {
+    const s = (type: PublishedChange['type'], severity: PublishedChange['severity']) => ({
+      store: STORE,
+      resource: resource(),
+      change: {
+        ...change(type, resource(), severity),
+        diff: [{ path: 'status', before: 'available', after: 'stopped' }],
+      },
+      revision: 7,
+      findings: [],
+      time: 't',
+    });
+    expect(actions(propose(s('status_changed', 'info'), settings))).toEqual(['audit/info']);
+    expect(propose(s('status_changed', 'info'), settings)[0]?.decision.reason).toMatch(/from available to stopped/);
+    expect(actions(propose(s('modified', 'warning'), settings))).toEqual(['notify/warning']);
+    expect(actions(propose(s('appeared', 'info'), settings))).toEqual(['audit/info']);
+    for (const type of ['appeared', 'disappeared', 'modified', 'tag_drift', 'status_changed', 'cost_increase'] as const)
+      expect(propose(s(type, 'none'), settings)).toEqual([]);
+    const [p] = propose(s('modified', 'warning'), settings);
+    expect(p?.key).toBe('change:c-modified:notify');
+    expect(p?.fingerprint).toBe('c-modified');
+    expect(p?.decision.metadata.diff).toEqual([{ path: 'status', before: 'available', after: 'stopped' }]);
+  });
+
+  it("a scope's first scan is the estate being found: its appearances decide nothing", () => {
+    const found = { ...change('appeared', null, 'info'), baseline: true };
+    expect(
+      propose({ store: STORE, resource: resource(), change: found, revision: 1, findings: [], time: 't' }, settings),
+    ).toEqual([]);
+  });
+
+  it('protects a production resource under a change with auto_protect_prod, and only then', () => {
+    const prod = resource({ environment: 'production' });
+    const s = {
+      store: STORE,
+      resource: prod,
+      change: change('modified', prod, 'info'),
+      revision: 7,
+      findings: [],
+      time: 't',
+    };
+    const protectProd = { key: 'environment', values: ['production'] };
+    expect(actions(propose(s, { ...settings, protectProd }))).toEqual(['protect/warning', 'audit/info']);
+    expect(actions(propose(s, settings))).toEqual(['audit/info']);
+    const gone = { ...s, change: change('disappeared', prod) };
+    expect(actions(propose(gone, { ...settings, protectProd }))).toEqual(['notify/warning']);
+  });
+
+  it('policy_violation: severity_based as said, one severity for all, or none', () => {
+    const s = {
+      store: STORE,
+      resource: resource(),
+      revision: 7,
+      findings: [finding('elava.security', 'deny', 'critical', 'open to the world')],
+      time: 't',
+    };
+    expect(actions(propose(s, { ...settings, policyViolation: 'severity_based' }))).toEqual(['alert/critical']);
+    expect(actions(propose(s, { ...settings, policyViolation: 'info' }))).toEqual(['audit/info']);
+    expect(propose(s, { ...settings, policyViolation: 'none' })).toEqual([]);
+  });
+
+  it('one decision per resource and package, listing every finding of the package', () => {
+    const s = {
+      store: STORE,
+      resource: resource(),
+      revision: 7,
+      findings: [
+        finding('elava.tags', 'info', 'info', 'db-1 has no tags at all'),
+        finding('elava.tags', 'warn', 'warning', 'db-1 lacks the required tag elava:owner'),
+        finding('elava.tags', 'warn', 'warning', 'db-1 lacks the required tag environment'),
+        finding('elava.security', 'deny', 'critical', 'db-1 is publicly accessible'),
+      ],
+      time: 't',
+    };
+    const ps = propose(s, settings);
+    expect(actions(ps)).toEqual(['notify/warning', 'alert/critical']);
+    expect(ps[0]?.decision.reason).toBe(
+      '3 findings: db-1 lacks the required tag elava:owner; db-1 lacks the required tag environment; db-1 has no tags at all',
+    );
+    expect(ps[0]?.decision.metadata.findings).toHaveLength(3);
+    expect(ps[0]?.decision.policy).toEqual({ package: 'elava.tags', rule: 'warn' });
+    // A finding more in the package is news (another fingerprint); the same findings are not.
+    const fewer = propose({ ...s, findings: s.findings.slice(1) }, settings)[0];
+    expect(fewer?.key).toBe(ps[0]?.key);
+    expect(fewer?.fingerprint).not.toBe(ps[0]?.fingerprint);
+    const reversed = propose({ ...s, findings: [...s.findings].reverse() }, settings);
+    expect(reversed.find((p) => p.decision.policy?.package === 'elava.tags')?.fingerprint).toBe(ps[0]?.fingerprint);
   });
 
   it('protects a blessed resource under change only when configured', () => {
     const blessed = resource({ 'elava:blessed': 'true' });
-    const s = { store: STORE, resource: blessed, change: change('modified'), revision: 7, findings: [], time: 't' };
+    const s = {
+      store: STORE,
+      resource: blessed,
+      change: change('modified', null, 'none'),
+      revision: 7,
+      findings: [],
+      time: 't',
+    };
     expect(propose(s, settings)).toEqual([]);
     expect(actions(propose(s, { ...settings, protectBlessed: true }))).toEqual(['protect/critical']);
   });
@@ -97,7 +205,7 @@ describe('propose (the seed rules)', () => {
     ]);
   });
 
-  it('keys a finding by what it is about: another port is another finding, another day is not', () => {
+  it('fingerprints a finding by what it is about: another port is news, another day is not', () => {
     const key = (msg: string) =>
       propose(
         {
@@ -108,7 +216,7 @@ describe('propose (the seed rules)', () => {
           time: 't',
         },
         settings,
-      )[0]?.key;
+      )[0]?.fingerprint;
     expect(key('sg-1 is open to 0.0.0.0/0 on port 22')).not.toBe(key('sg-1 is open to 0.0.0.0/0 on port 3389'));
     expect(key('i-1 has been stopped for 31 days')).toBe(key('i-1 has been stopped for 32 days'));
   });
@@ -164,7 +272,7 @@ describe('propose merges', () => {
       {
         store: STORE,
         resource: blessed,
-        change: change('disappeared', blessed),
+        change: change('disappeared', blessed, 'critical'),
         revision: 7,
         findings: [found],
         time: 't',

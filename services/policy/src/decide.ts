@@ -7,6 +7,7 @@ import {
   type PublishedChange,
   type Severity,
 } from '@elava/types';
+import { proposeForChange } from './decide-change.js';
 import type { Finding } from './policy-set.js';
 
 export interface DecisionSettings {
@@ -19,6 +20,10 @@ export interface DecisionSettings {
   protectBlessed: boolean;
   /** actions.tagging.auto_tag_untagged */
   autoTag: boolean;
+  /** change_detection.alert_on.policy_violation (severity_based when absent). */
+  policyViolation?: 'severity_based' | Severity | 'none';
+  /** actions.protection.auto_protect_prod: a production resource under a change gets a `protect` decision. */
+  protectProd?: { key: string; values: string[] };
 }
 
 /** What one evaluation is about: a resource as recorded, perhaps with the change that made it so. */
@@ -56,7 +61,6 @@ const stable = (msg: string) => msg.replace(/\d+(\.\d+)?(?=\s*(days?|hours?|minu
  * notify). Nothing here ever deletes: no such action exists.
  */
 export function propose(s: Subject, settings: DecisionSettings): Proposal[] {
-  const out: Proposal[] = [];
   const r = s.resource;
   const base = {
     store: s.store,
@@ -70,72 +74,89 @@ export function propose(s: Subject, settings: DecisionSettings): Proposal[] {
     ...extra,
   });
   const c = s.change;
-  if (c) {
-    const changeRef = { id: c.id, type: c.type };
-    const blessed = isBlessed(c.type === 'disappeared' && c.previous ? c.previous : r);
-    const add = (action: Action, severity: Severity, reason: string, extra?: Record<string, unknown>) =>
-      out.push({
-        key: `change:${c.id}:${action}`,
-        fingerprint: c.id,
-        decision: { action, severity, reason, change: changeRef, ...base, metadata: meta(extra) },
-      });
-    if (c.type === 'disappeared' && blessed) add('alert', 'critical', `blessed resource ${r.id} disappeared`);
-    else if (blessed && settings.protectBlessed)
-      add('protect', 'critical', `blessed resource ${r.id} changed (${c.type})`);
-    // A drift made entirely of Elava's own writes (explained away before this) decides nothing.
-    if (c.type === 'tag_drift' && !blessed && c.diff.some((f) => f.path.startsWith('tags.'))) {
-      const severity: Severity = c.severity === 'none' ? 'warning' : c.severity;
-      // Only tags removed or changed are put back: an added tag (a person's, or one auto_tag
-      // wrote) is no harm, and undoing it would fight auto_tag forever.
-      const restore = c.diff.filter((f) => f.path.startsWith('tags.') && f.before !== undefined);
-      if (settings.remediateTags && restore.length > 0)
-        add('enforce_policy', severity, `tags of ${r.id} drifted; restore them`, { restore });
-      else add('notify', severity, `tags of ${r.id} drifted`, { diff: c.diff });
-    }
-  }
-  const fromChange = out.length;
-  for (const f of s.findings) {
-    // A policy that says what a change rule already said (blessed and gone) joins that decision.
-    const same = out
-      .slice(0, fromChange)
-      .find((p) => p.decision.severity === f.severity && p.decision.action === settings.severityActions[f.severity]);
-    if (same && !same.decision.policy) {
-      same.decision.policy = { package: f.package, rule: f.rule };
-      same.decision.metadata = { ...same.decision.metadata, policy_msg: f.msg };
+  const out: Proposal[] = c ? proposeForChange(r, c, settings, base, meta) : [];
+  // A policy that says what the blessed-gone rule already said joins that one decision.
+  const gone = out.find((p) => p.decision.change?.type === 'disappeared' && p.decision.action === 'alert');
+  const byPackage = new Map<string, Finding[]>();
+  for (const f of applyPolicyViolation(s.findings, settings.policyViolation)) {
+    if (gone && !gone.decision.policy && f.severity === gone.decision.severity) {
+      gone.decision.policy = { package: f.package, rule: f.rule };
+      gone.decision.metadata = { ...gone.decision.metadata, policy_msg: f.msg };
       continue;
     }
-    const tagging = f.package === 'elava.tags';
+    byPackage.set(f.package, [...(byPackage.get(f.package) ?? []), f]);
+  }
+  // One decision per resource and package, listing every finding of the package: an untagged
+  // resource is one decision that names each missing tag, not one per tag.
+  for (const [pkg, found] of byPackage) {
+    const fs = [...found].sort((a, b) => RANK[a.severity] - RANK[b.severity] || a.msg.localeCompare(b.msg));
+    const top = fs[0] as Finding;
+    const tagging = pkg === 'elava.tags';
     // The desired inventory only ever reports: nothing is created or deleted to match it.
     // Tags being restored are not filled in with defaults as well: the restore is the exact answer.
     const restoring = out.some((p) => p.decision.action === 'enforce_policy');
     const action: Action =
-      f.package === 'elava.inventory'
+      pkg === 'elava.inventory'
         ? 'notify'
         : tagging
           ? settings.autoTag && !restoring
             ? 'auto_tag'
             : 'notify'
-          : settings.severityActions[f.severity];
+          : settings.severityActions[top.severity];
     // A blessed resource is never acted on automatically; it is reported instead.
     const safe: Action = isBlessed(r) && ['auto_tag', 'enforce_policy'].includes(action) ? 'notify' : action;
     out.push({
-      key: `finding:${r.id}:${f.package}:${f.rule}:${sha1(stable(f.msg)).slice(0, 12)}`,
-      // Counts are part of what an inventory finding says: one more missing is news.
-      fingerprint: sha1(
-        `${stable(f.msg)}\n${stable(f.suggestion)}${f.expectation ? `\n${f.expectation.expected}/${f.expectation.found}` : ''}`,
-      ),
+      key: `finding:${r.id}:${pkg}`,
+      // What the package says, as a set of findings (see FINGERPRINT_SEPARATOR): a finding more is
+      // news, one fewer is not; a quantity that moved is not either. Counts are part of what an
+      // inventory finding says: one more missing is news.
+      fingerprint: [
+        ...new Set(
+          fs.map((f) =>
+            sha1(
+              `${f.rule}\n${stable(f.msg)}\n${stable(f.suggestion)}${f.expectation ? `\n${f.expectation.expected}/${f.expectation.found}` : ''}`,
+            ).slice(0, 16),
+          ),
+        ),
+      ]
+        .sort()
+        .join(FINGERPRINT_SEPARATOR),
       decision: {
         action: safe,
-        severity: f.severity,
-        reason: f.msg,
-        policy: { package: f.package, rule: f.rule },
+        severity: top.severity,
+        reason: fs.length === 1 ? top.msg : `${fs.length} findings: ${fs.map((f) => f.msg).join('; ')}`,
+        policy: { package: pkg, rule: top.rule },
         ...(c ? { change: { id: c.id, type: c.type } } : {}),
         ...base,
-        metadata: meta({ suggestion: f.suggestion, ...(f.expectation ? { expectation: f.expectation } : {}) }),
+        metadata: meta({
+          suggestion: [...new Set(fs.map((f) => f.suggestion).filter(Boolean))].join(' '),
+          ...(fs.length > 1
+            ? { findings: fs.map(({ rule, severity, msg, suggestion }) => ({ rule, severity, msg, suggestion })) }
+            : {}),
+          ...(top.expectation ? { expectation: top.expectation } : {}),
+        }),
       },
     });
   }
   return out;
+}
+
+const RANK: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
+
+/** A fingerprint is a set of what was said, its members joined by this. */
+export const FINGERPRINT_SEPARATOR = ',';
+
+/** Whether `fingerprint` says nothing that `held` did not say already (a finding fewer is no news). */
+export function saysNothingNew(fingerprint: string, held: string): boolean {
+  const said = new Set(held.split(FINGERPRINT_SEPARATOR));
+  return fingerprint.split(FINGERPRINT_SEPARATOR).every((f) => said.has(f));
+}
+
+/** change_detection.alert_on.policy_violation: as the policy said, one severity for all, or none. */
+function applyPolicyViolation(findings: Finding[], rule: DecisionSettings['policyViolation']): Finding[] {
+  if (!rule || rule === 'severity_based') return findings;
+  if (rule === 'none') return [];
+  return findings.map((f) => ({ ...f, severity: rule }));
 }
 
 /**

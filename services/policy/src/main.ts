@@ -75,6 +75,8 @@ const policy = startPolicy({
     remediateTags: p.auto_remediate.tag_violations,
     protectBlessed: p.auto_remediate.blessed_protection,
     autoTag: config.actions.tagging.auto_tag_untagged,
+    policyViolation: config.change_detection.alert_on.policy_violation,
+    protectProd: config.actions.protection.auto_protect_prod ? config.actions.protection.production_tag : undefined,
   },
   renotifyMs: p.renotify_interval,
   query: new QueryClient(nc, config.api.timeout),

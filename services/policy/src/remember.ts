@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { decisionId, type Proposal } from './decide.js';
+import { decisionId, type Proposal, saysNothingNew } from './decide.js';
 
 /** JetStream's duplicate window (libs/bus ensureStreams): a re-publish inside it is dropped. */
 const DUPLICATE_WINDOW_MS = 60 * 60 * 1000;
@@ -101,6 +101,17 @@ export class DecisionMemory {
       const when = Number(at);
       if (fingerprint === p.fingerprint && Number.isFinite(when)) {
         return confirmed !== 'published' && now - when < DUPLICATE_WINDOW_MS ? decisionId(p, when) : null;
+      }
+      // Fewer findings than when decided (a port closed again): nothing new to say. The smaller set
+      // is remembered, so the finding that went is news again if it comes back.
+      if (
+        fingerprint &&
+        confirmed === 'published' &&
+        Number.isFinite(when) &&
+        saysNothingNew(p.fingerprint, fingerprint)
+      ) {
+        await this.redis.set(key, `${p.fingerprint}|${at}|published`, 'KEEPTTL');
+        return null;
       }
     }
     await this.redis.set(key, `${p.fingerprint}|${now}|pending`, 'PX', Math.max(this.renotifyMs, 1));
