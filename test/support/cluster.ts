@@ -37,6 +37,11 @@ export interface ClusterOptions {
   shared?: { redisUrl: string; natsUrl: string };
   /** `redis.prefix` of this cluster. */
   prefix?: string;
+  /**
+   * An elava.yaml of the test's own, used as written; where things are (Redis, NATS, moto, the data
+   * directory, the API port) comes from the environment, which wins over the file.
+   */
+  configPath?: string;
 }
 
 /**
@@ -133,14 +138,16 @@ export async function startCluster(o: ClusterOptions) {
   const { redisUrl, natsUrl, startInfra, stopInfra } = o.shared
     ? { ...o.shared, startInfra: async (_: 'redis' | 'nats') => {}, stopInfra: async (_: 'redis' | 'nats') => {} }
     : await startOwnInfra(dir, lines);
-  const config = writeClusterConfig(dir, {
-    redisUrl,
-    natsUrl,
-    apiPort,
-    regions: o.regions,
-    prefix: o.prefix,
-    extra: o.config,
-  });
+  const config =
+    o.configPath ??
+    writeClusterConfig(dir, {
+      redisUrl,
+      natsUrl,
+      apiPort,
+      regions: o.regions,
+      prefix: o.prefix,
+      extra: o.config,
+    });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ELAVA_CONFIG: config,
@@ -151,6 +158,9 @@ export async function startCluster(o: ClusterOptions) {
     AWS_SECRET_ACCESS_KEY: 'testing',
     REDIS_URL: redisUrl,
     NATS_URL: natsUrl,
+    ...(o.configPath
+      ? { AWS_ENDPOINT_URL: infra().moto, ELAVA_DATA_DIR: join(dir, 'data'), ELAVA_API_PORT: String(apiPort) }
+      : {}),
     ...o.env,
   };
   const services = discoverServices(ROOT).filter((s) => s.name !== 'scheduler');
