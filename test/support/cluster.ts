@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { connectNats, createRedis, DeliverPolicy, ensureStreams, jetstream, type NatsConnection } from '@elava/bus';
 import { discoverServices, EXIT, type Io, type Running, run, startService, stopAll } from '@elava/cli';
+import type { DemoRegion } from '@elava/demo';
 import type { Decision } from '@elava/types';
 import type { Redis } from 'ioredis';
 import { infra, tempDirFor } from './infra.js';
@@ -311,3 +312,24 @@ export function writeClusterConfig(
 }
 
 export { freePort };
+
+/** The service instances `elava up` starts (two scanners), as their heartbeats name them. */
+export const UP_INSTANCES = [
+  'api',
+  'detector',
+  'executor',
+  'notifier',
+  'policy',
+  'recorder',
+  'scanner-1',
+  'scanner-2',
+  'scheduler',
+] as const;
+
+/** The ids of the demo estate a cluster's demo service seeded (in `region`, or the first it logged). */
+export function demoIds(c: SystemCluster, region?: string): DemoRegion {
+  const line = region
+    ? new RegExp(`\\{"level":"info"[^\\n]*"region":"${region}"[^\\n]*"msg":"demo estate seeded"\\}`)
+    : /\{"level":"info"[^\n]*"msg":"demo estate seeded"\}/;
+  return JSON.parse(line.exec(c.log())?.[0] ?? '{}') as DemoRegion;
+}

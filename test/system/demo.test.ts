@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { CHURN, type DemoRegion } from '@elava/demo';
+import { CHURN } from '@elava/demo';
 import type { Decision } from '@elava/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SystemCluster, startCluster, tallyDecisions } from '../support/cluster.js';
+import { demoIds, type SystemCluster, startCluster, tallyDecisions } from '../support/cluster.js';
 import { infra } from '../support/infra.js';
 import { resetMoto } from '../support/seed.js';
 
@@ -42,9 +42,7 @@ describe('system: the demo scenario', () => {
       endpoint: infra().moto,
       credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
     });
-    const ids = JSON.parse(
-      /\{"level":"info"[^\n]*"region":"us-east-1"[^\n]*"msg":"demo estate seeded"\}/.exec(c.log())?.[0] ?? '{}',
-    ) as DemoRegion;
+    const ids = demoIds(c, 'us-east-1');
     const steps: Record<string, Record<string, number>> = {};
     for (const step of CHURN) {
       const before = c.decisions.length;

@@ -3,10 +3,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { DescribeImagesCommand, EC2Client, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
-import { CHURN, type DemoRegion } from '@elava/demo';
+import { CHURN } from '@elava/demo';
 import { RESOURCE_TYPES } from '@elava/types';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type SystemCluster, startCluster } from '../support/cluster.js';
+import { demoIds, type SystemCluster, startCluster } from '../support/cluster.js';
 import { infra, tempDirFor } from '../support/infra.js';
 import { resetMoto } from '../support/seed.js';
 
@@ -66,9 +66,7 @@ describe("system: the design's configuration, verbatim", () => {
     const cluster = c;
     await c.ready(SERVICES);
     await c.waitLog(/demo estate ready/);
-    const ids = JSON.parse(
-      /\{"level":"info"[^\n]*"msg":"demo estate seeded"\}/.exec(c.log())?.[0] ?? '{}',
-    ) as DemoRegion;
+    const ids = demoIds(c);
     const ec2 = new EC2Client({
       region: 'us-east-1',
       endpoint: infra().moto,
@@ -128,7 +126,11 @@ describe("system: the design's configuration, verbatim", () => {
     // new_untagged: info → severity_actions.info: audit (recorded, not posted).
     // (The instance came with its root volume and network interface, untagged too.)
     expect(byChange('appeared')).toContain(`audit/info ${untagged}`);
-    expect(byChange('appeared').map((d) => d.split(' ')[1]?.split('-')[0]).sort()).toEqual(['eni', 'i', 'vol']);
+    expect(
+      byChange('appeared')
+        .map((d) => d.split(' ')[1]?.split('-')[0])
+        .sort(),
+    ).toEqual(['eni', 'i', 'vol']);
     expect(byChange('appeared').every((d) => d.startsWith('audit/info '))).toBe(true);
     // tag_drift: warning → notify, posted to the warning channel; web-1 runs in production, so
     // auto_protect_prod also proposes protecting it.

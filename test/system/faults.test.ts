@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { CHURN, type DemoRegion } from '@elava/demo';
+import { CHURN } from '@elava/demo';
 import type { AuditEntry } from '@elava/types';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type SystemCluster, startCluster, tallyDecisions } from '../support/cluster.js';
+import { demoIds, type SystemCluster, startCluster, tallyDecisions } from '../support/cluster.js';
 import { infra } from '../support/infra.js';
 import { resetMoto } from '../support/seed.js';
 
@@ -24,9 +24,7 @@ describe('system: faults and scale', () => {
     await c.ready(SERVICES);
     await c.waitLog(/demo estate ready/);
     const cluster = c;
-    const ids = JSON.parse(
-      /\{"level":"info"[^\n]*"msg":"demo estate seeded"\}/.exec(c.log())?.[0] ?? '{}',
-    ) as DemoRegion;
+    const ids = demoIds(c);
     const ec2 = new EC2Client({
       region: 'us-east-1',
       endpoint: infra().moto,

@@ -4,24 +4,13 @@ import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createRedis, readHeartbeats } from '@elava/bus';
 import { expect, it } from 'vitest';
-import { freePort, startOwnInfra, writeClusterConfig } from '../support/cluster.js';
+import { freePort, startOwnInfra, UP_INSTANCES, writeClusterConfig } from '../support/cluster.js';
 import { infra, tempDirFor } from '../support/infra.js';
 
 // `npm start` is `sh scripts/node.sh scripts/start.mjs`, and node.sh `exec`s Node: after it, the
 // main process is Node running scripts/start.mjs, which these tests start and signal.
 const ROOT = resolve(import.meta.dirname, '../..');
 const HOME = process.env.ELAVA_HOME ? resolve(process.env.ELAVA_HOME) : join(ROOT, '.elava');
-const INSTANCES = [
-  'api',
-  'detector',
-  'executor',
-  'notifier',
-  'policy',
-  'recorder',
-  'scanner-1',
-  'scanner-2',
-  'scheduler',
-];
 
 /** pid → [parent pid, command line] of every live process (zombies only wait to be reaped). */
 function processTable(): Map<number, [number, string]> {
@@ -147,7 +136,7 @@ it.each(['SIGTERM', 'SIGINT'] as const)(
     );
     try {
       await start.until(
-        async () => (await readHeartbeats(redis)).length === INSTANCES.length,
+        async () => (await readHeartbeats(redis)).length === UP_INSTANCES.length,
         'heartbeat from every service',
       );
       expect(Object.keys(start.state())).toEqual(['nats']);

@@ -3,10 +3,17 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { createRedis, DeliverPolicy, jetstream } from '@elava/bus';
-import { CHURN, type DemoRegion } from '@elava/demo';
+import { CHURN } from '@elava/demo';
 import type { Change, Decision } from '@elava/types';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, type SystemCluster, startCluster, startOwnInfra, tallyDecisions } from '../support/cluster.js';
+import {
+  demoIds,
+  freePort,
+  type SystemCluster,
+  startCluster,
+  startOwnInfra,
+  tallyDecisions,
+} from '../support/cluster.js';
 import { infra, tempDirFor } from '../support/infra.js';
 import { resetMoto } from '../support/seed.js';
 
@@ -106,9 +113,7 @@ describe('system: state that belongs to one store', () => {
     clusters.push(c);
     await c.ready(SERVICES);
     await c.waitLog(/demo estate ready/);
-    const ids = JSON.parse(
-      /\{"level":"info"[^\n]*"msg":"demo estate seeded"\}/.exec(c.log())?.[0] ?? '{}',
-    ) as DemoRegion;
+    const ids = demoIds(c);
     await scanned(c);
     await c.settle();
     const before = c.decisions.length;

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { createRedis, readHeartbeats } from '@elava/bus';
 import { expect, it } from 'vitest';
-import { freePort, startOwnInfra, writeClusterConfig } from '../support/cluster.js';
+import { freePort, startOwnInfra, UP_INSTANCES, writeClusterConfig } from '../support/cluster.js';
 import { infra, tempDirFor } from '../support/infra.js';
 import { resetMoto } from '../support/seed.js';
 
@@ -120,18 +120,6 @@ async function startUp() {
   };
 }
 
-const INSTANCES = [
-  'api',
-  'detector',
-  'executor',
-  'notifier',
-  'policy',
-  'recorder',
-  'scanner-1',
-  'scanner-2',
-  'scheduler',
-];
-
 /** The processes `parent` started: `elava up`'s services, each in a process group of its own. */
 function childrenOf(parent: ChildProcess): number[] {
   const ps = spawnSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8' });
@@ -157,11 +145,11 @@ it("SIGTERM to elava up's process alone: every service exits, exit code 0, no he
   let services: number[] = [];
   try {
     await c.until(
-      async () => (await readHeartbeats(c.redis)).length === INSTANCES.length,
+      async () => (await readHeartbeats(c.redis)).length === UP_INSTANCES.length,
       'heartbeat from every service',
     );
     services = childrenOf(c.up);
-    expect(services).toHaveLength(INSTANCES.length);
+    expect(services).toHaveLength(UP_INSTANCES.length);
 
     c.up.kill('SIGTERM');
     expect(await c.exited).toBe(0);
@@ -179,7 +167,7 @@ it('a stop signal while elava up is starting its services stops every one of the
   try {
     await c.until(() => /^Elava is up: /m.test(c.output.text), 'start-up line');
     services = childrenOf(c.up);
-    expect(services).toHaveLength(INSTANCES.length);
+    expect(services).toHaveLength(UP_INSTANCES.length);
 
     c.up.kill('SIGTERM');
     expect(await c.exited).toBe(0);

@@ -62,15 +62,41 @@ export function registerUp(program: Command, io: Io, setExit: (code: number) => 
           const loud = !level || ['warn', 'error', 'fatal', '40', '50', '60'].includes(level);
           if (o.logs || loud || /churn: /.test(line)) io.out(paint(io, 'dim', line));
         };
-        for (const svc of services)
-          for (let i = 0; i < svc.instances; i++) running.push(startService(svc, i, env, print));
-        for (const r of running)
-          r.child.on('exit', (code, signal) => {
-            if (stopping) return;
-            io.err(paint(io, 'red', `${r.label} exited (${signal ?? code}); stopping`));
-            stop(1);
-          });
-        io.out(`${paint(io, 'bold', 'Elava is up')}: ${running.map((r) => r.label).join(', ')}`);
+        let seeded = () => {};
+        const estate = new Promise<void>((resolve) => {
+          seeded = resolve;
+        });
+        const launch = (list: typeof services) => {
+          for (const svc of list)
+            for (let i = 0; i < svc.instances; i++) {
+              const r = startService(svc, i, env, (line) => {
+                if (/"msg":"demo (churn running|estate ready)/.test(line)) seeded();
+                print(line);
+              });
+              running.push(r);
+              r.child.on('exit', (code, signal) => {
+                if (stopping) return;
+                io.err(paint(io, 'red', `${r.label} exited (${signal ?? code}); stopping`));
+                stop(1);
+              });
+            }
+        };
+        // The demo estate is seeded before anything scans it: a first scan that raced the seeding
+        // would report half the estate as having appeared since, and a second run would differ.
+        const demo = services.filter((s) => s.demo);
+        if (demo.length > 0) {
+          io.out(paint(io, 'dim', 'seeding the demo estate in moto …'));
+          launch(demo);
+          await Promise.race([estate, done]);
+          if (stopping) return await done;
+        }
+        launch(services.filter((s) => !s.demo));
+        io.out(
+          `${paint(io, 'bold', 'Elava is up')}: ${running
+            .map((r) => r.label)
+            .sort()
+            .join(', ')}`,
+        );
         io.out(
           paint(io, 'dim', 'decisions appear below as they are made; Ctrl-C stops everything this command started\n'),
         );
