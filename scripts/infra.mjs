@@ -6,16 +6,24 @@ import { installAll } from './lib/install.mjs';
 import { bold, red, SetupError, step } from './lib/term.mjs';
 
 const verb = process.argv[2] ?? 'status';
+const abort = new AbortController();
+let stopping = false;
 try {
   if (verb === 'up') {
+    // Handlers first: a signal while a server is starting stops what was started so far.
+    const started = [];
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      abort.abort();
+      void down(started).then(() => process.exit(0));
+    };
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, stop);
     await installAll();
-    const { started } = await up();
+    await up({ started, signal: abort.signal });
     step(
       `${bold('ready')}; Ctrl-C stops ${started.length > 0 ? started.join(', ') : 'nothing (all were already running)'}`,
     );
-    const stop = () => void down(started).then(() => process.exit(0));
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
     setInterval(() => {}, 1 << 30);
   } else if (verb === 'down') {
     await down();
@@ -28,6 +36,9 @@ try {
     process.exit(2);
   }
 } catch (err) {
-  console.error(red(err instanceof SetupError ? err.message : err.stack));
-  process.exit(2);
+  // Stopped during start-up: the stop in progress exits once what was started is down.
+  if (!stopping) {
+    console.error(red(err instanceof SetupError ? err.message : err.stack));
+    process.exit(2);
+  }
 }
