@@ -39,7 +39,8 @@ export class Recorder {
     // scan (a slow or retried one, or a queue left from another run): recording it would roll the
     // estate back. Pages of the same scan are recorded in any order (`seen` keeps tombstones right).
     const key = scopeKey(page.scope);
-    const last = this.store.scopes().find((s) => s.key === key)?.last_scan;
+    const known = this.store.scopes().find((s) => s.key === key);
+    const last = known?.last_scan;
     const lastScan = last?.batch?.split('@')[0];
     if (
       last?.observed_at &&
@@ -55,7 +56,7 @@ export class Recorder {
       return null;
     }
     // Before the scope's first complete scan, what appears is the estate being found, not changing.
-    const baseline = !this.store.scopes().find((s) => s.key === key)?.last_complete;
+    const baseline = !known?.last_complete;
     // A scan that an earlier attempt completed (a scanner that stalled past its job lock, or died
     // before it could say so, hands its job to another) is over: recording it again would record
     // the scope twice. Pages of a retry that came before the completion are recorded as usual.
