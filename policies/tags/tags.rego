@@ -10,6 +10,13 @@ id := input.resource.id
 
 managed if tags["elava:managed"] == "true"
 
+# A type AWS cannot tag (an IAM group) is never asked for tags.
+default untaggable_types := []
+
+untaggable_types := data.elava.config.untaggable_types
+
+taggable if not input.resource.type in untaggable_types
+
 default required_tags := []
 
 required_tags := data.elava.config.required_tags
@@ -21,6 +28,7 @@ warn contains {"msg": msg, "suggestion": "tag it elava:owner=<team or person>"} 
 }
 
 warn contains {"msg": msg, "suggestion": concat("", ["tag it ", key, "=<value>"])} if {
+	taggable
 	some key in required_tags
 	not tags[key]
 	msg := concat("", [id, " lacks the required tag ", key])
@@ -34,6 +42,7 @@ info contains {"msg": msg, "suggestion": "tag it environment=production|staging|
 
 # Untagged resources are the usual orphans: nobody can say whose they are.
 info contains {"msg": msg, "suggestion": "tag it with an owner and an environment, or remove it"} if {
+	taggable
 	count(tags) == 0
 	msg := concat("", [id, " has no tags at all"])
 }

@@ -35,3 +35,20 @@ test_missing_environment_on_managed_is_info if {
 	some i in tags.info with input as {"resource": r({"elava:managed": "true", "elava:owner": "a"})}
 	contains(i.msg, "no environment tag")
 }
+
+group := {"id": "aws:123456789012:global:iam.group:admins", "type": "iam.group", "tags": {}}
+
+test_untaggable_type_is_never_asked_for_tags if {
+	count(tags.warn) == 0 with input as {"resource": group}
+		with data.elava.config.required_tags as ["team"]
+		with data.elava.config.untaggable_types as ["iam.group"]
+	count(tags.info) == 0 with input as {"resource": group}
+		with data.elava.config.untaggable_types as ["iam.group"]
+}
+
+test_taggable_global_type_is_asked_for_tags if {
+	some w in tags.warn with input as {"resource": object.union(group, {"type": "iam.role"})}
+		with data.elava.config.required_tags as ["team"]
+		with data.elava.config.untaggable_types as ["iam.group"]
+	contains(w.msg, "lacks the required tag team")
+}

@@ -1,6 +1,26 @@
+import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { EFSClient } from '@aws-sdk/client-efs';
+import { EKSClient } from '@aws-sdk/client-eks';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { RDSClient } from '@aws-sdk/client-rds';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { GLOBAL_REGION } from '@elava/types';
 import type {
   AwsCredentialIdentityProvider,
   DeserializeMiddleware,
@@ -8,6 +28,40 @@ import type {
   MiddlewareStack,
 } from '@smithy/types';
 import { operationOf, READ_ONLY, WriteRefusedError } from './read-only.js';
+
+/** Every client a reader may use, by its IAM service prefix (which is how policies name it). */
+const CLIENTS = {
+  apigateway: APIGatewayClient,
+  autoscaling: AutoScalingClient,
+  cloudfront: CloudFrontClient,
+  cloudtrail: CloudTrailClient,
+  dynamodb: DynamoDBClient,
+  ec2: EC2Client,
+  ecr: ECRClient,
+  ecs: ECSClient,
+  eks: EKSClient,
+  elasticache: ElastiCacheClient,
+  elasticfilesystem: EFSClient,
+  elasticloadbalancing: ElasticLoadBalancingV2Client,
+  iam: IAMClient,
+  kms: KMSClient,
+  lambda: LambdaClient,
+  logs: CloudWatchLogsClient,
+  rds: RDSClient,
+  route53: Route53Client,
+  s3: S3Client,
+  secretsmanager: SecretsManagerClient,
+  sns: SNSClient,
+  sqs: SQSClient,
+} as const;
+
+export type ServiceName = keyof typeof CLIENTS;
+type ClientOf<S extends ServiceName> = InstanceType<(typeof CLIENTS)[S]>;
+
+export const SERVICE_NAMES = Object.keys(CLIENTS).sort() as ServiceName[];
+
+/** Where a `global` scope's calls go: the partition's home region. */
+const GLOBAL_HOME = 'us-east-1';
 
 export interface ClientOptions {
   region: string;
@@ -17,7 +71,7 @@ export interface ClientOptions {
   /** Attempts per call, with the SDK's adaptive retry (client-side rate limiting on throttles). */
   maxAttempts?: number;
   /** Awaited before every attempt (retries too): a rate budget shared with other workers. */
-  beforeCall?: (service: 'ec2' | 'rds' | 's3') => Promise<void>;
+  beforeCall?: (service: ServiceName) => Promise<void>;
   /**
    * The write operations these clients may send besides reads (the executor's, by name). Empty for
    * every reader: read-only holds by construction.
@@ -36,20 +90,23 @@ export const newStats = (): CallStats => ({ calls: 0, throttles: 0, operations: 
 
 const THROTTLING = /Throttl|RequestLimitExceeded|TooManyRequests|SlowDown|RequestThrottled/;
 
-type Client = EC2Client | RDSClient | S3Client;
+interface AnyClient {
+  middlewareStack: unknown;
+  destroy(): void;
+}
 
 /**
  * Every client goes through two middlewares: one refuses any operation that is not a read (so
  * read-only holds by construction, not by care), one counts each attempt and each throttle.
  */
-function instrument<C extends Client>(
+function instrument<C extends AnyClient>(
   client: C,
-  service: 'ec2' | 'rds' | 's3',
+  service: ServiceName,
   stats: CallStats,
   beforeCall?: ClientOptions['beforeCall'],
   writes: ReadonlySet<string> = new Set(),
 ): C {
-  // biome-ignore lint/suspicious/noExplicitAny: the three clients' stacks differ only in their command types
+  // biome-ignore lint/suspicious/noExplicitAny: the clients' stacks differ only in their command types
   const stack = client.middlewareStack as unknown as MiddlewareStack<any, any>;
   // biome-ignore lint/suspicious/noExplicitAny: as above
   const readOnly: InitializeMiddleware<any, any> = (next, context) => async (args) => {
@@ -76,62 +133,56 @@ function instrument<C extends Client>(
   return client;
 }
 
-/** The clients one scope needs, made on first use and counted into `stats`. */
+/** The clients one scope needs, each made on first use and counted into `stats`. */
 export class ClientSet {
-  private ec2Client?: EC2Client;
-  private rdsClient?: RDSClient;
-  private s3Client?: S3Client;
+  private readonly made = new Map<ServiceName, AnyClient>();
   readonly stats: CallStats = newStats();
 
   constructor(private readonly opts: ClientOptions) {}
 
-  private config(region = this.opts.region) {
-    return {
-      region,
-      endpoint: this.opts.endpoint,
-      credentials: this.opts.credentials,
-      maxAttempts: this.opts.maxAttempts ?? 8,
-      retryMode: 'adaptive' as const,
-    };
+  /** The region calls go to: a `global` scope's go to the partition's home region. */
+  get region(): string {
+    return this.opts.region === GLOBAL_REGION ? GLOBAL_HOME : this.opts.region;
+  }
+
+  client<S extends ServiceName>(service: S): ClientOf<S> {
+    let c = this.made.get(service);
+    if (!c) {
+      const Ctor = CLIENTS[service] as unknown as new (config: object) => AnyClient;
+      c = instrument(
+        new Ctor({
+          region: this.region,
+          endpoint: this.opts.endpoint,
+          credentials: this.opts.credentials,
+          maxAttempts: this.opts.maxAttempts ?? 8,
+          retryMode: 'adaptive',
+          // Path-style for emulators: moto serves buckets under its one host.
+          ...(service === 's3' ? { forcePathStyle: Boolean(this.opts.endpoint) } : {}),
+        }),
+        service,
+        this.stats,
+        this.opts.beforeCall,
+        this.opts.writes,
+      );
+      this.made.set(service, c);
+    }
+    return c as ClientOf<S>;
   }
 
   get ec2(): EC2Client {
-    this.ec2Client ??= instrument(
-      new EC2Client(this.config()),
-      'ec2',
-      this.stats,
-      this.opts.beforeCall,
-      this.opts.writes,
-    );
-    return this.ec2Client;
+    return this.client('ec2');
   }
 
   get rds(): RDSClient {
-    this.rdsClient ??= instrument(
-      new RDSClient(this.config()),
-      'rds',
-      this.stats,
-      this.opts.beforeCall,
-      this.opts.writes,
-    );
-    return this.rdsClient;
+    return this.client('rds');
   }
 
-  /** Path-style for emulators: moto serves buckets under its one host. */
   get s3(): S3Client {
-    this.s3Client ??= instrument(
-      new S3Client({ ...this.config(), forcePathStyle: Boolean(this.opts.endpoint) }),
-      's3',
-      this.stats,
-      this.opts.beforeCall,
-      this.opts.writes,
-    );
-    return this.s3Client;
+    return this.client('s3');
   }
 
   destroy(): void {
-    this.ec2Client?.destroy();
-    this.rdsClient?.destroy();
-    this.s3Client?.destroy();
+    for (const c of this.made.values()) c.destroy();
+    this.made.clear();
   }
 }

@@ -23,7 +23,8 @@ export const storeIdSchema = z.string().regex(STORE_ID, 'store must be a store i
 
 export const scopeSchema = z.object({
   account: z.string().regex(/^\d{12}$/, 'account must be 12 digits'),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'not an AWS region name'),
+  // An AWS region, or `global` for the types read once per account (IAM, CloudFront, Route 53).
+  region: z.string().regex(/^([a-z]{2}(-[a-z]+)+-\d+|global)$/, 'not an AWS region name nor global'),
   type: z.enum(RESOURCE_TYPES),
   filter: z.object({ tags: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional() }).optional(),
 });

@@ -39,9 +39,10 @@ const accountId = z.unknown().transform((v, ctx): string => {
   return z.NEVER;
 });
 
-const SERVICES = ['ec2', 'rds', 's3'] as const;
+/** The services of the known types: the part of each type name before the dot. */
+const SERVICES = [...new Set(RESOURCE_TYPES.map((t) => t.split('.')[0] as string))].sort();
 /** A type (`ec2.instance`), a service (`rds`, the same as `rds.*`: every type of it), or `*` (every type). */
-const typeSelector = z.enum([...RESOURCE_TYPES, ...SERVICES, ...SERVICES.map((s) => `${s}.*` as const), '*'], {
+const typeSelector = z.enum([...RESOURCE_TYPES, ...SERVICES, ...SERVICES.map((s) => `${s}.*`), '*'], {
   message: `expected a resource type (${RESOURCE_TYPES.join(', ')}), a service (${SERVICES.join(', ')}, or ec2.* and so on) or "*"`,
 });
 

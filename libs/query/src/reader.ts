@@ -1,5 +1,12 @@
-import { CompactedError, FutureRevisionError, parseSelector, type Store, type StoredVersion } from '@elava/store';
-import { type AuditEntry, type AuditEntryType, CHANGE_TYPES, typeOfId } from '@elava/types';
+import {
+  CompactedError,
+  FutureRevisionError,
+  type ListKeys,
+  parseSelector,
+  type Store,
+  type StoredVersion,
+} from '@elava/store';
+import { type AuditEntry, type AuditEntryType, CHANGE_TYPES, type ResourceType, typeOfId } from '@elava/types';
 import { decodeCursor } from './cursor.js';
 import { PageBuilder } from './page.js';
 import {
@@ -30,7 +37,14 @@ export class StoreReader {
   constructor(
     private readonly store: Store,
     private readonly budget = DEFAULT_BUDGET,
+    /** How each type's lists are matched in a history's diffs (the AWS readers' `listKeys`). */
+    private readonly listKeys: (type: ResourceType) => ListKeys = () => ({}),
   ) {}
+
+  private listKeysOf(id: string): ListKeys {
+    const type = typeOfId(id);
+    return type ? this.listKeys(type) : {};
+  }
 
   answer(name: QueryName, raw: unknown): string {
     try {
@@ -86,7 +100,7 @@ export class StoreReader {
   }
 
   private history(p: HistoryParams): string {
-    const entries = this.store.history(p.id);
+    const entries = this.store.history(p.id, this.listKeysOf(p.id));
     if (entries.length === 0) throw new QueryError(404, `no versions of ${p.id} are recorded`);
     const c = decodeCursor(p.cursor);
     const page = new PageBuilder(p.limit, this.budget);

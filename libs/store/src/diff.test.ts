@@ -31,3 +31,23 @@ describe('field-level diff', () => {
     expect(diff({ sgs: ['sg-1', 'sg-2'] }, { sgs: ['sg-2', 'sg-1'] })).toEqual([]);
   });
 });
+
+describe('declared list keys', () => {
+  it('matches by the field the writer names for that list, and only for that list', () => {
+    const before = { attributes: { rules: [{ priority: '10', path: '/a' }], other: [{ priority: '1', x: 1 }] } };
+    const after = { attributes: { rules: [{ priority: '10', path: '/b' }], other: [{ priority: '1', x: 2 }] } };
+    const keys = { 'attributes.rules': 'priority' };
+    expect(diff(before, after, keys)).toEqual([
+      { path: 'attributes.other[{"priority":"1","x":1}]', before: { priority: '1', x: 1 } },
+      { path: 'attributes.other[{"priority":"1","x":2}]', after: { priority: '1', x: 2 } },
+      { path: 'attributes.rules[priority=10].path', before: '/a', after: '/b' },
+    ]);
+  });
+
+  it('reaches lists inside lists by their shape path', () => {
+    const doc = (v: string) => ({ l: [{ id: 'a', inner: [{ n: 'x', v }] }] });
+    expect(diff(doc('1'), doc('2'), { 'l[].inner': 'n' })).toEqual([
+      { path: 'l[id=a].inner[n=x].v', before: '1', after: '2' },
+    ]);
+  });
+});

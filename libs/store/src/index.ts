@@ -2,7 +2,7 @@ export { type AuditVerification, auditHash, GENESIS_HASH, verifyChain } from './
 export { canonicalJson, contentHash } from './canonical.js';
 export { type CheckReport, check, type RepairReport, repair } from './check.js';
 export type { CompactionReport } from './compaction.js';
-export { diff } from './diff.js';
+export { diff, type ListKeys } from './diff.js';
 export * from './errors.js';
 export { IDENTITY_FILE, InvalidIdentityError } from './identity.js';
 export type { TornTail } from './replay.js';

@@ -15,7 +15,7 @@ import { type AuditVerification, chainEntry, verifyChain } from './audit-chain.j
 import { canonicalJson, contentHash } from './canonical.js';
 import { CHECKPOINT_FILE, readCheckpoint, removeCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { type CompactionReport, finishCompaction, runCompaction } from './compaction.js';
-import { diff } from './diff.js';
+import { diff, type ListKeys } from './diff.js';
 import {
   CompactedError,
   FutureRevisionError,
@@ -433,7 +433,7 @@ export class Store {
   }
 
   /** Every retained version of one resource, oldest first, each with its diff to the one before. */
-  history(id: string): HistoryEntry[] {
+  history(id: string, listKeys?: ListKeys): HistoryEntry[] {
     const ki = this.state.tree.get(id);
     if (!ki) return [];
     const t = this.state.table;
@@ -445,7 +445,7 @@ export class Store {
       const entry: HistoryEntry = {
         ...this.stored(ki, row),
         ...(resource ? { resource } : {}),
-        diff: i === 0 ? [] : diff(before, resource),
+        diff: i === 0 ? [] : diff(before, resource, listKeys),
       };
       before = resource;
       return entry;

@@ -165,6 +165,23 @@ export interface S3BucketAttributes {
   acl_public: boolean;
 }
 
+/** Every resource's attributes carry its ARN, the name AWS Config and CloudFormation join on. */
+export interface CommonAttributes {
+  arn?: string;
+}
+
+/**
+ * Attributes of a type whose reader module declares its own interface (every type added since the
+ * first fifteen): open here, exact in the reader.
+ */
+export interface OpenAttributes extends CommonAttributes {
+  [field: string]: unknown;
+}
+
+export type AttributesOf<T extends string> = T extends keyof AttributesByType
+  ? AttributesByType[T] & CommonAttributes
+  : OpenAttributes;
+
 export interface AttributesByType {
   'ec2.instance': Ec2InstanceAttributes;
   'ec2.vpc': Ec2VpcAttributes;

@@ -10,7 +10,8 @@ export interface ResourceIdParts {
 }
 
 const ACCOUNT = /^\d{12}$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+/** An AWS region, or `global` for the types read once per account (IAM, CloudFront, Route 53). */
+const REGION = /^([a-z]{2}(-[a-z]+)+-\d+|global)$/;
 
 export class InvalidResourceIdError extends Error {
   constructor(

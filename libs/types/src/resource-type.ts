@@ -1,29 +1,31 @@
-/** Every resource type Elava knows, as `<service>.<kind>`; the contract names them. */
-export const RESOURCE_TYPES = [
-  'ec2.instance',
-  'ec2.vpc',
-  'ec2.subnet',
-  'ec2.route_table',
-  'ec2.internet_gateway',
-  'ec2.nat_gateway',
-  'ec2.security_group',
-  'ec2.volume',
-  'ec2.snapshot',
-  'ec2.eip',
-  'ec2.network_interface',
-  'rds.instance',
-  'rds.cluster',
-  'rds.snapshot',
-  's3.bucket',
-] as const;
+import { RESOURCE_TYPES, TYPE_CATALOG } from './resource-types.generated.js';
+
+/**
+ * Every resource type Elava knows, as `<service>.<kind>`; the contract names them. The list is
+ * generated from the readers' registry (`libs/aws/src/registry.ts`) by `npm run generate`.
+ */
+export { RESOURCE_TYPES, TYPE_CATALOG };
 
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
 
 export const PROVIDERS = ['aws'] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
+/** The region of every scope and id of a type read once per account. */
+export const GLOBAL_REGION = 'global';
+
 const typeSet: ReadonlySet<string> = new Set(RESOURCE_TYPES);
 
 export function isResourceType(value: string): value is ResourceType {
   return typeSet.has(value);
+}
+
+/** Read once per account, under the region `global` (IAM, CloudFront, Route 53). */
+export function isGlobalType(type: ResourceType): boolean {
+  return TYPE_CATALOG[type].global;
+}
+
+/** The CloudFormation and AWS Config name of a type: `AWS::EC2::Instance`. */
+export function cfnTypeOf(type: ResourceType): string {
+  return TYPE_CATALOG[type].cfn;
 }

@@ -1,4 +1,4 @@
-import type { AttributesByType } from './attributes.js';
+import type { AttributesOf } from './attributes.js';
 import type { Provider, ResourceType } from './resource-type.js';
 
 /** Tags as AWS has them: an open map. A fixed struct once dropped every tag outside its list. */
@@ -25,7 +25,7 @@ export interface Resource<T extends ResourceType = ResourceType> {
   /** RFC 3339, when the API says; absent when it does not. */
   created_at?: string;
   tags: Tags;
-  attributes: AttributesByType[T];
+  attributes: AttributesOf<T>;
 }
 
 /** Any resource, with its attributes narrowed by its `type`. */

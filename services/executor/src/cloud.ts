@@ -1,23 +1,4 @@
-import {
-  CreateTagsCommand,
-  DeleteTagsCommand,
-  DescribeInstanceAttributeCommand,
-  DescribeInstancesCommand,
-  DescribeTagsCommand,
-  DescribeVpcsCommand,
-  ModifyInstanceAttributeCommand,
-} from '@aws-sdk/client-ec2';
-import {
-  AddTagsToResourceCommand,
-  DescribeDBClustersCommand,
-  DescribeDBInstancesCommand,
-  DescribeDBSnapshotsCommand,
-  ModifyDBClusterCommand,
-  ModifyDBInstanceCommand,
-  RemoveTagsFromResourceCommand,
-} from '@aws-sdk/client-rds';
-import { GetBucketTaggingCommand, PutBucketTaggingCommand } from '@aws-sdk/client-s3';
-import { type AccountDirectory, ClientSet, tagsOf } from '@elava/aws';
+import { type AccountDirectory, ClientSet, providerFor, readOne, type ScanContext, WRITES } from '@elava/aws';
 import { type Decision, parseResourceId, type Tags } from '@elava/types';
 import { type ApiCall, type Current, WRITE_OPERATIONS } from './plan.js';
 
@@ -39,21 +20,6 @@ export class CallFailedError extends Error {
     this.name = 'CallFailedError';
   }
 }
-
-// biome-ignore lint/suspicious/noExplicitAny: each command class takes its own input type
-const COMMANDS: Record<string, new (input: any) => any> = {
-  CreateTags: CreateTagsCommand,
-  DeleteTags: DeleteTagsCommand,
-  ModifyInstanceAttribute: ModifyInstanceAttributeCommand,
-  AddTagsToResource: AddTagsToResourceCommand,
-  RemoveTagsFromResource: RemoveTagsFromResourceCommand,
-  ModifyDBInstance: ModifyDBInstanceCommand,
-  ModifyDBCluster: ModifyDBClusterCommand,
-  PutBucketTagging: PutBucketTaggingCommand,
-};
-
-const notFound = (err: unknown) =>
-  /NotFound|NoSuchBucket|InvalidInstanceID\.Malformed/.test((err as { name?: string }).name ?? '');
 
 /** AWS through clients that may send only the executor's writes (WRITE_OPERATIONS) besides reads. */
 export class AwsCloud implements Cloud {
@@ -83,91 +49,36 @@ export class AwsCloud implements Cloud {
     return found;
   }
 
+  /** The resource read now by its own type's reader: the same fields a scan records, never a copy. */
   async read(d: Decision): Promise<Current> {
-    const c = await this.clientsFor(d);
-    const native = parseResourceId(d.resource.id).nativeId;
-    try {
-      switch (d.resource.type) {
-        case 'ec2.instance': {
-          const out = await c.ec2.send(new DescribeInstancesCommand({ InstanceIds: [native] }));
-          const i = out.Reservations?.flatMap((r) => r.Instances ?? [])[0];
-          if (!i || i.State?.Name === 'terminated') return { exists: false, tags: {} };
-          const attr = await c.ec2.send(
-            new DescribeInstanceAttributeCommand({ InstanceId: native, Attribute: 'disableApiTermination' }),
-          );
-          return {
-            exists: true,
-            tags: tagsOf(i.Tags),
-            protected: attr.DisableApiTermination?.Value === true,
-            ...(i.VpcId ? { vpcTags: await this.vpcTags(c, i.VpcId) } : {}),
-          };
-        }
-        case 'rds.instance': {
-          const out = await c.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: native }));
-          const db = out.DBInstances?.[0];
-          if (!db) return { exists: false, tags: {} };
-          return {
-            exists: true,
-            tags: tagsOf(db.TagList),
-            protected: db.DeletionProtection === true,
-            ...(db.DBInstanceArn ? { arn: db.DBInstanceArn } : {}),
-            ...(db.DBSubnetGroup?.VpcId ? { vpcTags: await this.vpcTags(c, db.DBSubnetGroup.VpcId) } : {}),
-          };
-        }
-        case 'rds.cluster': {
-          const out = await c.rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: native }));
-          const cl = out.DBClusters?.[0];
-          if (!cl) return { exists: false, tags: {} };
-          return {
-            exists: true,
-            tags: tagsOf(cl.TagList),
-            protected: cl.DeletionProtection === true,
-            ...(cl.DBClusterArn ? { arn: cl.DBClusterArn } : {}),
-          };
-        }
-        case 'rds.snapshot': {
-          const out = await c.rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: native }));
-          const snap = out.DBSnapshots?.[0];
-          if (!snap) return { exists: false, tags: {} };
-          return {
-            exists: true,
-            tags: tagsOf(snap.TagList),
-            ...(snap.DBSnapshotArn ? { arn: snap.DBSnapshotArn } : {}),
-          };
-        }
-        case 's3.bucket': {
-          try {
-            const out = await c.s3.send(new GetBucketTaggingCommand({ Bucket: native }));
-            return { exists: true, tags: tagsOf(out.TagSet) };
-          } catch (err) {
-            if ((err as { name?: string }).name === 'NoSuchTagSet') return { exists: true, tags: {} };
-            throw err;
-          }
-        }
-        default: {
-          // Every other EC2 type: its tags are what the executor may touch.
-          const out = await c.ec2.send(
-            new DescribeTagsCommand({ Filters: [{ Name: 'resource-id', Values: [native] }], MaxResults: 1000 }),
-          );
-          return { exists: true, tags: tagsOf(out.Tags) };
-        }
-      }
-    } catch (err) {
-      if (notFound(err)) return { exists: false, tags: {} };
-      throw err;
-    }
+    const clients = await this.clientsFor(d);
+    const ctx: ScanContext = { account: d.resource.account, region: d.resource.region, clients };
+    const provider = providerFor(d.resource.type);
+    const now = await readOne(provider, ctx, parseResourceId(d.resource.id).nativeId);
+    if (!now) return { exists: false, tags: {} };
+    const attributes = now.attributes as { arn?: string; vpc_id?: string };
+    return {
+      exists: true,
+      tags: now.tags,
+      ...(attributes.arn ? { arn: attributes.arn } : {}),
+      ...(provider.protection ? { protected: await provider.protection.isOn(ctx, now) } : {}),
+      ...(attributes.vpc_id ? { vpcTags: await this.vpcTags(ctx, attributes.vpc_id) } : {}),
+    };
   }
 
-  private async vpcTags(c: ClientSet, vpcId: string): Promise<Tags> {
-    const out = await c.ec2.send(new DescribeVpcsCommand({ VpcIds: [vpcId] }));
-    return tagsOf(out.Vpcs?.[0]?.Tags);
+  private async vpcTags(ctx: ScanContext, vpcId: string): Promise<Tags> {
+    return (await readOne(providerFor('ec2.vpc'), ctx, vpcId))?.tags ?? {};
   }
 
   async send(d: Decision, call: ApiCall): Promise<{ requestId?: string }> {
-    const Command = COMMANDS[call.operation];
-    if (!Command || !WRITE_OPERATIONS.has(call.operation)) throw new Error(`unknown write ${call.operation}`);
-    const c = await this.clientsFor(d);
-    const client = call.service === 'ec2' ? c.ec2 : call.service === 'rds' ? c.rds : c.s3;
+    const Command = WRITES.get(`${call.service}:${call.operation}`)?.command as
+      | (new (
+          input: unknown,
+        ) => unknown)
+      | undefined;
+    if (!Command || !WRITE_OPERATIONS.has(call.operation))
+      throw new Error(`unknown write ${call.service}:${call.operation}`);
+    const client = (await this.clientsFor(d)).client(call.service);
     try {
       // biome-ignore lint/suspicious/noExplicitAny: the command matches its client by construction (plan.ts)
       const out = await (client as any).send(new Command(call.input));

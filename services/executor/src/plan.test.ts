@@ -165,3 +165,21 @@ describe('plan', () => {
     expect(plan(decision('notify', 'ec2.instance', 'i-1'), now({}), settings)).toHaveProperty('refused');
   });
 });
+
+describe('plan for types whose reader module says how their tags are written', () => {
+  it('a type AWS cannot tag is refused with the reason, never recorded as done with no calls', () => {
+    for (const action of ['auto_tag', 'enforce_policy'] as const) {
+      const p = plan(decision(action, 'iam.group', 'admins'), now({}), settings);
+      expect(p).toMatchObject({ refused: expect.stringMatching(/^iam\.group tags cannot be written: .{8,}/) });
+    }
+  });
+
+  it('a global type is tagged through its own API, by the name or ARN its module names', () => {
+    const p = plan(
+      decision('auto_tag', 'iam.role', 'deployer'),
+      now({}, { arn: 'arn:aws:iam::123456789012:role/deployer' }),
+      settings,
+    );
+    expect('calls' in p && p.calls.map((c) => `${c.service}:${c.operation}`)).toEqual(['iam:TagRole']);
+  });
+});

@@ -1,11 +1,7 @@
+import { type ApiCall, providerFor, type TagTarget, WRITE_OPERATIONS } from '@elava/aws';
 import { type Decision, type FieldDiff, isBlessed, parseResourceId, type Tags } from '@elava/types';
 
-/** One AWS API request exactly as it would be sent: recorded in dry-run, sent in enforce. */
-export interface ApiCall {
-  service: 'ec2' | 'rds' | 's3';
-  operation: string;
-  input: Record<string, unknown>;
-}
+export type { ApiCall };
 
 /** The resource as AWS shows it right before acting (never the recorded copy: it may be stale). */
 export interface Current {
@@ -13,7 +9,7 @@ export interface Current {
   tags: Tags;
   /** Termination / deletion protection, where the type has it. */
   protected?: boolean;
-  /** RDS resources are tagged by ARN. */
+  /** `attributes.arn`: most services tag by ARN. */
   arn?: string;
   /** The tags of the resource's VPC: a source of values for missing tags. */
   vpcTags?: Tags;
@@ -31,17 +27,8 @@ export interface PlanSettings {
 /** The calls to make (none when the resource is already as wanted), or why nothing may be done. */
 export type Plan = { calls: ApiCall[]; note: string } | { refused: string };
 
-/** The write operations the executor may ever send; the AWS clients refuse any other. */
-export const WRITE_OPERATIONS = new Set([
-  'CreateTags',
-  'DeleteTags',
-  'ModifyInstanceAttribute',
-  'AddTagsToResource',
-  'RemoveTagsFromResource',
-  'ModifyDBInstance',
-  'ModifyDBCluster',
-  'PutBucketTagging',
-]);
+/** The write operations the executor may ever send (derived from the readers); the clients refuse any other. */
+export { WRITE_OPERATIONS };
 
 /**
  * What carrying out a decision takes, computed from the resource as it is now. Only tags and
@@ -51,6 +38,9 @@ export function plan(d: Decision, now: Current, s: PlanSettings): Plan {
   if (!now.exists) return { refused: 'the resource no longer exists' };
   const blessed = isBlessed({ tags: now.tags }) || isBlessed({ tags: d.resource.tags });
   if (blessed && d.action !== 'protect') return { refused: 'a blessed resource is never modified, only protected' };
+  const writes = providerFor(d.resource.type).tagWrites;
+  if ((d.action === 'auto_tag' || d.action === 'enforce_policy') && !writes.writable)
+    return { refused: `${d.resource.type} tags cannot be written: ${writes.why}` };
   switch (d.action) {
     case 'auto_tag':
       return autoTag(d, now, s);
@@ -114,77 +104,18 @@ function protect(d: Decision, now: Current, s: PlanSettings, blessed: boolean): 
       refused: 'only blessed resources, or production ones with actions.protection.auto_protect_prod, are protected',
     };
   if (now.protected) return { calls: [], note: 'already protected' };
-  const native = parseResourceId(d.resource.id).nativeId;
-  switch (d.resource.type) {
-    case 'ec2.instance':
-      return {
-        calls: [
-          {
-            service: 'ec2',
-            operation: 'ModifyInstanceAttribute',
-            input: { InstanceId: native, DisableApiTermination: { Value: true } },
-          },
-        ],
-        note: 'termination protection on',
-      };
-    case 'rds.instance':
-      return {
-        calls: [
-          {
-            service: 'rds',
-            operation: 'ModifyDBInstance',
-            input: { DBInstanceIdentifier: native, DeletionProtection: true, ApplyImmediately: true },
-          },
-        ],
-        note: 'deletion protection on',
-      };
-    case 'rds.cluster':
-      return {
-        calls: [
-          {
-            service: 'rds',
-            operation: 'ModifyDBCluster',
-            input: { DBClusterIdentifier: native, DeletionProtection: true, ApplyImmediately: true },
-          },
-        ],
-        note: 'deletion protection on',
-      };
-    default:
-      return { refused: `${d.resource.type} has no termination or deletion protection` };
-  }
+  const protection = providerFor(d.resource.type).protection;
+  if (!protection) return { refused: `${d.resource.type} has no termination or deletion protection` };
+  return { calls: [protection.call(target(d, now))], note: protection.note };
 }
 
-/** Tag writes in each service's own terms. */
+function target(d: Decision, now: Current): TagTarget {
+  return { nativeId: parseResourceId(d.resource.id).nativeId, arn: now.arn ?? '', tags: now.tags };
+}
+
+/** Tag writes in the type's own terms (its reader module says how). */
 function tagCalls(d: Decision, now: Current, set: Tags, remove: Tags): ApiCall[] {
-  const native = parseResourceId(d.resource.id).nativeId;
-  const toSet = Object.entries(set).map(([Key, Value]) => ({ Key, Value }));
-  const toRemove = Object.entries(remove).map(([Key, Value]) => ({ Key, Value }));
-  const calls: ApiCall[] = [];
-  if (d.resource.type.startsWith('ec2.')) {
-    if (toSet.length)
-      calls.push({ service: 'ec2', operation: 'CreateTags', input: { Resources: [native], Tags: toSet } });
-    // With the value given, EC2 deletes the tag only if it still has that value.
-    if (toRemove.length)
-      calls.push({ service: 'ec2', operation: 'DeleteTags', input: { Resources: [native], Tags: toRemove } });
-  } else if (d.resource.type.startsWith('rds.')) {
-    const arn = now.arn ?? native;
-    if (toSet.length)
-      calls.push({ service: 'rds', operation: 'AddTagsToResource', input: { ResourceName: arn, Tags: toSet } });
-    if (toRemove.length)
-      calls.push({
-        service: 'rds',
-        operation: 'RemoveTagsFromResource',
-        input: { ResourceName: arn, TagKeys: toRemove.map((t) => t.Key) },
-      });
-  } else if (d.resource.type === 's3.bucket' && (toSet.length || toRemove.length)) {
-    // S3 replaces the whole tag set: the one read just now, with the changes applied.
-    const next = { ...now.tags, ...set };
-    for (const k of Object.keys(remove)) delete next[k];
-    calls.push({
-      service: 's3',
-      operation: 'PutBucketTagging',
-      input: { Bucket: native, Tagging: { TagSet: Object.entries(next).map(([Key, Value]) => ({ Key, Value })) } },
-    });
-  }
-  return calls;
+  const writes = providerFor(d.resource.type).tagWrites;
+  if (!writes.writable) return [];
+  return writes.calls(target(d, now), set, remove);
 }

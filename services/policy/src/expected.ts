@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ElavaConfig } from '@elava/config';
-import { RESOURCE_TYPES } from '@elava/types';
+import { RESOURCE_TYPES, TYPE_CATALOG } from '@elava/types';
 import { parse } from 'yaml';
 import { z } from 'zod';
 
@@ -46,7 +46,7 @@ export function readExpected(path: string): ExpectedInventory {
 }
 
 /** data.* for every policy package: the config values policies read, and the desired inventory. */
-export function policyData(config: Pick<ElavaConfig, 'actions' | 'policies'>): {
+export function policyData(config: Pick<ElavaConfig, 'actions' | 'policies'> & { accounts?: { id: string }[] }): {
   elava: { config: Record<string, unknown>; expected?: ExpectedInventory };
 } {
   const expected = config.policies.expected ? readExpected(config.policies.expected) : undefined;
@@ -55,6 +55,10 @@ export function policyData(config: Pick<ElavaConfig, 'actions' | 'policies'>): {
       config: {
         required_tags: config.actions.tagging.required_tags,
         production_tag: config.actions.protection.production_tag,
+        // The accounts Elava watches: a trust policy naming any other is trust outside the estate.
+        ...(config.accounts?.length ? { accounts: config.accounts.map((a) => a.id) } : {}),
+        // Types whose tags AWS cannot hold (IAM groups): no tag rule applies to them.
+        untaggable_types: RESOURCE_TYPES.filter((t) => !TYPE_CATALOG[t].taggable),
       },
       ...(expected ? { expected } : {}),
     },

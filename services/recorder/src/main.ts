@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The recorder process: the store's only writer. A second recorder on the same data directory
 // waits as a standby and takes over when the holder's lock is released or its process is gone.
+import { listKeysOf } from '@elava/aws';
 import { connectNats, createRedis, ensureStreams, jetstream, startHeartbeat } from '@elava/bus';
 import { StoreReader, serveQueries } from '@elava/query';
 import { boot } from '@elava/service';
@@ -41,7 +42,7 @@ const wal = new WalPublisher(jetstream(nc), store, log);
 await wal.catchUp();
 runtime.onShutdown('wal mark', () => wal.save());
 // Reads are answered here, where the store is open; the API and the CLI ask over NATS.
-const queries = serveQueries(nc, new StoreReader(store), log);
+const queries = serveQueries(nc, new StoreReader(store, undefined, listKeysOf), log);
 runtime.onShutdown('queries', () => queries.unsubscribe());
 
 const producer = createRedis(config.redis.url, 'producer', 'elava-recorder');

@@ -1,7 +1,11 @@
 import { parseConfig } from '@elava/config';
-import { RESOURCE_TYPES } from '@elava/types';
+import { isGlobalType, RESOURCE_TYPES } from '@elava/types';
 import { describe, expect, it } from 'vitest';
 import { intervalNow, isWorkTime, planScopes, SWEEP_TIER } from './plan.js';
+
+const GLOBAL = RESOURCE_TYPES.filter(isGlobalType).length;
+const REGIONAL = RESOURCE_TYPES.length - GLOBAL;
+const EC2 = RESOURCE_TYPES.filter((t) => t.startsWith('ec2.')).length;
 
 const config = (yaml: string) =>
   parseConfig(`version: "2.0"\nregions: [us-east-1, eu-west-1]\n${yaml}`, '/x/elava.yaml', {});
@@ -16,7 +20,10 @@ describe('tiers → scopes', () => {
     const { scopes, swept } = planScopes(c, ['123456789012', '210987654321']);
     expect(swept).toEqual([]);
     const unfiltered = scopes.filter((s) => !s.scope.filter);
-    expect(unfiltered).toHaveLength(15 * 2 * 2);
+    // Two accounts: each regional type in both regions, each global type once.
+    expect(unfiltered).toHaveLength(2 * (REGIONAL * 2 + GLOBAL));
+    expect(scopes.find((s) => s.key === '123456789012/global/iam.role')).toMatchObject({ tier: 'rest' });
+    expect(scopes.filter((s) => s.scope.type === 'iam.role').map((s) => s.scope.region)).toEqual(['global', 'global']);
     expect(scopes.find((s) => s.key === '123456789012/us-east-1/rds.instance')).toMatchObject({
       tier: 'critical',
       intervalMs: 300_000,
@@ -50,10 +57,10 @@ scanning:
       tier: SWEEP_TIER,
       intervalMs: 600_000,
     });
-    expect(swept).toHaveLength(13);
+    expect(swept).toHaveLength(RESOURCE_TYPES.length - 2);
     expect(swept).toContain('rds.instance');
     expect(swept).not.toContain('ec2.volume');
-    expect(scopes.filter((s) => !s.scope.filter)).toHaveLength(15 * 2);
+    expect(scopes.filter((s) => !s.scope.filter)).toHaveLength(REGIONAL * 2 + GLOBAL);
   });
 
   it('takes "*", "ec2.*" and a service name as a pattern type', () => {
@@ -61,11 +68,12 @@ scanning:
       planScopes(config(`scanning:\n  tiers:\n    t: { scan_interval: 2m, patterns: [{ type: ${pattern} }] }\n`), [
         '123456789012',
       ])
-        .scopes.filter((s) => s.tier === 't' && s.scope.region === 'us-east-1')
+        .scopes.filter((s) => s.tier === 't' && ['us-east-1', 'global'].includes(s.scope.region))
         .map((s) => s.scope.type);
-    expect(types('"*"')).toHaveLength(15);
+    expect(types('"*"')).toHaveLength(RESOURCE_TYPES.length);
     expect(types('"ec2.*"')).toEqual(types('ec2'));
-    expect(types('"ec2.*"')).toHaveLength(11);
+    expect(types('"ec2.*"')).toHaveLength(EC2);
+    expect(types('iam')).toEqual(['iam.group', 'iam.instance_profile', 'iam.policy', 'iam.role', 'iam.user']);
     expect(types('rds')).toEqual(['rds.cluster', 'rds.instance', 'rds.snapshot']);
     expect(types('"s3.*"')).toEqual(['s3.bucket']);
   });
@@ -82,8 +90,8 @@ scanning:
     const regions = (account: string) => [
       ...new Set(scopes.filter((s) => s.scope.account === account).map((s) => s.scope.region)),
     ];
-    expect(regions('123456789012')).toEqual(['ap-south-1']);
-    expect(regions('210987654321').sort()).toEqual(['eu-west-1', 'us-east-1']);
+    expect(regions('123456789012').sort()).toEqual(['ap-south-1', 'global']);
+    expect(regions('210987654321').sort()).toEqual(['eu-west-1', 'global', 'us-east-1']);
   });
 
   it("keeps the design's single tag-filtered tier from leaving types unwatched", () => {
@@ -98,7 +106,7 @@ scanning:
             environment: production
 `);
     const { scopes } = planScopes(c, ['123456789012']);
-    const east = scopes.filter((s) => s.scope.region === 'us-east-1');
+    const east = scopes.filter((s) => ['us-east-1', 'global'].includes(s.scope.region));
     expect(
       east
         .filter((s) => !s.scope.filter)

@@ -1,5 +1,5 @@
 import type { ElavaConfig } from '@elava/config';
-import { RESOURCE_TYPES, type ResourceType, type Scope, scopeKey } from '@elava/types';
+import { GLOBAL_REGION, isGlobalType, RESOURCE_TYPES, type ResourceType, type Scope, scopeKey } from '@elava/types';
 
 export interface PlannedScope {
   key: string;
@@ -36,7 +36,8 @@ function typesOf(p: Pattern): ResourceType[] {
  * unfiltered every `change_detection.check_interval`, so each type has one scope that sees its
  * resources disappear. A scope claimed by several tiers runs at the shortest interval. Status in a
  * pattern narrows nothing here: the API cannot filter on it, so the whole type is read. An
- * account's own `regions` replace the top-level list for that account.
+ * account's own `regions` replace the top-level list for that account. A global type (IAM,
+ * CloudFront, Route 53) has one scope per account, in the region `global`, whatever the regions.
  */
 export function planScopes(
   config: Pick<ElavaConfig, 'scanning' | 'regions'> & {
@@ -67,8 +68,9 @@ export function planScopes(
   const scopes: PlannedScope[] = [];
   for (const account of accounts) {
     const own = config.accounts?.find((a) => a.id === account)?.regions;
-    for (const region of own ?? config.regions) {
-      for (const w of wanted.values()) {
+    const regions = own ?? config.regions;
+    for (const w of wanted.values()) {
+      for (const region of isGlobalType(w.type) ? [GLOBAL_REGION] : regions) {
         const scope: Scope = { account, region, type: w.type, ...(w.filter ? { filter: w.filter } : {}) };
         scopes.push({ key: scopeKey(scope), scope, tier: w.tier, intervalMs: w.intervalMs });
       }

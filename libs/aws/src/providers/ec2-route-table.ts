@@ -1,6 +1,7 @@
 import { paginateDescribeRouteTables, type Route } from '@aws-sdk/client-ec2';
 import { base, byKey, compact, required, sorted, tagsOf } from '../normalize.js';
-import { ec2TagFilters, type Provider } from '../provider.js';
+import { arnOf, ec2Filters, type Provider } from '../provider.js';
+import { EC2_TAG_WRITES } from '../tag-writes.js';
 
 function target(r: Route): string {
   return (
@@ -20,12 +21,15 @@ function target(r: Route): string {
 export const ec2RouteTable: Provider<'ec2.route_table'> = {
   type: 'ec2.route_table',
   service: 'ec2',
+  cfnType: 'AWS::EC2::RouteTable',
+  tagWrites: EC2_TAG_WRITES,
+  listKeys: { 'attributes.routes': 'destination' },
   operations: ['DescribeRouteTables'],
   serverSideTagFilter: true,
-  async *pages(ctx, filter) {
+  async *pages(ctx, filter, ids) {
     for await (const page of paginateDescribeRouteTables(
       { client: ctx.clients.ec2, pageSize: ctx.pageSize },
-      { Filters: ec2TagFilters(filter) },
+      { Filters: ec2Filters(filter, 'route-table-id', ids) },
     )) {
       yield (page.RouteTables ?? []).map((t) => {
         const id = required(t.RouteTableId, 'RouteTable.RouteTableId');
@@ -40,6 +44,7 @@ export const ec2RouteTable: Provider<'ec2.route_table'> = {
           ...base(ctx, 'ec2.route_table', id, tagsOf(t.Tags)),
           status: 'active',
           attributes: {
+            arn: arnOf(ctx, 'ec2', `route-table/${id}`),
             vpc_id: required(t.VpcId, `${id} VpcId`),
             main: (t.Associations ?? []).some((a) => a.Main === true),
             subnet_ids: sorted(t.Associations?.map((a) => a.SubnetId)),

@@ -1,7 +1,8 @@
 import { type IpPermission, paginateDescribeSecurityGroups } from '@aws-sdk/client-ec2';
 import type { SecurityGroupRule } from '@elava/types';
 import { base, byKey, compact, required, tagsOf } from '../normalize.js';
-import { ec2TagFilters, type Provider } from '../provider.js';
+import { arnOf, ec2Filters, type Provider } from '../provider.js';
+import { EC2_TAG_WRITES } from '../tag-writes.js';
 
 const PROTOCOLS: Record<string, string> = { '6': 'tcp', '17': 'udp', '1': 'icmp', '58': 'icmpv6', all: '-1' };
 
@@ -42,12 +43,14 @@ export function normalizeRules(
 export const ec2SecurityGroup: Provider<'ec2.security_group'> = {
   type: 'ec2.security_group',
   service: 'ec2',
+  cfnType: 'AWS::EC2::SecurityGroup',
+  tagWrites: EC2_TAG_WRITES,
   operations: ['DescribeSecurityGroups'],
   serverSideTagFilter: true,
-  async *pages(ctx, filter) {
+  async *pages(ctx, filter, ids) {
     for await (const page of paginateDescribeSecurityGroups(
       { client: ctx.clients.ec2, pageSize: ctx.pageSize },
-      { Filters: ec2TagFilters(filter) },
+      { Filters: ec2Filters(filter, 'group-id', ids) },
     )) {
       yield (page.SecurityGroups ?? []).map((g) => {
         const id = required(g.GroupId, 'SecurityGroup.GroupId');
@@ -55,6 +58,7 @@ export const ec2SecurityGroup: Provider<'ec2.security_group'> = {
           ...base(ctx, 'ec2.security_group', id, tagsOf(g.Tags), g.GroupName ?? ''),
           status: 'active',
           attributes: compact({
+            arn: arnOf(ctx, 'ec2', `security-group/${id}`),
             vpc_id: g.VpcId,
             group_name: g.GroupName ?? '',
             description: g.Description ?? '',

@@ -1,16 +1,19 @@
 import { paginateDescribeSubnets } from '@aws-sdk/client-ec2';
 import { base, required, tagsOf } from '../normalize.js';
-import { ec2TagFilters, type Provider } from '../provider.js';
+import { arnOf, ec2Filters, type Provider } from '../provider.js';
+import { EC2_TAG_WRITES } from '../tag-writes.js';
 
 export const ec2Subnet: Provider<'ec2.subnet'> = {
   type: 'ec2.subnet',
   service: 'ec2',
+  cfnType: 'AWS::EC2::Subnet',
+  tagWrites: EC2_TAG_WRITES,
   operations: ['DescribeSubnets'],
   serverSideTagFilter: true,
-  async *pages(ctx, filter) {
+  async *pages(ctx, filter, ids) {
     for await (const page of paginateDescribeSubnets(
       { client: ctx.clients.ec2, pageSize: ctx.pageSize },
-      { Filters: ec2TagFilters(filter) },
+      { Filters: ec2Filters(filter, 'subnet-id', ids) },
     )) {
       yield (page.Subnets ?? []).map((s) => {
         const id = required(s.SubnetId, 'Subnet.SubnetId');
@@ -18,6 +21,7 @@ export const ec2Subnet: Provider<'ec2.subnet'> = {
           ...base(ctx, 'ec2.subnet', id, tagsOf(s.Tags)),
           status: s.State ?? 'unknown',
           attributes: {
+            arn: arnOf(ctx, 'ec2', `subnet/${id}`),
             vpc_id: required(s.VpcId, `${id} VpcId`),
             cidr_block: required(s.CidrBlock, `${id} CidrBlock`),
             availability_zone: s.AvailabilityZone ?? '',

@@ -1,16 +1,19 @@
 import { paginateDescribeVolumes } from '@aws-sdk/client-ec2';
 import { base, compact, iso, required, sorted, tagsOf } from '../normalize.js';
-import { ec2TagFilters, type Provider } from '../provider.js';
+import { arnOf, ec2Filters, type Provider } from '../provider.js';
+import { EC2_TAG_WRITES } from '../tag-writes.js';
 
 export const ec2Volume: Provider<'ec2.volume'> = {
   type: 'ec2.volume',
   service: 'ec2',
+  cfnType: 'AWS::EC2::Volume',
+  tagWrites: EC2_TAG_WRITES,
   operations: ['DescribeVolumes'],
   serverSideTagFilter: true,
-  async *pages(ctx, filter) {
+  async *pages(ctx, filter, ids) {
     for await (const page of paginateDescribeVolumes(
       { client: ctx.clients.ec2, pageSize: ctx.pageSize },
-      { Filters: ec2TagFilters(filter) },
+      { Filters: ec2Filters(filter, 'volume-id', ids) },
     )) {
       yield (page.Volumes ?? []).map((v) => {
         const id = required(v.VolumeId, 'Volume.VolumeId');
@@ -19,6 +22,7 @@ export const ec2Volume: Provider<'ec2.volume'> = {
           status: v.State ?? 'unknown',
           created_at: iso(v.CreateTime),
           attributes: compact({
+            arn: arnOf(ctx, 'ec2', `volume/${id}`),
             volume_type: v.VolumeType ?? 'unknown',
             size_gib: required(v.Size, `${id} Size`),
             iops: v.Iops,

@@ -1,16 +1,32 @@
-import { paginateDescribeDBClusters } from '@aws-sdk/client-rds';
+import { ModifyDBClusterCommand, paginateDescribeDBClusters } from '@aws-sdk/client-rds';
 import type { Resource } from '@elava/types';
 import { base, compact, iso, required, sorted } from '../normalize.js';
 import type { Provider } from '../provider.js';
+import { RDS_TAG_WRITES } from '../tag-writes.js';
 import { rdsTags } from './rds-tags.js';
 
 export const rdsCluster: Provider<'rds.cluster'> = {
   type: 'rds.cluster',
   service: 'rds',
+  cfnType: 'AWS::RDS::DBCluster',
+  tagWrites: RDS_TAG_WRITES,
+  protection: {
+    commands: { ModifyDBCluster: ModifyDBClusterCommand },
+    isOn: async (_ctx, r) => r.attributes.deletion_protection === true,
+    call: (t) => ({
+      service: 'rds',
+      operation: 'ModifyDBCluster',
+      input: { DBClusterIdentifier: t.nativeId, DeletionProtection: true, ApplyImmediately: true },
+    }),
+    note: 'deletion protection on',
+  },
   operations: ['DescribeDBClusters', 'ListTagsForResource'],
   serverSideTagFilter: false,
-  async *pages(ctx) {
-    for await (const page of paginateDescribeDBClusters({ client: ctx.clients.rds, pageSize: ctx.pageSize }, {})) {
+  async *pages(ctx, _filter, ids) {
+    for await (const page of paginateDescribeDBClusters(
+      { client: ctx.clients.rds, pageSize: ctx.pageSize },
+      ids ? { Filters: [{ Name: 'db-cluster-id', Values: [...ids] }] } : {},
+    )) {
       const out: Resource<'rds.cluster'>[] = [];
       for (const c of page.DBClusters ?? []) {
         const id = required(c.DBClusterIdentifier, 'DBCluster.DBClusterIdentifier');
@@ -19,6 +35,7 @@ export const rdsCluster: Provider<'rds.cluster'> = {
           status: c.Status ?? 'unknown',
           created_at: iso(c.ClusterCreateTime),
           attributes: compact({
+            arn: c.DBClusterArn,
             engine: c.Engine ?? 'unknown',
             engine_version: c.EngineVersion,
             status: c.Status ?? 'unknown',

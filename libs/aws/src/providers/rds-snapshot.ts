@@ -2,6 +2,7 @@ import { paginateDescribeDBClusterSnapshots, paginateDescribeDBSnapshots, type T
 import type { Resource } from '@elava/types';
 import { base, compact, iso, required } from '../normalize.js';
 import type { Provider, ScanContext } from '../provider.js';
+import { RDS_TAG_WRITES } from '../tag-writes.js';
 import { rdsTags } from './rds-tags.js';
 
 /** The fields instance and cluster snapshots share, under the names each API gives them. */
@@ -25,6 +26,7 @@ async function snapshot(ctx: ScanContext, f: SnapshotFields): Promise<Resource<'
     status: f.status ?? 'unknown',
     created_at: iso(f.created),
     attributes: compact({
+      arn: f.arn,
       source_id: f.source ?? '',
       snapshot_type: f.type ?? 'manual',
       engine: f.engine,
@@ -40,10 +42,15 @@ async function snapshot(ctx: ScanContext, f: SnapshotFields): Promise<Resource<'
 export const rdsSnapshot: Provider<'rds.snapshot'> = {
   type: 'rds.snapshot',
   service: 'rds',
+  cfnType: 'AWS::RDS::DBSnapshot',
+  tagWrites: RDS_TAG_WRITES,
   operations: ['DescribeDBSnapshots', 'DescribeDBClusterSnapshots', 'ListTagsForResource'],
   serverSideTagFilter: false,
-  async *pages(ctx) {
-    for await (const page of paginateDescribeDBSnapshots({ client: ctx.clients.rds, pageSize: ctx.pageSize }, {})) {
+  async *pages(ctx, _filter, ids) {
+    for await (const page of paginateDescribeDBSnapshots(
+      { client: ctx.clients.rds, pageSize: ctx.pageSize },
+      ids ? { Filters: [{ Name: 'db-snapshot-id', Values: [...ids] }] } : {},
+    )) {
       const out: Resource<'rds.snapshot'>[] = [];
       for (const s of page.DBSnapshots ?? []) {
         out.push(
@@ -64,7 +71,10 @@ export const rdsSnapshot: Provider<'rds.snapshot'> = {
       }
       yield out;
     }
-    const clusters = paginateDescribeDBClusterSnapshots({ client: ctx.clients.rds, pageSize: ctx.pageSize }, {});
+    const clusters = paginateDescribeDBClusterSnapshots(
+      { client: ctx.clients.rds, pageSize: ctx.pageSize },
+      ids ? { Filters: [{ Name: 'db-cluster-snapshot-id', Values: [...ids] }] } : {},
+    );
     for await (const page of clusters) {
       const out: Resource<'rds.snapshot'>[] = [];
       for (const s of page.DBClusterSnapshots ?? []) {

@@ -1,4 +1,5 @@
 import {
+  DeleteBucketTaggingCommand,
   GetBucketAclCommand,
   GetBucketEncryptionCommand,
   GetBucketLocationCommand,
@@ -6,11 +7,13 @@ import {
   GetBucketTaggingCommand,
   GetBucketVersioningCommand,
   GetPublicAccessBlockCommand,
+  PutBucketTaggingCommand,
   paginateListBuckets,
 } from '@aws-sdk/client-s3';
-import type { Resource, S3BucketAttributes } from '@elava/types';
+import type { AttributesOf, Resource } from '@elava/types';
 import { base, compact, iso, required, tagsOf } from '../normalize.js';
-import type { Provider, ScanContext } from '../provider.js';
+import { isNotFound, type Provider, type ScanContext } from '../provider.js';
+import { tagList } from '../tag-writes.js';
 
 const PUBLIC_GRANTEES = new Set([
   'http://acs.amazonaws.com/groups/global/AllUsers',
@@ -37,7 +40,7 @@ export function bucketRegion(constraint: string | undefined | null): string {
 async function describe(
   ctx: ScanContext,
   bucket: string,
-): Promise<{ tags: Record<string, string>; attributes: S3BucketAttributes }> {
+): Promise<{ tags: Record<string, string>; attributes: AttributesOf<'s3.bucket'> }> {
   const s3 = ctx.clients.s3;
   const [tagging, encryption, pab, versioning, policy, acl] = await Promise.all([
     orNotConfigured(
@@ -61,6 +64,7 @@ async function describe(
   return {
     tags: tagsOf(tagging?.TagSet),
     attributes: {
+      arn: `arn:aws:s3:::${bucket}`,
       encryption: compact({ enabled: Boolean(rule), algorithm: rule?.SSEAlgorithm, kms_key_id: rule?.KMSMasterKeyID }),
       public_access_block: {
         configured: Boolean(block),
@@ -77,6 +81,14 @@ async function describe(
   };
 }
 
+/** One bucket, if it belongs to the scope's region. */
+async function bucket(ctx: ScanContext, name: string, created?: Date): Promise<Resource<'s3.bucket'> | undefined> {
+  const loc = await ctx.clients.s3.send(new GetBucketLocationCommand({ Bucket: name }));
+  if (bucketRegion(loc.LocationConstraint) !== ctx.region) return undefined;
+  const { tags, attributes } = await describe(ctx, name);
+  return { ...base(ctx, 's3.bucket', name, tags, name), status: 'active', created_at: iso(created), attributes };
+}
+
 /**
  * Buckets are listed account-wide; each belongs to the scope of its own region, so a scan of
  * region R reports exactly the buckets whose location is R.
@@ -84,6 +96,26 @@ async function describe(
 export const s3Bucket: Provider<'s3.bucket'> = {
   type: 's3.bucket',
   service: 's3',
+  cfnType: 'AWS::S3::Bucket',
+  tagWrites: {
+    writable: true,
+    commands: { PutBucketTagging: PutBucketTaggingCommand, DeleteBucketTagging: DeleteBucketTaggingCommand },
+    // S3 replaces the whole tag set: the one read just now, with the changes applied.
+    calls(t, set, remove) {
+      if (Object.keys(set).length === 0 && Object.keys(remove).length === 0) return [];
+      const next = { ...t.tags, ...set };
+      for (const k of Object.keys(remove)) delete next[k];
+      if (Object.keys(next).length === 0)
+        return [{ service: 's3', operation: 'DeleteBucketTagging', input: { Bucket: t.nativeId } }];
+      return [
+        {
+          service: 's3',
+          operation: 'PutBucketTagging',
+          input: { Bucket: t.nativeId, Tagging: { TagSet: tagList(next) } },
+        },
+      ];
+    },
+  },
   operations: [
     'ListBuckets',
     'GetBucketLocation',
@@ -95,20 +127,20 @@ export const s3Bucket: Provider<'s3.bucket'> = {
     'GetBucketAcl',
   ],
   serverSideTagFilter: false,
-  async *pages(ctx) {
+  async *pages(ctx, _filter, ids) {
+    // Asked by name (a read before a write, an event's re-read): still listed, so that the
+    // creation date is the one a sweep records; a bucket that is gone is simply absent.
+    const wanted = ids ? new Set(ids) : undefined;
     for await (const page of paginateListBuckets({ client: ctx.clients.s3, pageSize: ctx.pageSize }, {})) {
       const out: Resource<'s3.bucket'>[] = [];
       for (const b of page.Buckets ?? []) {
         const name = required(b.Name, 'Bucket.Name');
-        const loc = await ctx.clients.s3.send(new GetBucketLocationCommand({ Bucket: name }));
-        if (bucketRegion(loc.LocationConstraint) !== ctx.region) continue;
-        const { tags, attributes } = await describe(ctx, name);
-        out.push({
-          ...base(ctx, 's3.bucket', name, tags, name),
-          status: 'active',
-          created_at: iso(b.CreationDate),
-          attributes,
+        if (wanted && !wanted.has(name)) continue;
+        const r = await bucket(ctx, name, b.CreationDate).catch((err) => {
+          if (wanted && isNotFound(err)) return undefined;
+          throw err;
         });
+        if (r) out.push(r);
       }
       yield out;
     }

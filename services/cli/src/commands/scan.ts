@@ -2,7 +2,16 @@ import { accountAccess } from '@elava/aws';
 import { connectNats, createQueue, createRedis, QUEUES } from '@elava/bus';
 import { loadConfig } from '@elava/config';
 import { QueryClient } from '@elava/query';
-import { isResourceType, parseScopeKey, RESOURCE_TYPES, type ResourceType, type ScanJob, scopeKey } from '@elava/types';
+import {
+  GLOBAL_REGION,
+  isGlobalType,
+  isResourceType,
+  parseScopeKey,
+  RESOURCE_TYPES,
+  type ResourceType,
+  type ScanJob,
+  scopeKey,
+} from '@elava/types';
 import { QueueEvents } from 'bullmq';
 import type { Command } from 'commander';
 import { CliError, EXIT, type Io } from '../io.js';
@@ -170,8 +179,9 @@ async function scanOnce(
     });
     let n = 0;
     for (const account of accounts) {
-      for (const region of regions) {
-        for (const type of types) {
+      for (const type of types) {
+        // A global type (IAM, CloudFront, Route 53) is read once per account, whatever the regions.
+        for (const region of isGlobalType(type) ? [GLOBAL_REGION] : regions) {
           const scope = { account, region, type };
           const scan_id = `${run}-${n++}`;
           await queue.add('scan', { scan_id, scope, requested_by: 'cli' }, { jobId: scan_id, attempts: 1 });
