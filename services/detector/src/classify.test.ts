@@ -2,6 +2,7 @@ import type { Delta } from '@elava/store';
 import type { AnyResource } from '@elava/types';
 import { describe, expect, it } from 'vitest';
 import { changeId, classify } from './classify.js';
+import { PRICES } from './prices.js';
 
 const id = 'aws:123456789012:us-east-1:ec2.instance:i-1';
 function res(over: Record<string, unknown> = {}, attrs: Record<string, unknown> = {}): AnyResource {
@@ -47,7 +48,8 @@ describe('classify', () => {
     expect(changes.map((c) => c.type)).toEqual(['tag_drift', 'status_changed', 'cost_increase', 'modified']);
     expect(changes[0]?.diff).toEqual([{ path: 'tags.env', before: 'prod', after: 'dev' }]);
     expect(changes[1]?.diff.map((d) => d.path)).toEqual(['attributes.state', 'status']);
-    expect(changes[2]?.monthly_cost_delta).toBeCloseTo((0.0832 - 0.0104) * 730, 1);
+    const hourly = PRICES.ec2['us-east-1']!;
+    expect(changes[2]?.monthly_cost_delta).toBeCloseTo((hourly['t3.large']! - hourly['t3.micro']!) * 730, 1);
     expect(changes[3]?.diff).toEqual([{ path: 'attributes.instance_type', before: 't3.micro', after: 't3.large' }]);
     expect(changes.every((c) => c.revision === 2 && c.previous_revision === 1)).toBe(true);
   });
@@ -64,19 +66,48 @@ describe('classify', () => {
     expect(changeId(STORE, id, 2, 'modified')).toMatch(/^chg_[0-9a-f]{24}$/);
   });
 
+  it('prices an EC2 resize at the prices of the region the instance is in', () => {
+    const cost = (region: string) => {
+      const at = (type: string) =>
+        res({ region, id: `aws:123456789012:${region}:ec2.instance:i-1` }, { instance_type: type });
+      return classify(STORE, delta('modified'), at('t3.micro'), at('t3.large')).find((c) => c.type === 'cost_increase')
+        ?.monthly_cost_delta;
+    };
+    const expected = (region: string) =>
+      Math.round((PRICES.ec2[region]!['t3.large']! - PRICES.ec2[region]!['t3.micro']!) * 730 * 100) / 100;
+    expect(cost('us-east-1')).toBe(expected('us-east-1'));
+    expect(cost('eu-west-1')).toBe(expected('eu-west-1'));
+    expect(expected('eu-west-1')).toBeGreaterThan(expected('us-east-1'));
+    // A region the table does not have: no estimate.
+    expect(cost('moon-east-1')).toBeUndefined();
+  });
+
   it('gives no cost change when either price is unknown, never a guess', () => {
-    const db = (cls: string) =>
+    const db = (cls: string, engine = 'postgres', storage = 20) =>
       ({
         ...res(),
         id: 'aws:123456789012:us-east-1:rds.instance:db-1',
         type: 'rds.instance',
-        attributes: { instance_class: cls, allocated_storage_gib: 20 },
+        attributes: { instance_class: cls, engine, allocated_storage_gib: storage },
       }) as AnyResource;
-    const types = (a: string, b: string) => classify(STORE, delta('modified'), db(a), db(b)).map((c) => c.type);
-    expect(types('db.t3.micro', 'db.m5.large')).toEqual(['cost_increase', 'modified']);
-    // An unlisted class on either side: the class changed, nothing is said about its cost.
+    const changes = (a: AnyResource, b: AnyResource) => classify(STORE, delta('modified'), a, b);
+    const types = (a: string, b: string) => changes(db(a), db(b)).map((c) => c.type);
+    const up = changes(db('db.t3.micro'), db('db.m5.large')).find((c) => c.type === 'cost_increase');
+    const pg = PRICES.rds['us-east-1']!.postgres!;
+    expect(up?.monthly_cost_delta).toBe(Math.round((pg['db.m5.large']! - pg['db.t3.micro']!) * 730 * 100) / 100);
+    // An unlisted class on either side (a downsize to it included): the class changed, nothing is
+    // said about its cost.
     expect(types('db.x9.unlisted', 'db.t3.micro')).toEqual(['modified']);
+    expect(types('db.m5.large', 'db.x9.unlisted')).toEqual(['modified']);
     expect(types('db.t3.micro', 'db.x9.unlisted')).toEqual(['modified']);
+    // An engine the table does not price: no estimate from another engine's price.
+    expect(changes(db('db.t3.micro', 'oracle-ee'), db('db.m5.large', 'oracle-ee')).map((c) => c.type)).toEqual([
+      'modified',
+    ]);
+    // Storage has no price in the table: growing it alone is no cost change.
+    expect(changes(db('db.t3.micro', 'postgres', 20), db('db.t3.micro', 'postgres', 500)).map((c) => c.type)).toEqual([
+      'modified',
+    ]);
   });
 
   it("never gives another store's change the same id (a new store counts revisions from 1 again)", () => {

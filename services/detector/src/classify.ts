@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { listKeysOf } from '@elava/aws';
 import { type Delta, diff } from '@elava/store';
 import type { AnyResource, Change, ChangeType, FieldDiff } from '@elava/types';
 import { ebsMonthly, ec2Monthly, rdsMonthly, rdsStorageMonthly } from './prices.js';
@@ -21,15 +22,19 @@ function monthly(r: AnyResource | null): number | undefined {
   const a = r.attributes as unknown as Record<string, unknown>;
   switch (r.type) {
     case 'ec2.instance':
-      return ec2Monthly(a.instance_type as string);
+      return ec2Monthly(a.instance_type as string, r.region);
     case 'ec2.volume':
-      return ebsMonthly(a.volume_type as string, a.size_gib as number);
+      return ebsMonthly(a.volume_type as string, a.size_gib as number, r.region);
     case 'rds.instance': {
-      const cls = rdsMonthly(a.instance_class as string);
-      const storage = rdsStorageMonthly(a.allocated_storage_gib as number);
+      const engine = a.engine as string;
+      const cls = rdsMonthly(a.instance_class as string, r.region, engine);
       // An unknown class has no price: no estimate at all rather than storage alone, which made an
       // upsize from an unlisted class look like the whole class price (+$12.41 for a downsize).
-      return cls === undefined || storage === undefined ? undefined : cls + storage;
+      if (cls === undefined) return undefined;
+      // Storage has no published price here (undefined): the class alone is compared, so a change of
+      // storage alone gives no cost change.
+      const storage = rdsStorageMonthly(a.allocated_storage_gib as number, r.region, engine);
+      return storage === undefined ? cls : cls + storage;
     }
     default:
       return undefined;
@@ -71,7 +76,9 @@ export function classify(
     case 'tombstoned':
       return [make('disappeared', [])];
     case 'modified': {
-      const all = diff(previous, current).filter((d) => !VOLATILE.some((v) => v.test(d.path)));
+      const all = diff(previous, current, current ? listKeysOf(current.type) : {}).filter(
+        (d) => !VOLATILE.some((v) => v.test(d.path)),
+      );
       const tags = all.filter((d) => d.path.startsWith('tags.'));
       const status = all.filter((d) => STATUS.test(d.path));
       const rest = all.filter((d) => !d.path.startsWith('tags.') && !STATUS.test(d.path));

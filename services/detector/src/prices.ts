@@ -1,71 +1,73 @@
 /**
- * A small on-demand price table (USD, us-east-1, Linux) for estimating what a change costs per
- * month. Approximate list prices; a type not listed yields no estimate, never a guess.
+ * On-demand list prices (USD) per region, for estimating what a change costs per month. Every number
+ * comes from price-table.json, which scripts/prices/extract.mjs builds from a published dataset (its
+ * `source` names the package, version and date); nothing here is typed by hand. Whatever the table
+ * lacks (a type, a class, a region, an engine) yields undefined: no estimate, never a guess.
+ *
+ * Not covered, because no published source reachable here has it: EBS volumes and RDS storage per
+ * GB-month (ebsMonthly and rdsStorageMonthly always return undefined), and the RDS engines whose
+ * prices the dataset does not tell apart (Aurora, Oracle, SQL Server, Db2).
  */
+import { readFileSync } from 'node:fs';
+
 const HOURS_PER_MONTH = 730;
 
-const EC2_HOURLY: Record<string, number> = {
-  't3.nano': 0.0052,
-  't3.micro': 0.0104,
-  't3.small': 0.0208,
-  't3.medium': 0.0416,
-  't3.large': 0.0832,
-  't3.xlarge': 0.1664,
-  't3.2xlarge': 0.3328,
-  'm5.large': 0.096,
-  'm5.xlarge': 0.192,
-  'm5.2xlarge': 0.384,
-  'm5.4xlarge': 0.768,
-  'm6i.large': 0.096,
-  'm6i.xlarge': 0.192,
-  'm6i.2xlarge': 0.384,
-  'm6i.4xlarge': 0.768,
-  'c5.large': 0.085,
-  'c5.xlarge': 0.17,
-  'c5.2xlarge': 0.34,
-  'r5.large': 0.126,
-  'r5.xlarge': 0.252,
-  'r5.2xlarge': 0.504,
-};
+type Hourly = Record<string, Record<string, number>>;
+export interface PriceTable {
+  source: Record<string, string>;
+  /** region → instance type → USD/hour (Linux, shared tenancy). */
+  ec2: Hourly;
+  /** region → engine (AWS engine identifier) → instance class → USD/hour (Single-AZ). */
+  rds: Record<string, Hourly>;
+}
 
-const RDS_HOURLY: Record<string, number> = {
-  'db.t3.micro': 0.017,
-  'db.t3.small': 0.034,
-  'db.t3.medium': 0.068,
-  'db.t3.large': 0.136,
-  'db.m5.large': 0.171,
-  'db.m5.xlarge': 0.342,
-  'db.m5.2xlarge': 0.684,
-  'db.r5.large': 0.24,
-  'db.r5.xlarge': 0.48,
-};
+/**
+ * Read, not imported: the project's tsconfig includes `src` (TypeScript files only), and a composite
+ * project refuses an imported JSON file it does not list (TS6307). The path goes through `../src`, so
+ * it names the same file from src/ (vitest, tsx) and from dist/ (the build, which does not copy it).
+ */
+export const PRICES = JSON.parse(
+  readFileSync(new URL('../src/price-table.json', import.meta.url), 'utf8'),
+) as PriceTable;
 
-const EBS_GB_MONTH: Record<string, number> = {
-  gp2: 0.1,
-  gp3: 0.08,
-  io1: 0.125,
-  io2: 0.125,
-  st1: 0.045,
-  sc1: 0.015,
-  standard: 0.05,
-};
-const RDS_GB_MONTH = 0.115;
+function own<T>(o: Record<string, T> | undefined, key: string | undefined): T | undefined {
+  return o !== undefined && key !== undefined && Object.hasOwn(o, key) ? o[key] : undefined;
+}
 
-export function ec2Monthly(type: string | undefined): number | undefined {
-  const h = type ? EC2_HOURLY[type] : undefined;
+/** Monthly price of an EC2 instance type in a region (Linux, on-demand). */
+export function ec2Monthly(type: string | undefined, region: string | undefined): number | undefined {
+  const h = own(own(PRICES.ec2, region), type);
   return h === undefined ? undefined : h * HOURS_PER_MONTH;
 }
 
-export function rdsMonthly(cls: string | undefined): number | undefined {
-  const h = cls ? RDS_HOURLY[cls] : undefined;
+/**
+ * Monthly price of an RDS instance class in a region for an engine as RDS names it (`mysql`,
+ * `postgres`, `mariadb`). No engine, or one the table does not price, gives undefined: the price
+ * depends on the engine and is not guessed from another.
+ */
+export function rdsMonthly(
+  cls: string | undefined,
+  region: string | undefined,
+  engine: string | undefined,
+): number | undefined {
+  const h = own(own(own(PRICES.rds, region), engine), cls);
   return h === undefined ? undefined : h * HOURS_PER_MONTH;
 }
 
-export function ebsMonthly(volumeType: string | undefined, gib: number | undefined): number | undefined {
-  const p = volumeType ? EBS_GB_MONTH[volumeType] : undefined;
-  return p === undefined || gib === undefined ? undefined : p * gib;
+/** EBS per GB-month: the dataset has no EBS prices, so there is no estimate. */
+export function ebsMonthly(
+  _volumeType: string | undefined,
+  _sizeGib: number | undefined,
+  _region: string | undefined,
+): number | undefined {
+  return undefined;
 }
 
-export function rdsStorageMonthly(gib: number | undefined): number | undefined {
-  return gib === undefined ? undefined : gib * RDS_GB_MONTH;
+/** RDS storage per GB-month: the dataset has no RDS storage prices, so there is no estimate. */
+export function rdsStorageMonthly(
+  _gib: number | undefined,
+  _region: string | undefined,
+  _engine: string | undefined,
+): number | undefined {
+  return undefined;
 }
