@@ -206,6 +206,8 @@ export async function startCluster(o: ClusterOptions) {
     nc,
     decisions,
     log,
+    /** Every line every service logged, for what was said once near the start (log() keeps the tail). */
+    lines: () => lines.join('\n'),
     cli,
     start,
     running,
@@ -275,7 +277,8 @@ export type SystemCluster = Awaited<ReturnType<typeof startCluster>>;
 /** A decision as a line without the ids moto makes up, so one run's decisions compare with another's. */
 export const decisionLine = (d: Decision) =>
   `${d.resource.region} ${d.action}/${d.severity} ${d.resource.type} ${d.policy?.package ?? d.change?.type}: ${d.reason}`
-    .replace(/\b(sg|vol|snap|i|eni|eipalloc|nat|vpc|subnet|rtb|igw)-[0-9a-f]{8,}\b/g, '$1-*')
+    .replace(/\b(sg|vol|snap|i|eni|eipalloc|nat|vpc|subnet|rtb|igw|acl|vpce|lt|key)-[0-9a-f]{8,}\b/g, '$1-*')
+    .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, '<uuid>')
     .replace(/\d{4}-\d{2}-\d{2}-\d{2}-\d{2}/g, '*')
     .replace(/\b\d+\.\d+\.\d+\.\d+\b/g, '*.*.*.*');
 
@@ -331,5 +334,5 @@ export function demoIds(c: SystemCluster, region?: string): DemoRegion {
   const line = region
     ? new RegExp(`\\{"level":"info"[^\\n]*"region":"${region}"[^\\n]*"msg":"demo estate seeded"\\}`)
     : /\{"level":"info"[^\n]*"msg":"demo estate seeded"\}/;
-  return JSON.parse(line.exec(c.log())?.[0] ?? '{}') as DemoRegion;
+  return JSON.parse(line.exec(c.lines())?.[0] ?? '{}') as DemoRegion;
 }
