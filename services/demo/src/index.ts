@@ -1,2 +1,3 @@
 export { CHURN, type ChurnStep, type DemoRegion, demoRegion, startChurn } from './churn.js';
 export { seedRegion } from './estate.js';
+export * from './every-type.js';
