@@ -1,6 +1,6 @@
 import { type NetworkAclEntry, paginateDescribeNetworkAcls } from '@aws-sdk/client-ec2';
 import { base, byKey, compact, required, sorted, tagsOf } from '../normalize.js';
-import { arnOf, ec2Filters, type Provider } from '../provider.js';
+import { arnOf, ec2TagFilters, isNotFound, type Provider } from '../provider.js';
 import { EC2_TAG_WRITES } from '../tag-writes.js';
 
 export interface Ec2NetworkAclEntry {
@@ -45,7 +45,7 @@ function entry(id: string, e: NetworkAclEntry): Ec2NetworkAclEntry {
   });
 }
 
-/** Moto (5.2) does not implement the `network-acl-id` filter that `ids` uses; AWS does. */
+/** Asked by id through NetworkAclIds: moto (5.2) has no `network-acl-id` filter (it answers 500). */
 export const ec2NetworkAcl: Provider<'ec2.network_acl'> = {
   type: 'ec2.network_acl',
   service: 'ec2',
@@ -55,27 +55,37 @@ export const ec2NetworkAcl: Provider<'ec2.network_acl'> = {
   operations: ['DescribeNetworkAcls'],
   serverSideTagFilter: true,
   async *pages(ctx, filter, ids) {
-    for await (const page of paginateDescribeNetworkAcls(
-      { client: ctx.clients.ec2, pageSize: ctx.pageSize },
-      { Filters: ec2Filters(filter, 'network-acl-id', ids) },
-    )) {
-      yield (page.NetworkAcls ?? []).map((n) => {
-        const id = required(n.NetworkAclId, 'NetworkAcl.NetworkAclId');
-        return {
-          ...base(ctx, 'ec2.network_acl', id, tagsOf(n.Tags)),
-          status: 'active',
-          attributes: {
-            arn: arnOf(ctx, 'ec2', `network-acl/${id}`),
-            vpc_id: required(n.VpcId, `${id} VpcId`),
-            is_default: n.IsDefault === true,
-            subnet_ids: sorted(n.Associations?.map((a) => a.SubnetId)),
-            entries: byKey(
-              (n.Entries ?? []).map((e) => entry(id, e)),
-              (e) => `${e.direction}:${String(e.rule_number).padStart(5, '0')}`,
-            ),
-          } satisfies Ec2NetworkAclAttributes,
-        };
-      });
+    // AWS fails the whole call when one of the ids does not exist: then one call per id.
+    if (ids && ids.length > 1) {
+      for (const id of ids) yield* ec2NetworkAcl.pages(ctx, filter, [id]);
+      return;
+    }
+    try {
+      for await (const page of paginateDescribeNetworkAcls(
+        { client: ctx.clients.ec2, pageSize: ids ? undefined : ctx.pageSize },
+        { Filters: ec2TagFilters(filter), ...(ids ? { NetworkAclIds: [...ids] } : {}) },
+      )) {
+        yield (page.NetworkAcls ?? []).map((n) => {
+          const id = required(n.NetworkAclId, 'NetworkAcl.NetworkAclId');
+          return {
+            ...base(ctx, 'ec2.network_acl', id, tagsOf(n.Tags)),
+            status: 'active',
+            attributes: {
+              arn: arnOf(ctx, 'ec2', `network-acl/${id}`),
+              vpc_id: required(n.VpcId, `${id} VpcId`),
+              is_default: n.IsDefault === true,
+              subnet_ids: sorted(n.Associations?.map((a) => a.SubnetId)),
+              entries: byKey(
+                (n.Entries ?? []).map((e) => entry(id, e)),
+                (e) => `${e.direction}:${String(e.rule_number).padStart(5, '0')}`,
+              ),
+            } satisfies Ec2NetworkAclAttributes,
+          };
+        });
+      }
+    } catch (err) {
+      if (ids && isNotFound(err)) return;
+      throw err;
     }
   },
 };

@@ -1,6 +1,6 @@
 import { paginateDescribeVpcEndpoints } from '@aws-sdk/client-ec2';
 import { base, byKey, compact, iso, MalformedResponseError, required, sorted, tagsOf } from '../normalize.js';
-import { arnOf, ec2Filters, type Provider } from '../provider.js';
+import { arnOf, ec2TagFilters, isNotFound, type Provider } from '../provider.js';
 import { EC2_TAG_WRITES } from '../tag-writes.js';
 
 /** One policy statement with a stable shape: every list an array, sorted; principals as `Type:value`. */
@@ -79,7 +79,7 @@ export function normalisePolicy(id: string, document: string | undefined): Ec2Vp
 /**
  * The policy's statements carry no list key: endpoint policies seldom name them (Sid), so a
  * statement's whole content is its identity. DNS entries are left out: they follow from the rest.
- * Moto (5.2) does not implement the `vpc-endpoint-id` filter that `ids` uses; AWS does.
+ * Asked by id through VpcEndpointIds: moto (5.2) has no `vpc-endpoint-id` filter (it answers 500).
  */
 export const ec2VpcEndpoint: Provider<'ec2.vpc_endpoint'> = {
   type: 'ec2.vpc_endpoint',
@@ -89,31 +89,41 @@ export const ec2VpcEndpoint: Provider<'ec2.vpc_endpoint'> = {
   operations: ['DescribeVpcEndpoints'],
   serverSideTagFilter: true,
   async *pages(ctx, filter, ids) {
-    for await (const page of paginateDescribeVpcEndpoints(
-      { client: ctx.clients.ec2, pageSize: ctx.pageSize },
-      { Filters: ec2Filters(filter, 'vpc-endpoint-id', ids) },
-    )) {
-      yield (page.VpcEndpoints ?? []).map((e) => {
-        const id = required(e.VpcEndpointId, 'VpcEndpoint.VpcEndpointId');
-        const state = (e.State ?? 'unknown').toLowerCase();
-        return {
-          ...base(ctx, 'ec2.vpc_endpoint', id, tagsOf(e.Tags)),
-          status: state,
-          created_at: iso(e.CreationTimestamp),
-          attributes: compact({
-            arn: arnOf(ctx, 'ec2', `vpc-endpoint/${id}`),
-            vpc_endpoint_type: required(e.VpcEndpointType, `${id} VpcEndpointType`),
-            service_name: e.ServiceName,
-            vpc_id: required(e.VpcId, `${id} VpcId`),
-            state,
-            subnet_ids: sorted(e.SubnetIds),
-            route_table_ids: sorted(e.RouteTableIds),
-            security_group_ids: sorted(e.Groups?.map((g) => g.GroupId)),
-            private_dns_enabled: e.PrivateDnsEnabled === true,
-            policy: normalisePolicy(id, e.PolicyDocument),
-          }) satisfies Ec2VpcEndpointAttributes,
-        };
-      });
+    // AWS fails the whole call when one of the ids does not exist: then one call per id.
+    if (ids && ids.length > 1) {
+      for (const id of ids) yield* ec2VpcEndpoint.pages(ctx, filter, [id]);
+      return;
+    }
+    try {
+      for await (const page of paginateDescribeVpcEndpoints(
+        { client: ctx.clients.ec2, pageSize: ids ? undefined : ctx.pageSize },
+        { Filters: ec2TagFilters(filter), ...(ids ? { VpcEndpointIds: [...ids] } : {}) },
+      )) {
+        yield (page.VpcEndpoints ?? []).map((e) => {
+          const id = required(e.VpcEndpointId, 'VpcEndpoint.VpcEndpointId');
+          const state = (e.State ?? 'unknown').toLowerCase();
+          return {
+            ...base(ctx, 'ec2.vpc_endpoint', id, tagsOf(e.Tags)),
+            status: state,
+            created_at: iso(e.CreationTimestamp),
+            attributes: compact({
+              arn: arnOf(ctx, 'ec2', `vpc-endpoint/${id}`),
+              vpc_endpoint_type: required(e.VpcEndpointType, `${id} VpcEndpointType`),
+              service_name: e.ServiceName,
+              vpc_id: required(e.VpcId, `${id} VpcId`),
+              state,
+              subnet_ids: sorted(e.SubnetIds),
+              route_table_ids: sorted(e.RouteTableIds),
+              security_group_ids: sorted(e.Groups?.map((g) => g.GroupId)),
+              private_dns_enabled: e.PrivateDnsEnabled === true,
+              policy: normalisePolicy(id, e.PolicyDocument),
+            }) satisfies Ec2VpcEndpointAttributes,
+          };
+        });
+      }
+    } catch (err) {
+      if (ids && isNotFound(err)) return;
+      throw err;
     }
   },
 };
