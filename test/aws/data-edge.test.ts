@@ -56,13 +56,13 @@ import {
   UpdateHostedZoneCommentCommand,
 } from '@aws-sdk/client-route-53';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { ClientSet, listKeysOf, PROVIDERS, readOne, WRITE_OPERATIONS } from '@elava/aws';
+import { ClientSet, PROVIDERS, readOne, WRITE_OPERATIONS } from '@elava/aws';
 import { customBuiltins } from '@elava/policies/builtins';
-import { diff } from '@elava/store';
 import { parseResourceId, type Resource, type ResourceType } from '@elava/types';
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { infra } from '../support/infra.js';
+import { changedPaths, scanType, sendTagWrites } from '../support/readers.js';
 
 const ACCOUNT = '123456789012';
 /** Regional types are seeded here; the global ones live under `global` (sent to us-east-1). */
@@ -98,10 +98,8 @@ const ctxFor = (region: string, pageSize?: number) => ({
 });
 
 async function scan(type: ResourceType, region: string, pageSize?: number) {
-  const ctx = ctxFor(region, pageSize);
-  const pages: Scanned[][] = [];
-  for await (const page of PROVIDERS[type].pages(ctx)) pages.push(page as Scanned[]);
-  return { pages, all: pages.flat(), stats: ctx.clients.stats };
+  const { pages, all, stats } = await scanType(type, region, { pageSize });
+  return { pages: pages as Scanned[][], all: all as Scanned[], stats };
 }
 
 async function one(type: ResourceType, region: string, nativeId: string): Promise<Scanned> {
@@ -113,24 +111,8 @@ async function one(type: ResourceType, region: string, nativeId: string): Promis
 
 /** Sends what the type's tagWrites plans, through clients that allow exactly the executor's writes. */
 async function writeTags(r: Scanned, set: Record<string, string>, remove: Record<string, string>) {
-  const tw = PROVIDERS[r.type].tagWrites;
-  if (!tw.writable) throw new Error(`${r.type} is not taggable`);
-  const clients = clientsFor(r.region, true);
-  const calls = tw.calls({ nativeId: r.native_id, arn: r.attributes.arn as string, tags: r.tags }, set, remove);
-  expect(calls.length).toBeGreaterThan(0);
-  for (const call of calls) {
-    const Command = tw.commands[call.operation];
-    if (!Command) throw new Error(`no command for ${call.operation}`);
-    // Each service's client takes its own commands: sent as the executor sends them.
-    const client = clients.client(call.service) as unknown as { send(command: unknown): Promise<unknown> };
-    await client.send(new Command(call.input));
-  }
+  expect((await sendTagWrites(r, set, remove, WRITE_OPERATIONS)).length).toBeGreaterThan(0);
 }
-
-const changedPaths = (type: ResourceType, before: Scanned, after: Scanned) =>
-  diff(before, after, listKeysOf(type))
-    .map((d) => d.path)
-    .sort();
 
 interface Lifecycle {
   type: ResourceType;

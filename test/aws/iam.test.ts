@@ -28,42 +28,29 @@ import {
   UpdateAccessKeyCommand,
   UpdateRoleCommand,
 } from '@aws-sdk/client-iam';
-import { ClientSet, PROVIDERS, READ_ONLY, readOne, type ScanContext, WRITE_OPERATIONS } from '@elava/aws';
+import { PROVIDERS, READ_ONLY, readOne, type ScanContext, WRITE_OPERATIONS } from '@elava/aws';
 import { customBuiltins } from '@elava/policies/builtins';
-import { type AnyResource, parseResourceId, type Resource, type ResourceType } from '@elava/types';
+import { type AnyResource, parseResourceId } from '@elava/types';
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { normalizePolicyDocument } from '../../libs/aws/src/providers/iam-shared.js';
-import { awsClientConfig, infra, unique } from '../support/infra.js';
+import { awsClientConfig, unique } from '../support/infra.js';
+import { findNative, readerContext, scanType } from '../support/readers.js';
 
 const ACCOUNT = '123456789012';
 const REGION = 'global';
 const IAM_TYPES = ['iam.user', 'iam.role', 'iam.group', 'iam.policy', 'iam.instance_profile'] as const;
 type IamType = (typeof IAM_TYPES)[number];
 
-const credentials = async () => ({ accessKeyId: 'testing', secretAccessKey: 'testing' });
+const _credentials = async () => ({ accessKeyId: 'testing', secretAccessKey: 'testing' });
 
-function ctxFor(opts: { pageSize?: number; writes?: ReadonlySet<string> } = {}): ScanContext {
-  const clients = new ClientSet({ region: REGION, endpoint: infra().moto, credentials, writes: opts.writes });
-  return { account: ACCOUNT, region: REGION, clients, pageSize: opts.pageSize };
-}
+const ctxFor = (opts: { pageSize?: number; writes?: ReadonlySet<string> } = {}): ScanContext =>
+  readerContext(REGION, opts);
 
-async function scan<T extends IamType>(type: T, opts: { pageSize?: number; ids?: string[] } = {}) {
-  const ctx = ctxFor(opts);
-  const pages: Resource<T>[][] = [];
-  try {
-    for await (const page of PROVIDERS[type].pages(ctx, undefined, opts.ids)) pages.push(page as Resource<T>[]);
-  } finally {
-    ctx.clients.destroy();
-  }
-  return { pages, all: pages.flat(), operations: [...ctx.clients.stats.operations.keys()] };
-}
+const scan = <T extends IamType>(type: T, opts: { pageSize?: number; ids?: string[] } = {}) =>
+  scanType(type, REGION, opts);
 
-const find = <T extends ResourceType>(rs: Resource<T>[], native: string): Resource<T> => {
-  const r = rs.find((x) => x.native_id === native);
-  if (!r) throw new Error(`${native} not found among ${rs.map((x) => x.native_id).join(', ')}`);
-  return r;
-};
+const find = findNative;
 
 const one = async <T extends IamType>(type: T, name: string) => find((await scan(type, { ids: [name] })).all, name);
 

@@ -1,8 +1,9 @@
 import { CreateVpcCommand } from '@aws-sdk/client-ec2';
-import { ClientSet, PROVIDERS, WriteRefusedError } from '@elava/aws';
+import { ClientSet, WriteRefusedError } from '@elava/aws';
 import { type AnyResource, parseResourceId, type ResourceType } from '@elava/types';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { infra } from '../support/infra.js';
+import { findNative, scanType } from '../support/readers.js';
 import { resetMoto, seedDbInstances, seedRegion } from '../support/seed.js';
 
 const ACCOUNT = '123456789012';
@@ -28,26 +29,11 @@ const REGIONS = ['us-east-1', 'eu-west-1'] as const;
 type Seeded = Awaited<ReturnType<typeof seedRegion>>;
 
 async function scan(type: ResourceType, region: string, pageSize?: number) {
-  const clients = new ClientSet({
-    region,
-    endpoint: infra().moto,
-    credentials: async () => ({ accessKeyId: 'testing', secretAccessKey: 'testing' }),
-  });
-  const pages: AnyResource[][] = [];
-  try {
-    for await (const page of PROVIDERS[type].pages({ account: ACCOUNT, region, clients, pageSize }))
-      pages.push(page as AnyResource[]);
-  } finally {
-    clients.destroy();
-  }
-  return { pages, all: pages.flat(), stats: clients.stats };
+  const { pages, all, stats } = await scanType(type, region, { pageSize });
+  return { pages: pages as AnyResource[][], all: all as AnyResource[], stats };
 }
 
-const find = (rs: AnyResource[], native: string) => {
-  const r = rs.find((x) => x.native_id === native);
-  if (!r) throw new Error(`${native} not found among ${rs.map((x) => x.native_id).join(', ')}`);
-  return r;
-};
+const find = (rs: AnyResource[], native: string) => findNative(rs, native) as AnyResource;
 
 describe('AWS readers against moto', () => {
   const seeded: Record<string, Seeded> = {};
