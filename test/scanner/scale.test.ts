@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createQueue, createRedis, QUEUES } from '@elava/bus';
 import { parseConfig } from '@elava/config';
 import { planScopes, reconcile, SWEEP_TIER } from '@elava/scheduler';
-import type { ScanJob } from '@elava/types';
+import { RESOURCE_TYPES, type ScanJob } from '@elava/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { infra, silentLog, unique } from '../support/infra.js';
 import { collectPages } from '../support/pages.js';
@@ -69,12 +69,12 @@ describe('scheduling and scaling out', () => {
     const { scopes } = planScopes(c, [ACCOUNT]);
     await reconcile(queue, scopes, (s) => s.intervalMs, silentLog);
     await reconcile(queue, scopes, (s) => s.intervalMs, silentLog);
-    expect((await queue.getJobSchedulers()).length).toBe(15);
+    expect((await queue.getJobSchedulers()).length).toBe(RESOURCE_TYPES.length);
     // The first scan of every scope is due now, not an hour from now.
     const due = await queue.getJobCounts('waiting', 'delayed', 'prioritized');
-    expect((due.waiting ?? 0) + (due.prioritized ?? 0)).toBe(15);
+    expect((due.waiting ?? 0) + (due.prioritized ?? 0)).toBe(RESOURCE_TYPES.length);
     const fewer = await reconcile(queue, scopes.slice(0, 3), (s) => s.intervalMs, silentLog);
-    expect(fewer.removed).toBe(12);
+    expect(fewer.removed).toBe(RESOURCE_TYPES.length - 3);
     expect((await queue.getJobSchedulers()).length).toBe(3);
   });
 
