@@ -1,0 +1,88 @@
+import type { AuditEntry, ChangeSummary, Decision, FieldDiff } from '@elava/types';
+
+/** The shapes the API answers with (docs/openapi.yaml). */
+
+export type { ChangeSummary, Decision, FieldDiff };
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+export interface Stats {
+  revision: number;
+  time: string | null;
+  resources: number;
+  by_type: Record<string, number>;
+  by_account: Record<string, number>;
+  by_region: Record<string, number>;
+  changes_per_hour: { hour: string; added: number; modified: number; removed: number }[];
+  findings: Record<'critical' | 'warning' | 'info', number>;
+  since: string;
+}
+
+export interface StoreStatus {
+  store: string;
+  revision: number;
+  time: string | null;
+  stats: { resources: number; versions: number; audit_entries: number; segments: number; bytes: number };
+  scopes: {
+    key: string;
+    last_scan: { complete: boolean; time: string };
+    last_complete?: { time: string; observed: number };
+  }[];
+}
+
+export interface ServicesHealth {
+  healthy: boolean;
+  down: string[];
+  services: { service: string; instance: string; ready: boolean; checks: Record<string, string>; seen_at: string }[];
+}
+
+export interface Version {
+  id: string;
+  revision: { main: number; sub: number };
+  created: number;
+  version: number;
+  tombstone: boolean;
+  time: string;
+  resource?: {
+    name?: string;
+    status?: string;
+    tags?: Record<string, string>;
+    [k: string]: unknown;
+  };
+}
+
+export type HistoryEntry = Version & { diff: FieldDiff[] };
+
+export interface Compare {
+  id: string;
+  from: { revision: number; time: string | null; version: Version | null };
+  to: { revision: number; time: string | null; version: Version | null };
+  diff: FieldDiff[];
+}
+
+export interface Why {
+  decision: Decision;
+  decided: { seq: number; time: string };
+  observation?: { revision: number; time?: string };
+  change?: ChangeSummary & { recorded: { seq: number; time: string } };
+  outcomes: { seq: number; type: AuditEntry['type']; time: string; data: Record<string, unknown> }[];
+}
+
+export interface DiffItem {
+  id: string;
+  type: string;
+  account: string;
+  region: string;
+  kind: 'added' | 'removed' | 'modified';
+  diff: FieldDiff[];
+  before?: unknown;
+  after?: unknown;
+}
+
+export interface EstateDiff extends Page<DiffItem> {
+  from_revision: number;
+  to_revision: number;
+}
