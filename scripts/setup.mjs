@@ -4,7 +4,7 @@ import { installAll } from './lib/install.mjs';
 import { red, SetupError } from './lib/term.mjs';
 
 try {
-  await installAll();
+  await installAll({ browser: true });
 } catch (err) {
   console.error(red(err instanceof SetupError ? err.message : err.stack));
   process.exit(2);

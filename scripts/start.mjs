@@ -135,7 +135,7 @@ try {
       `  aws     ${infra.urls.moto}  ${dim('(moto, a local AWS emulator, seeded with a demo estate that changes every few seconds)')}`,
     );
   console.log(`  config  ${env.ELAVA_CONFIG}`);
-  console.log(`  api     http://127.0.0.1:7070/v1/status`);
+  console.log(`  web UI  http://127.0.0.1:${env.ELAVA_API_PORT ?? 7070}/  ${dim('(the query API under /v1/)')}`);
   console.log(
     dim(`
 In another terminal: npx elava status | npx elava changes --since 5m | npx elava resources --at 5m | npx elava why <id>

@@ -30,7 +30,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 rmSync(results, { force: true });
 try {
   step(`node ${process.version}`);
-  await installAll();
+  await installAll({ browser: true });
   const infra = await up({ started });
   await build();
   await typecheckTests();

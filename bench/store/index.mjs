@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // bench/store: ingest (changed and unchanged) against etcd 3.4 in the same run, then time travel
-// on 100,000 live resources with 1,000,000 versions. Prints figures; asserts nothing.
+// on 100,000 live resources with 1,000,000 versions, then the estate diff (diff.mjs). Prints
+// figures; asserts nothing.
 // Sizes: ELAVA_BENCH_SCALE=0.1 for a quick look.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Store } from '@elava/store';
+import { benchDiff } from './diff.mjs';
 import { doc, TYPES } from './docs.mjs';
 import { etcdAvailable, etcdIngest, startEtcd } from './etcd.mjs';
 import { makeBatches, openFresh, scopeOf, storeIngest, storeIngestConcurrent } from './run-store.mjs';
@@ -165,3 +167,6 @@ log(`# bench/store  (node ${process.version}, scale ${SCALE}, data on ${WORK})`)
   );
   await store.close();
 }
+
+// ---------------------------------------------------------------- estate diff
+await benchDiff({ work: WORK, scale: SCALE, log });

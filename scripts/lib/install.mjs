@@ -13,7 +13,7 @@ import {
   TOOLS_BIN,
   VENV,
 } from './paths.mjs';
-import { ok, run, SetupError, withProgress } from './term.mjs';
+import { ok, run, SetupError, warn, withProgress } from './term.mjs';
 
 function which(cmd) {
   try {
@@ -109,9 +109,25 @@ export async function ensureMoto() {
   });
 }
 
-/** Everything the two commands need, in the order that fails fastest. */
-export async function installAll() {
+/**
+ * Chromium from the OS packages, for the web UI's browser tests (playwright-core drives it; no
+ * browser is downloaded). Without root, the tests that need it say what to install.
+ */
+export async function ensureChromium() {
+  if (process.env.ELAVA_CHROMIUM ? existsSync(process.env.ELAVA_CHROMIUM) : which('chromium'))
+    return ok('chromium present');
+  if (process.getuid?.() !== 0)
+    return warn('the web UI tests need Chromium: sudo apt-get install -y chromium (or set ELAVA_CHROMIUM)');
+  await withProgress('installing chromium from the OS packages (for the browser tests)', async () => {
+    const env = { DEBIAN_FRONTEND: 'noninteractive' };
+    await run('apt-get', ['update', '-qq'], { env, quiet: true });
+    await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], { env, quiet: true });
+  });
+}
+
+/** Everything the two commands need, in the order that fails fastest; `browser` for the tests. */
+export async function installAll({ browser = false } = {}) {
   await ensureNpmPackages();
   await ensureOsPackages();
-  await Promise.all([ensureOpa(), ensureMoto()]);
+  await Promise.all([ensureOpa(), ensureMoto(), ...(browser ? [ensureChromium()] : [])]);
 }

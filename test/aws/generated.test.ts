@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  ACCOUNT_ACTIONS,
   executorPolicy,
   iamAction,
   openapiWithTypes,
@@ -48,9 +49,13 @@ describe('files generated from the readers stay equal to them', () => {
 describe('the IAM policies grant exactly what the code calls', () => {
   it('the scanner policy: every read operation of every reader, and nothing that writes', () => {
     const policy = JSON.parse(read('docs/iam-policy.json'));
-    expect(policy.Statement).toHaveLength(1);
+    expect(policy.Statement).toHaveLength(2);
     expect(policy.Statement[0]).toMatchObject({ Effect: 'Allow', Resource: '*' });
     expect(policy.Statement[0].Action).toEqual(readActions());
+    // The principal's own needs besides the reads: the organization's account list and AssumeRole.
+    expect(policy.Statement[1]).toMatchObject({ Sid: 'ElavaAccountsAndRoles', Effect: 'Allow', Resource: '*' });
+    expect(policy.Statement[1].Action).toEqual([...ACCOUNT_ACTIONS]);
+    for (const a of ACCOUNT_ACTIONS) expect(a).toMatch(/^organizations:List|^sts:AssumeRole$/);
     for (const p of Object.values(PROVIDERS))
       for (const op of p.operations) {
         expect(op, `${p.type}: ${op}`).toMatch(READ_ONLY);

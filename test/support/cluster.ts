@@ -3,7 +3,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { connectNats, createRedis, DeliverPolicy, ensureStreams, jetstream, type NatsConnection } from '@elava/bus';
-import { discoverServices, EXIT, type Io, type Running, run, startService, stopAll } from '@elava/cli';
+import { discoverServices, EXIT, type Io, type Running, run, startService, stopAll, wanted } from '@elava/cli';
+import { loadConfig } from '@elava/config';
 import type { DemoRegion } from '@elava/demo';
 import type { Decision } from '@elava/types';
 import type { Redis } from 'ioredis';
@@ -164,7 +165,9 @@ export async function startCluster(o: ClusterOptions) {
       : {}),
     ...o.env,
   };
-  const services = discoverServices(ROOT).filter((s) => s.name !== 'scheduler');
+  // As `elava up` does: a service with a `when` key (events) runs only when its configuration says so.
+  const loaded = loadConfig({ path: config, env }).config;
+  const services = discoverServices(ROOT).filter((s) => s.name !== 'scheduler' && wanted(s, loaded));
   const running = new Map<string, Running>();
   const start = (name: string, index = 0) => {
     const svc = services.find((s) => s.name === name);

@@ -49,10 +49,27 @@ export function writeOperations(registry: Registry): Map<string, { service: stri
 
 const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
 
+/**
+ * What the principal Elava runs as needs besides the readers' operations, which no reader
+ * declares: the organization's account list (`accounts: organization`: ListAccounts, and
+ * ListAccountsForParent / ListChildren for OUs in `include_ous` or `exclude`) and AssumeRole into
+ * each account's role (`role_name`, `accounts[].role_arn`). Only reads of the organization: no
+ * Describe of policies, no write.
+ */
+export const ACCOUNT_ACTIONS = [
+  'organizations:ListAccounts',
+  'organizations:ListAccountsForParent',
+  'organizations:ListChildren',
+  'sts:AssumeRole',
+] as const;
+
 export function scannerPolicy(registry: Registry): string {
   return json({
     Version: '2012-10-17',
-    Statement: [{ Sid: 'ElavaReadOnly', Effect: 'Allow', Action: readActions(registry), Resource: '*' }],
+    Statement: [
+      { Sid: 'ElavaReadOnly', Effect: 'Allow', Action: readActions(registry), Resource: '*' },
+      { Sid: 'ElavaAccountsAndRoles', Effect: 'Allow', Action: [...ACCOUNT_ACTIONS], Resource: '*' },
+    ],
   });
 }
 

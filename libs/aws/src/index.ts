@@ -1,11 +1,15 @@
+export { AccountList, type WatchedAccounts } from './account-list.js';
 export {
   type AccountAccess,
   AccountDirectory,
   type AccountSpec,
   accountAccess,
   type ConfiguredAccount,
+  type DirectoryOptions,
 } from './accounts.js';
+export { type AssumeRoleOptions, assumeRole } from './assume-role.js';
 export {
+  ACCOUNT_ACTIONS,
   executorPolicy,
   iamAction,
   openapiWithTypes,
@@ -20,7 +24,18 @@ export {
   SERVICE_NAMES,
   type ServiceName,
 } from './clients.js';
+export { actorFromCloudTrail, type CloudTrailCall, EXECUTOR_SESSION } from './cloudtrail-actor.js';
+export { type ActorWindow, CloudTrailLookup, type LookupOptions } from './cloudtrail-lookup.js';
 export { MalformedResponseError, tagsOf } from './normalize.js';
+export {
+  type Discovery,
+  discoverAccounts,
+  type MemberAccount,
+  Organization,
+  type OrganizationOptions,
+  type OrganizationSettings,
+  partitionOf,
+} from './organization.js';
 export {
   type ApiCall,
   isNotFound,

@@ -1,3 +1,4 @@
+export * from './account-status.js';
 export * from './audit-producer.js';
 export * from './chunks.js';
 export * from './heartbeat.js';

@@ -29,15 +29,48 @@ export const scopeSchema = z.object({
   filter: z.object({ tags: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional() }).optional(),
 });
 
-export const scanJobSchema: z.ZodType<ScanJob> = z.object({
-  scan_id: z
-    .string()
-    .regex(/^[^:]+$/, 'a scan id may not contain ":" (BullMQ keeps it for its own ids)')
-    .optional(),
-  scope: scopeSchema,
-  requested_by: z.enum(['scheduler', 'cli', 'api']),
-  tier: z.string().optional(),
+/** Who made a change (libs/types actor.ts), as an event or CloudTrail said. */
+export const actorSchema = z.object({
+  principal_arn: z.string().min(1),
+  principal_type: z.string().min(1),
+  session_issuer: z.string().optional(),
+  source_identity: z.string().optional(),
+  user_agent: z.string().optional(),
+  source_ip: z.string().optional(),
+  event_name: z.string().min(1),
+  event_time: z.string().datetime({ offset: true }),
+  request_id: z.string().optional(),
+  via: z.enum(['event', 'sweep']),
+  elava: z.boolean().optional(),
 });
+
+const nativeIds = z.array(z.string().min(1)).max(1000);
+
+export const scanJobSchema: z.ZodType<ScanJob> = z
+  .object({
+    scan_id: z
+      .string()
+      .regex(/^[^:]+$/, 'a scan id may not contain ":" (BullMQ keeps it for its own ids)')
+      .optional(),
+    scope: scopeSchema,
+    requested_by: z.enum(['scheduler', 'cli', 'api', 'events']),
+    tier: z.string().optional(),
+    ids: nativeIds.min(1, 'a targeted job names at least one id').optional(),
+    actors: z.record(z.string(), actorSchema).optional(),
+    gone: nativeIds.optional(),
+    recheck: z.number().int().nonnegative().optional(),
+    events: z.array(z.string().min(1)).max(1000).optional(),
+  })
+  .superRefine((j, ctx) => {
+    // A targeted read that a filter could narrow further would make "not found" mean "filtered out".
+    if (j.ids && j.scope.filter)
+      ctx.addIssue({ code: 'custom', path: ['scope', 'filter'], message: 'a targeted job (ids) takes no filter' });
+    if ((j.gone || j.actors) && !j.ids)
+      ctx.addIssue({ code: 'custom', path: ['ids'], message: 'gone and actors need ids (a targeted job)' });
+    for (const [i, id] of (j.gone ?? []).entries())
+      if (!j.ids?.includes(id))
+        ctx.addIssue({ code: 'custom', path: ['gone', i], message: `${id} is not among the ids read` });
+  });
 
 export const encodedObservationSchema = z.object({
   id: z.string().min(1),
@@ -46,26 +79,37 @@ export const encodedObservationSchema = z.object({
   hash: z.string().length(28, 'hash must be a base64 sha1'),
 });
 
-export const observationPageSchema: z.ZodType<ObservationPage> = z.object({
-  scan_id: z.string().min(1),
-  page_id: z.string().min(1),
-  page: z.number().int().nonnegative(),
-  attempt: z.number().int().positive(),
-  scope: scopeSchema,
-  observed_at: z.string().datetime(),
-  resources: z.array(encodedObservationSchema),
-  final: z
-    .discriminatedUnion('status', [
-      z.object({
-        status: z.literal('complete'),
-        count: z.number().int().nonnegative(),
-        pages: z.number().int().positive(),
-        seen: z.array(z.string()),
-      }),
-      z.object({ status: z.literal('failed'), error: z.string(), code: z.string().optional() }),
-    ])
-    .optional(),
-});
+export const observationPageSchema: z.ZodType<ObservationPage> = z
+  .object({
+    scan_id: z.string().min(1),
+    page_id: z.string().min(1),
+    page: z.number().int().nonnegative(),
+    attempt: z.number().int().positive(),
+    scope: scopeSchema,
+    observed_at: z.string().datetime(),
+    resources: z.array(encodedObservationSchema),
+    final: z
+      .discriminatedUnion('status', [
+        z.object({
+          status: z.literal('complete'),
+          count: z.number().int().nonnegative(),
+          pages: z.number().int().positive(),
+          seen: z.array(z.string()),
+          started_at: z.string().datetime().optional(),
+        }),
+        z.object({ status: z.literal('failed'), error: z.string(), code: z.string().optional() }),
+      ])
+      .optional(),
+    partial: z.object({ ids: z.array(z.string().min(1)), gone: z.array(z.string().min(1)) }).optional(),
+    actors: z.record(z.string(), actorSchema).optional(),
+  })
+  .superRefine((p, ctx) => {
+    // A partial page says nothing about the rest of the scope, so it can never end a scan.
+    if (p.partial && p.final)
+      ctx.addIssue({ code: 'custom', path: ['final'], message: 'a partial page (a targeted re-read) has no final' });
+    if (p.partial && p.scope.filter)
+      ctx.addIssue({ code: 'custom', path: ['scope', 'filter'], message: 'a partial page takes no filter' });
+  });
 
 export const auditDraftSchema = z.object({
   type: z.enum(AUDIT_ENTRY_TYPES),
@@ -147,6 +191,7 @@ export const revisionDeltasSchema = z.object({
     z.object({ id: z.string(), kind: z.enum(['added', 'modified', 'reappeared', 'tombstoned']) }).passthrough(),
   ),
   baseline: z.boolean().optional(),
+  actors: z.record(z.string(), actorSchema).optional(),
 }) as unknown as z.ZodType<RevisionDeltas>;
 
 /** A disappearance waiting out its grace period (the detector's own delayed job). */

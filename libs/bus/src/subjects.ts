@@ -5,6 +5,7 @@ export const subjects = {
   wal: (type: AuditEntryType) => `elava.wal.${type}`,
   change: (type: ChangeType) => `elava.changes.${type}`,
   decision: (action: Action, severity: Severity) => `elava.decisions.${action}.${severity}`,
+  shadowDecision: (action: Action, severity: Severity) => `elava.shadow.decisions.${action}.${severity}`,
   approval: (decisionId: string) => `elava.approvals.${decisionId}`,
 } as const;
 

@@ -81,12 +81,19 @@ describe('elava.yaml', () => {
     expect(c.nats.url).toBe('nats://env:3');
     expect(c.aws.endpoint).toBe('http://127.0.0.1:5000');
     expect(c.regions).toEqual(['eu-north-1']);
-    expect(c.api).toEqual({ host: '127.0.0.1', port: 7070, timeout: 10_000 });
+    expect(c.api).toEqual({ host: '127.0.0.1', port: 7070, timeout: 10_000, auth_token: '' });
     const api = parseConfig('version: "2.0"\napi: { port: 1 }\n', 'x.yaml', {
       ELAVA_API_PORT: '0',
       ELAVA_API_HOST: '::',
     });
     expect(api.api).toMatchObject({ host: '::', port: 0 });
+    expect(parseConfig('version: "2.0"\n', 'x.yaml', { ELAVA_API_TOKEN: 'a'.repeat(16) }).api.auth_token).toBe(
+      'a'.repeat(16),
+    );
+    // The token itself is never echoed in the error: only its length.
+    expect(() => parseConfig('version: "2.0"\n', 'x.yaml', { ELAVA_API_TOKEN: 'secret' })).toThrow(
+      /ELAVA_API_TOKEN: expected at least 16 characters, found 6$/,
+    );
     expect(() => parseConfig('version: "2.0"\n', 'x.yaml', { ELAVA_API_PORT: 'http' })).toThrow(
       /ELAVA_API_PORT: expected a port number 0-65535, found "http"/,
     );

@@ -99,6 +99,7 @@ function finish(c: ElavaConfig, env: NodeJS.ProcessEnv, baseDir: string, cwd: st
       ...c.api,
       host: env.ELAVA_API_HOST ?? c.api.host,
       port: env.ELAVA_API_PORT ? portFrom(env.ELAVA_API_PORT) : c.api.port,
+      auth_token: env.ELAVA_API_TOKEN ? tokenFrom(env.ELAVA_API_TOKEN) : c.api.auth_token,
     },
     policies: {
       ...c.policies,
@@ -115,6 +116,14 @@ function portFrom(v: string): number {
       { path: 'ELAVA_API_PORT', message: `expected a port number 0-65535, found ${JSON.stringify(v)}` },
     ]);
   return n;
+}
+
+function tokenFrom(v: string): string {
+  if (v.length < 16)
+    throw new ConfigError('environment', [
+      { path: 'ELAVA_API_TOKEN', message: `expected at least 16 characters, found ${v.length}` },
+    ]);
+  return v;
 }
 
 function prefixFrom(env: NodeJS.ProcessEnv): string | undefined {

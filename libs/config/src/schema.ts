@@ -174,6 +174,81 @@ const account = z.strictObject({
   regions: z.array(region).min(1).optional(),
 });
 
+// Issue 18: the account list from AWS Organizations. `accounts: organization` (or the
+// `organization` block) turns discovery on; `accounts: [...]` keeps listing them by hand.
+const IAM_ROLE_NAME = /^([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+const roleName = z.string().regex(IAM_ROLE_NAME, {
+  message: 'expected an IAM role name (with an optional path, such as security/elava-reader), not an ARN',
+});
+const OU_ID = /^ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}$/;
+const ROOT_ID = /^r-[0-9a-z]{4,32}$/;
+const ouOrRoot = z.string().refine((v) => OU_ID.test(v) || ROOT_ID.test(v), {
+  message: 'expected an organizational unit id (ou-xxxx-xxxxxxxx) or the root id (r-xxxx)',
+});
+/** An account (a quoted 12-digit id) or an organizational unit, every account under it. */
+const accountOrOu = z.unknown().transform((v, ctx): string => {
+  if (typeof v === 'string' && (/^\d{12}$/.test(v) || OU_ID.test(v))) return v;
+  ctx.addIssue({
+    code: 'custom',
+    message:
+      typeof v === 'number'
+        ? `expected a quoted 12-digit account id or an ou-… id, found the number ${v} (write it in quotes)`
+        : `expected a quoted 12-digit account id or an organizational unit id (ou-xxxx-xxxxxxxx), found ${describe(v)}`,
+  });
+  return z.NEVER;
+});
+const organization = z.strictObject({
+  /**
+   * The role assumed in each member account. The default is the role Organizations creates in the
+   * accounts it makes (an administrator's): a read-only role with docs/iam-policy.json is better.
+   */
+  role_name: roleName.default('OrganizationAccountAccessRole'),
+  external_id: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
+  /** The executor's role in each member account; without it the executor writes to none of them. */
+  executor_role_name: roleName.optional(),
+  /** Accounts (ids) or organizational units (ou-…, at any depth) left out. */
+  exclude: z.array(accountOrOu).default([]),
+  /** Only the accounts under these organizational units (at any depth); empty: the whole organization. */
+  include_ous: z.array(ouOrRoot).default([]),
+  /** How often the account list is read again: accounts that join or leave are picked up then. */
+  refresh_interval: duration.prefault('15m'),
+});
+/**
+ * `accounts`: the list as before, or the word `organization`. Not a zod union: a union's error
+ * loses the path inside the list (`accounts[0].id`).
+ */
+const accountList = z.array(account);
+const accounts = z.unknown().transform((v, ctx): 'organization' | z.output<typeof accountList> => {
+  if (v === 'organization') return v;
+  if (!Array.isArray(v)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a list of accounts or the word organization, found ${describe(v)}`,
+    });
+    return z.NEVER;
+  }
+  const r = accountList.safeParse(v, { reportInput: true });
+  if (r.success) return r.data;
+  for (const issue of r.error.issues) ctx.addIssue({ ...issue });
+  return z.NEVER;
+});
+
+/** Both forms of the account settings, as the program sees them: a list, or discovery. */
+function watchedAccounts(
+  list: z.output<typeof accounts>,
+  org: z.output<typeof organization> | undefined,
+  ctx: z.RefinementCtx,
+): { accounts: z.output<typeof account>[]; organization?: z.output<typeof organization> } {
+  if (list === 'organization') return { accounts: [], organization: org ?? organization.parse({}) };
+  if (org && list.length > 0)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['organization'],
+      message: 'accounts lists accounts by hand and organization discovers them: keep one (accounts: organization)',
+    });
+  return org ? { accounts: [], organization: org } : { accounts: list };
+}
+
 /**
  * The webhook carries a secret: https, except to loopback (a local relay or a test). Enabled
  * without a webhook is refused here rather than failing at the first decision.
@@ -213,7 +288,8 @@ export const configSchema = z
     provider: z.literal('aws', { message: 'expected "aws", the only provider so far' }).default('aws'),
     region: region.optional(),
     regions: z.array(region).min(1).optional(),
-    accounts: z.array(account).default([]),
+    accounts: accounts.default([]),
+    organization: organization.optional(),
     aws: z.strictObject({ endpoint: optionalUrl('expected a URL such as http://127.0.0.1:5000') }).prefault({}),
     storage: z
       .strictObject({
@@ -249,6 +325,14 @@ export const configSchema = z
         port: z.number().int().min(0).max(65535).default(7070),
         /** How long the API waits for the recorder's answer. */
         timeout: duration.prefault('10s'),
+        /**
+         * Bearer token the API and web UI require (`${VAR}` expands from the environment). Required
+         * when `host` is not a loopback address; empty means none.
+         */
+        auth_token: z
+          .string()
+          .refine((t) => t === '' || t.length >= 16, { message: 'expected at least 16 characters (or none)' })
+          .default(''),
       })
       .prefault({}),
     scanning: z
@@ -310,6 +394,17 @@ export const configSchema = z
           .prefault({}),
         renotify_interval: duration.prefault('24h'),
         expected: z.string().optional(),
+        // Issue 18: packages evaluated and recorded, their decisions only on elava.shadow.decisions.*
+        // (never notified or executed). `elava.<name>` or `<name>`; one the library lacks is warned
+        // about when the library loads (it may be listed before it is built, so it never goes live).
+        shadow: z
+          .array(
+            z.string().regex(/^(elava\.)?[a-z0-9_]+$/, {
+              message: 'expected a policy package name, elava.<name> or <name> (lower case letters, digits, _)',
+            }),
+          )
+          .default([])
+          .transform((names) => [...new Set(names.map((n) => (n.startsWith('elava.') ? n : `elava.${n}`)))]),
       })
       .prefault({}),
     actions: z
@@ -364,11 +459,49 @@ export const configSchema = z
         approval_timeout: duration.prefault('24h'),
       })
       .prefault({}),
+    // Issue 15: AWS events from SQS re-read what they name within seconds, with who made the change.
+    events: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        /** Queues fed by an EventBridge rule (docs/events/): one per account/region, or one central one. */
+        queues: z
+          .array(
+            z.strictObject({
+              url: z
+                .string()
+                .url({ message: 'expected the queue URL, https://sqs.<region>.amazonaws.com/<account>/<name>' }),
+              /** The account the queue belongs to (and whose events it carries, unless central). */
+              account: accountId,
+              region,
+              /** Where a message that cannot be read goes; absent: left for the queue's own redrive policy. */
+              dlq_url: z.string().url({ message: 'expected the dead-letter queue URL' }).optional(),
+            }),
+          )
+          .default([]),
+        /** SQS long polling: seconds one ReceiveMessage waits (at most 20), messages per call (at most 10). */
+        wait_seconds: z.number().int().min(0).max(20).default(20),
+        batch_size: z.number().int().min(1).max(10).default(10),
+        /** Long-polling loops per queue in each events process. */
+        pollers: z.number().int().min(1).max(32).default(2),
+        /** How long a received message stays hidden from other readers while it is handled. */
+        visibility_timeout: duration.prefault('60s'),
+      })
+      .superRefine((e, ctx) => {
+        if (e.enabled && e.queues.length === 0)
+          ctx.addIssue({ code: 'custom', path: ['queues'], message: 'events are enabled but no queue is named' });
+      })
+      .prefault({}),
+    attribution: z
+      .strictObject({
+        /** A change seen only by a sweep is attributed through CloudTrail LookupEvents (2 calls/s per account-region). */
+        cloudtrail_lookup: z.boolean().default(false),
+      })
+      .prefault({}),
   })
-  .transform((c) => {
-    const { region: one, regions, ...rest } = c;
+  .transform((c, ctx) => {
+    const { region: one, regions, accounts: list, organization: org, ...rest } = c;
     const all = [...new Set([...(regions ?? []), ...(one ? [one] : [])])];
-    return { ...rest, regions: all };
+    return { ...rest, regions: all, ...watchedAccounts(list, org, ctx) };
   });
 
 export type ElavaConfig = z.output<typeof configSchema>;

@@ -9,6 +9,7 @@ const SECRET_KEYS = [
   'password',
   'secret',
   'token',
+  'auth_token',
   'authorization',
   'secretAccessKey',
   'sessionToken',

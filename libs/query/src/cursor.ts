@@ -7,6 +7,8 @@ import { QueryError } from './params.js';
 export interface Cursor {
   /** Revision the listing is pinned to. */
   r?: number;
+  /** The other revision an estate diff is pinned to (`r` is its `to`). */
+  f?: number;
   /** Last resource id returned (resource listings). */
   k?: string;
   /** Last audit sequence read, and how many items of that entry were returned (trail listings). */
@@ -30,7 +32,7 @@ export function decodeCursor(text: string | undefined): Cursor | undefined {
     c !== null &&
     typeof c === 'object' &&
     Object.entries(c).every(([k, v]) =>
-      k === 'k' ? typeof v === 'string' : ['r', 's', 'i'].includes(k) && Number.isInteger(v) && (v as number) >= 0,
+      k === 'k' ? typeof v === 'string' : ['r', 'f', 's', 'i'].includes(k) && Number.isInteger(v) && (v as number) >= 0,
     );
   if (!ok) throw new QueryError(400, 'cursor: not a cursor this API returned');
   return c as Cursor;

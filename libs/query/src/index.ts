@@ -1,3 +1,4 @@
+export { actorMatches, actorsByRevision } from './actors.js';
 export { type Cursor, decodeCursor, encodeCursor } from './cursor.js';
 export { QUERY_SUBJECT, type QueryAnswer, QueryClient, serveQueries } from './nats.js';
 export { PageBuilder } from './page.js';

@@ -68,7 +68,49 @@ export const changesParams = z.strictObject({
       message: `unknown type; expected a change type (${CHANGE_TYPES.join(', ')}) or a resource type (${RESOURCE_TYPES.join(', ')})`,
     })
     .optional(),
+  /** A change type beside a resource type in `type` (the web UI's feed filters both). */
+  kind: oneOf(CHANGE_TYPES, 'change type').optional(),
+  account: resourcesParams.shape.account,
+  region: resourcesParams.shape.region,
+  /** On the resource's version the change made (the version before it, for a disappearance). */
+  tag: tag.optional(),
   resource: resourceId.optional(),
+  /** Who made the change (issue 15): a principal ARN, a user, session or role name, a source identity. */
+  by: z.string().min(1).max(2048).optional(),
+  limit: limit(1000, 100),
+  cursor,
+});
+
+/** `stats`: the overview's figures; `hours` is the window of the hourly chart and the findings. */
+export const statsParams = z.strictObject({
+  hours: z.coerce
+    .number({ message: 'expected a number' })
+    .int({ message: 'expected a whole number of hours' })
+    .min(1, { message: 'expected at least 1' })
+    .max(168, { message: 'expected at most 168 (7 days)' })
+    .default(24),
+});
+
+/** `compare`: one resource at two instants and the diff between them. */
+export const compareParams = z.strictObject({
+  id: resourceId,
+  from: z.string({ error: (i) => (i.input === undefined ? 'required: the first instant' : undefined) }).pipe(when),
+  to: z.string({ error: (i) => (i.input === undefined ? 'required: the second instant' : undefined) }).pipe(when),
+});
+
+/**
+ * `diff`: the estate at two instants compared. `tag` may be given several times (all must match,
+ * on the resource at either end). A cursor pins both revisions, so `from` and `to` are read once.
+ */
+export const diffParams = z.strictObject({
+  from: z.string({ error: (i) => (i.input === undefined ? 'required: the first instant' : undefined) }).pipe(when),
+  to: z.string({ error: (i) => (i.input === undefined ? 'required: the second instant' : undefined) }).pipe(when),
+  type: resourcesParams.shape.type,
+  region: resourcesParams.shape.region,
+  account: resourcesParams.shape.account,
+  tag: z
+    .preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(tag).max(20, { message: 'expected at most 20 tags' }))
+    .optional(),
   limit: limit(1000, 100),
   cursor,
 });
@@ -106,6 +148,9 @@ export type ResourcesParams = z.infer<typeof resourcesParams>;
 export type ResourceParams = z.infer<typeof resourceParams>;
 export type HistoryParams = z.infer<typeof historyParams>;
 export type ChangesParams = z.infer<typeof changesParams>;
+export type StatsParams = z.infer<typeof statsParams>;
+export type CompareParams = z.infer<typeof compareParams>;
+export type DiffParams = z.infer<typeof diffParams>;
 export type DecisionsParams = z.infer<typeof decisionsParams>;
 export type AuditParams = z.infer<typeof auditParams>;
 export type WhyParams = z.infer<typeof whyParams>;
@@ -116,6 +161,9 @@ export const QUERIES = {
   resource: resourceParams,
   history: historyParams,
   changes: changesParams,
+  stats: statsParams,
+  compare: compareParams,
+  diff: diffParams,
   decisions: decisionsParams,
   audit: auditParams,
   verify: emptyParams,
@@ -123,6 +171,9 @@ export const QUERIES = {
   why: whyParams,
 } as const;
 export type QueryName = keyof typeof QUERIES;
+
+/** Parameters a URL may give more than once (each other one only once). */
+export const REPEATABLE: Partial<Record<QueryName, readonly string[]>> = { diff: ['tag'] };
 
 /** A query the asker got wrong (400) or asked of something absent (404); its message says which. */
 export class QueryError extends Error {

@@ -7,7 +7,11 @@ import {
   type StoredVersion,
 } from '@elava/store';
 import { type AuditEntry, type AuditEntryType, CHANGE_TYPES, type ResourceType, typeOfId } from '@elava/types';
+import { actorMatches, actorsByRevision } from './actors.js';
+import { changeFilter } from './change-filter.js';
+import { compareVersions } from './compare.js';
 import { decodeCursor } from './cursor.js';
+import { diffPage } from './estate-diff.js';
 import { PageBuilder } from './page.js';
 import {
   type AuditParams,
@@ -20,6 +24,7 @@ import {
   type ResourceParams,
   type ResourcesParams,
 } from './params.js';
+import { estateStats } from './stats.js';
 import { changeItems, decisionItem } from './trail-items.js';
 import { explain } from './why.js';
 
@@ -57,6 +62,12 @@ export class StoreReader {
           return this.history(parseParams('history', raw));
         case 'changes':
           return this.changes(parseParams('changes', raw));
+        case 'stats':
+          return estateStats(this.store, parseParams('stats', raw).hours);
+        case 'compare':
+          return compareVersions(this.store, parseParams('compare', raw), (id) => this.listKeysOf(id));
+        case 'diff':
+          return diffPage(this.store, parseParams('diff', raw), this.budget, (t) => this.listKeys(t as ResourceType));
         case 'decisions':
           return this.decisions(parseParams('decisions', raw));
         case 'audit':
@@ -104,8 +115,12 @@ export class StoreReader {
     if (entries.length === 0) throw new QueryError(404, `no versions of ${p.id} are recorded`);
     const c = decodeCursor(p.cursor);
     const page = new PageBuilder(p.limit, this.budget);
+    // Who made each version, where the trail says (issue 15): printed as "by <principal>".
+    const actors = actorsByRevision(this.store, p.id);
     for (let i = c?.i ?? 0; i < entries.length; i++) {
-      if (!page.add(JSON.stringify(entries[i]), { i })) break;
+      const e = entries[i] as (typeof entries)[number];
+      const actor = actors.get(e.revision.main);
+      if (!page.add(JSON.stringify(actor ? { ...e, actor } : e), { i })) break;
     }
     return page.toJSON({ id: p.id, versions: entries.length });
   }
@@ -114,6 +129,7 @@ export class StoreReader {
     const since = this.since(p.since);
     const changeType = (CHANGE_TYPES as readonly string[]).includes(p.type ?? '') ? p.type : undefined;
     const resourceType = changeType ? undefined : p.type;
+    const where = changeFilter(this.store, p, since.revision ?? this.revisionAtOrFirst(since.time));
     return this.trail(['changes_detected'], p, false, since.time, (e) =>
       changeItems(e).filter(
         (ch) =>
@@ -121,9 +137,22 @@ export class StoreReader {
           (since.revision !== undefined || since.time === undefined || Date.parse(ch.time) >= since.time.getTime()) &&
           (!changeType || ch.type === changeType) &&
           (!resourceType || typeOfId(ch.resource_id) === resourceType) &&
-          (!p.resource || ch.resource_id === p.resource),
+          (!p.resource || ch.resource_id === p.resource) &&
+          (!p.by || actorMatches(ch.actor, p.by)) &&
+          where(ch),
       ),
     );
+  }
+
+  /** The revision in force at a time, or the oldest readable one when the time is before it. */
+  private revisionAtOrFirst(time: Date | undefined): number {
+    if (!time) return this.store.compactedAt;
+    try {
+      return this.store.resolve(time);
+    } catch (err) {
+      if (err instanceof CompactedError) return this.store.compactedAt;
+      throw err;
+    }
   }
 
   private decisions(p: DecisionsParams): string {

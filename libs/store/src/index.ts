@@ -4,6 +4,7 @@ export { type CheckReport, check, type RepairReport, repair } from './check.js';
 export type { CompactionReport } from './compaction.js';
 export { diff, type ListKeys } from './diff.js';
 export * from './errors.js';
+export type { DiffFilter, DiffOptions, EstateChangeKind, EstateDiffEntry } from './estate-diff.js';
 export { IDENTITY_FILE, InvalidIdentityError } from './identity.js';
 export type { TornTail } from './replay.js';
 export { InvalidSelectorError, parseSelector, type RevisionSelector } from './selector.js';

@@ -13,6 +13,8 @@ export const AUDIT_ENTRY_TYPES = [
   // Appended, never inserted: the store indexes entries by position in this list.
   'awaiting_approval',
   'approved',
+  // Who made a version (per resource and revision): an event's actor, or CloudTrail's answer.
+  'attributed',
 ] as const;
 export type AuditEntryType = (typeof AUDIT_ENTRY_TYPES)[number];
 

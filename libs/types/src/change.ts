@@ -1,3 +1,4 @@
+import type { Actor } from './actor.js';
 import type { Severity } from './decision.js';
 import type { AnyResource } from './resource.js';
 import type { ResourceType } from './resource-type.js';
@@ -36,6 +37,8 @@ export interface Change {
   monthly_cost_delta?: number;
   /** An appearance in the first complete scan of its scope: the estate found, not changed. */
   baseline?: boolean;
+  /** Who made it, when an event named the resource or CloudTrail was asked (attribution). */
+  actor?: Actor;
 }
 
 /**

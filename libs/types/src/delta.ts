@@ -1,3 +1,4 @@
+import type { Actor } from './actor.js';
 import type { Revision } from './revision.js';
 import type { Scope } from './scope.js';
 
@@ -37,4 +38,6 @@ export interface RevisionDeltas {
   deltas: Delta[];
   /** Recorded before the scope had a complete scan: its appearances are the estate being found. */
   baseline?: boolean;
+  /** Who made the versions of this revision, where an event said (resource id → actor). */
+  actors?: Record<string, Actor>;
 }

@@ -1,3 +1,4 @@
+export * from './actor.js';
 export * from './attributes.js';
 export * from './audit.js';
 export * from './change.js';

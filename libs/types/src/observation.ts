@@ -1,3 +1,4 @@
+import type { Actor } from './actor.js';
 import type { AnyResource } from './resource.js';
 import type { Scope } from './scope.js';
 
@@ -24,8 +25,29 @@ export interface EncodedObservation {
 export interface ScanJob {
   scan_id?: string;
   scope: Scope;
-  requested_by: 'scheduler' | 'cli' | 'api';
+  requested_by: 'scheduler' | 'cli' | 'api' | 'events';
   tier?: string;
+  /**
+   * A targeted re-read: only these native ids, recorded as a partial observation that never
+   * tombstones anything else of the scope (the sweep stays the authority for completeness).
+   */
+  ids?: string[];
+  /** Who made the call that named each id (native id → actor), carried onto its change. */
+  actors?: Record<string, Actor>;
+  /**
+   * Ids an event says were deleted: tombstoned only when the direct read answers not-found; one
+   * still found is read again later (AWS is eventually consistent), then left to the sweep.
+   */
+  gone?: string[];
+  /** How many reads of `gone` came before this one (0 on the first). */
+  recheck?: number;
+  /** The events (EventBridge ids) that asked for this re-read, for the trail. */
+  events?: string[];
+}
+
+/** A targeted job: the re-read of named ids that an event asked for. */
+export function isTargeted(job: ScanJob): job is ScanJob & { ids: string[] } {
+  return Array.isArray(job.ids);
 }
 
 /**
@@ -43,6 +65,13 @@ export interface ObservationPage {
   resources: EncodedObservation[];
   /** Present on the last page only. */
   final?: ScanOutcome;
+  /**
+   * A targeted re-read's one page (it has no `final`): upsert `resources`, never tombstone the
+   * rest of the scope; `gone` (canonical ids) are those a direct read confirmed not found.
+   */
+  partial?: { ids: string[]; gone: string[] };
+  /** Who made the change behind each resource of the page (canonical id → actor). */
+  actors?: Record<string, Actor>;
 }
 
 export type ScanOutcome =
@@ -52,5 +81,7 @@ export type ScanOutcome =
       pages: number;
       /** Every id the scan saw, so the recorder can tombstone the rest of an unfiltered scope. */
       seen: string[];
+      /** When the scan began reading (RFC 3339): a targeted re-read after this outranks it. */
+      started_at?: string;
     }
   | { status: 'failed'; error: string; code?: string };

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseParams, type QueryAnswer, QueryError, type QueryName } from '@elava/query';
+import { parseParams, type QueryAnswer, QueryError, type QueryName, REPEATABLE } from '@elava/query';
 import type { HttpAnswer, HttpHandler } from '@elava/service';
 import { route } from './routes.js';
 
@@ -21,10 +21,11 @@ export function queryHandler(asker: Asker, openapiPath?: string): HttpHandler {
     }
     const r = route(url.pathname);
     if (!r) return json(404, { error: `no such endpoint: ${url.pathname}` });
-    const params: Record<string, string> = {};
+    const params: Record<string, string | string[]> = {};
     for (const [k, v] of url.searchParams) {
-      if (k in params) return json(400, { error: `parameter ${JSON.stringify(k)} given more than once` });
-      params[k] = v;
+      if (!Object.hasOwn(params, k)) params[k] = v;
+      else if (REPEATABLE[r.query]?.includes(k)) params[k] = [params[k] as string | string[], v].flat();
+      else return json(400, { error: `parameter ${JSON.stringify(k)} given more than once` });
     }
     Object.assign(params, r.pathParams);
     try {

@@ -6,7 +6,7 @@ export interface Route {
   pathParams: Record<string, string>;
 }
 
-const RESOURCE = /^\/v1\/resources\/(.+?)(\/history)?$/;
+const RESOURCE = /^\/v1\/resources\/(.+?)(\/history|\/diff)?$/;
 const WHY = /^\/v1\/decisions\/([A-Za-z0-9_-]+)\/why$/;
 
 /** Maps a `/v1/...` path to its query; null when nothing lives there. */
@@ -17,6 +17,8 @@ export function route(pathname: string): Route | null {
       return { query: 'resources', pathParams: {} };
     case '/v1/changes':
       return { query: 'changes', pathParams: {} };
+    case '/v1/diff':
+      return { query: 'diff', pathParams: {} };
     case '/v1/decisions':
       return { query: 'decisions', pathParams: {} };
     case '/v1/audit':
@@ -25,6 +27,8 @@ export function route(pathname: string): Route | null {
       return { query: 'verify', pathParams: {} };
     case '/v1/status':
       return { query: 'status', pathParams: {} };
+    case '/v1/stats':
+      return { query: 'stats', pathParams: {} };
   }
   const why = WHY.exec(path);
   if (why) return { query: 'why', pathParams: { id: why[1] as string } };
@@ -36,5 +40,5 @@ export function route(pathname: string): Route | null {
   } catch {
     return null;
   }
-  return { query: m[2] ? 'history' : 'resource', pathParams: { id } };
+  return { query: m[2] === '/history' ? 'history' : m[2] === '/diff' ? 'compare' : 'resource', pathParams: { id } };
 }

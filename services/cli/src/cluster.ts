@@ -10,6 +10,17 @@ export interface ServiceEntry {
   instances: number;
   /** Started only with `--demo` (the demo estate and its churn). */
   demo: boolean;
+  /** Started only when this configuration key is true (`events.enabled`): `"elava": {"when": …}`. */
+  when?: string;
+}
+
+/** Whether a service's `when` key (a dotted path into the configuration) is true; no key: always. */
+export function wanted(svc: Pick<ServiceEntry, 'when'>, config: object): boolean {
+  if (!svc.when) return true;
+  let v: unknown = config;
+  for (const part of svc.when.split('.'))
+    v = v && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined;
+  return v === true;
 }
 
 export interface Running {
@@ -37,6 +48,7 @@ export function discoverServices(root = repoRoot()): ServiceEntry[] {
       entry: join(dir, name, pkg.elava.start),
       instances: pkg.elava.instances ?? 1,
       demo: pkg.elava.demo === true,
+      ...(typeof pkg.elava.when === 'string' ? { when: pkg.elava.when } : {}),
     }));
 }
 

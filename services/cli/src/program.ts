@@ -9,6 +9,7 @@ import {
 import { Command, CommanderError } from 'commander';
 import { registerApprove } from './commands/approve.js';
 import { registerCompact } from './commands/compact.js';
+import { registerDiff } from './commands/diff.js';
 import { registerListings } from './commands/listings.js';
 import { registerPolicy } from './commands/policy.js';
 import { registerScan } from './commands/scan.js';
@@ -32,6 +33,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerScan(program, io, setExit);
   registerApprove(program, io, setExit);
   registerListings(program, io, setExit);
+  registerDiff(program, io);
   registerWhy(program, io);
   registerStatus(program, io, setExit);
   registerPolicy(program, io, setExit);

@@ -9,7 +9,7 @@ export interface Cluster {
   config: ElavaConfig;
   nc: NatsConnection;
   /** A query's JSON; a refusal or an absent recorder becomes a CliError with its message. */
-  get<T>(name: QueryName, params?: Record<string, string | undefined>): Promise<T>;
+  get<T>(name: QueryName, params?: Record<string, string | string[] | undefined>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -27,7 +27,7 @@ export async function connectCluster(program: Command, io: Io): Promise<Cluster>
   return {
     config,
     nc,
-    async get<T>(name: QueryName, params: Record<string, string | undefined> = {}) {
+    async get<T>(name: QueryName, params: Record<string, string | string[] | undefined> = {}) {
       const clean = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined));
       try {
         return await client.get<T>(name, clean);
@@ -55,7 +55,7 @@ export async function allPages<T>(
   c: Cluster,
   io: Io,
   name: QueryName,
-  params: Record<string, string | undefined>,
+  params: Record<string, string | string[] | undefined>,
   max: number,
 ): Promise<{ items: T[]; first: Record<string, unknown>; truncated: boolean }> {
   const items: T[] = [];

@@ -1,8 +1,10 @@
 import type { AlertOn } from '@elava/config';
 import type { Logger } from '@elava/log';
 import {
+  type Actor,
   type AnyResource,
   type AuditEntryDraft,
+  attributedKey,
   type Change,
   type ChangeSummary,
   type ChangeType,
@@ -29,6 +31,14 @@ export interface DetectorSettings {
   alertOn: Omit<AlertOn, FinerKey> & Partial<Pick<AlertOn, FinerKey>>;
   /** A non-blessed disappearance is announced only if still gone after this long. */
   graceMs: number;
+  /**
+   * Resources of one revision attributed through CloudTrail at most (each lookup waits for a
+   * shared 2-calls-a-second budget, and the detector hands revisions on in order): the rest of a
+   * large sweep's changes go out without an actor rather than late.
+   */
+  lookupsPerRevision?: number;
+  /** How far back a lookup reaches for a resource that appeared (it has no previous version). */
+  lookupWindowMs?: number;
 }
 
 /**
@@ -47,6 +57,11 @@ export interface DetectorOutputs {
    * is the tombstone the change was made from): asked when the grace period ends.
    */
   stillGone(change: PublishedChange): Promise<boolean>;
+  /**
+   * Who made a change no event named (`attribution.cloudtrail_lookup`): CloudTrail asked about the
+   * resource over the window since its previous version. Absent: changes a sweep saw have no actor.
+   */
+  attribute?(resourceId: string, window: { start: Date; end: Date }): Promise<Actor | undefined>;
 }
 
 /** The trail keeps each change without its two documents (the store has them at both revisions). */
@@ -88,15 +103,23 @@ export class Detector {
   async handle(rd: RevisionDeltas): Promise<PublishedChange[]> {
     const published: PublishedChange[] = [];
     const held: string[] = [];
+    let lookups = 0;
     for (const delta of rd.deltas) {
       const previous = parse(delta.previous_json);
       const current = parse(delta.current_json);
-      for (const c of classify(rd.store, delta, previous, current)) {
-        if (!this.settings.track.includes(c.type)) continue;
+      const changes = classify(rd.store, delta, previous, current).filter((c) => this.settings.track.includes(c.type));
+      let actor = rd.actors?.[delta.id];
+      // A change no event named: CloudTrail says who, when asked to (not for the estate being found).
+      if (!actor && changes.length > 0 && this.out.attribute && !rd.baseline) {
+        if (lookups++ < (this.settings.lookupsPerRevision ?? 20)) actor = await this.lookup(rd, delta);
+      }
+      for (const c of changes) {
         const change: PublishedChange = {
           ...c,
-          severity: this.severity(c),
+          // Elava's own executor made it: recorded and attributed, never reported as drift.
+          severity: actor?.elava ? 'none' : this.severity(c),
           ...(rd.baseline && c.type === 'appeared' ? { baseline: true } : {}),
+          ...(actor ? { actor } : {}),
         };
         const blessed = previous !== null && isBlessed(previous);
         if (change.type === 'disappeared' && !blessed && this.settings.graceMs > 0) {
@@ -125,6 +148,31 @@ export class Detector {
     }
     this.log.debug({ revision: rd.revision, published: published.length, held: held.length }, 'revision examined');
     return published;
+  }
+
+  /** CloudTrail's answer for one version, kept in the trail (`attributed`) so `history` shows it. */
+  private async lookup(rd: RevisionDeltas, delta: RevisionDeltas['deltas'][number]): Promise<Actor | undefined> {
+    const end = new Date(delta.current.time);
+    // The previous version's time is when it was recorded, after it was read, and CloudTrail keeps
+    // whole seconds: a minute's slack, so a call made just after that read is not missed (the newest
+    // write in the window is taken, so an older one in the slack wins only when nothing later is found).
+    const start = delta.previous
+      ? new Date(Date.parse(delta.previous.time) - 60_000)
+      : new Date(end.getTime() - (this.settings.lookupWindowMs ?? 86_400_000));
+    let actor: Actor | undefined;
+    try {
+      actor = await this.out.attribute?.(delta.id, { start, end });
+    } catch (err) {
+      this.log.warn({ resource: delta.id, err: (err as Error).message }, 'CloudTrail lookup failed: no actor');
+      return undefined;
+    }
+    if (!actor) return undefined;
+    const key = attributedKey(rd.store, rd.revision, delta.id);
+    await this.out.audit(
+      { type: 'attributed', resource_id: delta.id, revision: rd.revision, data: { actor, scan_id: rd.scan_id } },
+      key,
+    );
+    return actor;
   }
 
   /**

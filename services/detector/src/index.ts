@@ -6,4 +6,4 @@ export {
   type PublishedChange,
   type RevisionDeltas,
 } from './detector.js';
-export { startDetector } from './workers.js';
+export { type DetectorWiring, startDetector } from './workers.js';

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // The detector process: deltas in, changes out on NATS, policy jobs and audit entries onward.
-import { connectNats, createRedis, ensureStreams, jetstream, startHeartbeat } from '@elava/bus';
+import { AccountDirectory, CloudTrailLookup } from '@elava/aws';
+import { connectNats, createRedis, ensureStreams, jetstream, RedisRateLimiter, startHeartbeat } from '@elava/bus';
 import { QueryClient } from '@elava/query';
 import { boot } from '@elava/service';
+import { parseResourceId } from '@elava/types';
 import { startDetector } from './workers.js';
 
 const { runtime, config } = boot('detector');
@@ -20,6 +22,28 @@ runtime.onShutdown('redis', async () => {
   await consumer.quit();
 });
 const cd = config.change_detection;
+// attribution.cloudtrail_lookup: who made a change a sweep saw, from CloudTrail (issue 15), with the
+// readers' credentials. CloudTrail allows 2 LookupEvents a second per account and region: one
+// budget in Redis for every detector.
+const cloudTrailBudget = new RedisRateLimiter(
+  producer,
+  { rate: 2, burst: 2 },
+  `${config.redis.prefix}:rate:cloudtrail`,
+);
+const readers = new AccountDirectory(config.accounts, {
+  region: config.regions[0] ?? 'us-east-1',
+  endpoint: config.aws.endpoint,
+  purpose: 'read',
+});
+const lookup = config.attribution.cloudtrail_lookup
+  ? new CloudTrailLookup({
+      access: (account) => readers.access(account),
+      endpoint: config.aws.endpoint,
+      take: (key) => cloudTrailBudget.take(key),
+      executorRoles: new Set(config.accounts.flatMap((a) => (a.executor_role_arn ? [a.executor_role_arn] : []))),
+    })
+  : undefined;
+if (lookup) runtime.onShutdown('cloudtrail', () => lookup.destroy());
 const detector = startDetector({
   prefix: config.redis.prefix,
   settings: { track: cd.enabled ? cd.track : [], alertOn: cd.alert_on, graceMs: config.behavior.grace_period },
@@ -29,6 +53,14 @@ const detector = startDetector({
   producer,
   consumer,
   log,
+  ...(lookup
+    ? {
+        attribute: (id, window) => {
+          const p = parseResourceId(id);
+          return lookup.actorFor({ account: p.account, region: p.region, type: p.type, nativeId: p.nativeId }, window);
+        },
+      }
+    : {}),
 });
 runtime.onShutdown('workers', () => detector.close());
 runtime.addReadinessCheck('redis', async () => (await producer.ping()) === 'PONG');

@@ -14,7 +14,13 @@ import type { Logger } from '@elava/log';
 import type { QueryClient } from '@elava/query';
 import type { PolicyRequest } from '@elava/types';
 import type { Redis } from 'ioredis';
-import { Detector, type DetectorSettings, type PublishedChange, type RevisionDeltas } from './detector.js';
+import {
+  Detector,
+  type DetectorOutputs,
+  type DetectorSettings,
+  type PublishedChange,
+  type RevisionDeltas,
+} from './detector.js';
 import { stillGone } from './still-gone.js';
 
 export interface DetectorWiring {
@@ -26,6 +32,8 @@ export interface DetectorWiring {
   /** Reads of the store (the recorder answers over NATS). */
   query: QueryClient;
   prefix?: string;
+  /** Who made a change a sweep saw (attribution.cloudtrail_lookup); see DetectorOutputs.attribute. */
+  attribute?: DetectorOutputs['attribute'];
 }
 
 /** Enough to outlast a recorder that is away for an hour; the grace check is asked of it. */
@@ -51,6 +59,7 @@ export function startDetector(w: DetectorWiring) {
       holdDisappearance: async (c, delay) =>
         void (await recheck.add('gone', c, { jobId: `gone-${c.id}`, delay, attempts: GRACE_CHECK_ATTEMPTS })),
       stillGone: (c) => stillGone(w.query, c),
+      ...(w.attribute ? { attribute: w.attribute } : {}),
     },
     w.log,
   );

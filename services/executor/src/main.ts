@@ -2,7 +2,7 @@
 // The executor process: the only part of Elava that writes to the cloud, and only what the
 // configuration allows. Decisions in from ELAVA_DECISIONS, writes through the execution queue.
 import { hostname } from 'node:os';
-import { AccountDirectory } from '@elava/aws';
+import { AccountDirectory, Organization } from '@elava/aws';
 import { connectNats, createRedis, ensureStreams, jetstream, startHeartbeat } from '@elava/bus';
 import { QueryClient } from '@elava/query';
 import { boot } from '@elava/service';
@@ -30,6 +30,13 @@ const cloud = new AwsCloud(
     region: config.regions[0] ?? 'us-east-1',
     endpoint: config.aws.endpoint,
     purpose: 'write',
+    // accounts: organization: each member written through organization.executor_role_name.
+    organization: config.organization
+      ? new Organization(config.organization, {
+          region: config.regions[0] ?? 'us-east-1',
+          endpoint: config.aws.endpoint,
+        })
+      : undefined,
   }),
   config.aws.endpoint,
 );

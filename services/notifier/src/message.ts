@@ -1,4 +1,4 @@
-import { type Decision, nativeIdOf, SEVERITIES, type Severity } from '@elava/types';
+import { type Actor, actorLabel, type Decision, nativeIdOf, SEVERITIES, type Severity } from '@elava/types';
 
 /** Block Kit blocks the notifier writes (a subset of Slack's). */
 export type SlackBlock =
@@ -96,12 +96,22 @@ function diffLines(title: string, entries: DiffEntry[], line: (e: DiffEntry) => 
   return [`*${title}*`, ...shown, ...more];
 }
 
+/** Who made the change behind a decision, when an event or CloudTrail said (issue 15). */
+function byLine(d: Decision): string[] {
+  const a = d.metadata.actor as Actor | undefined;
+  if (!a || typeof a.principal_arn !== 'string') return [];
+  const when = typeof a.event_time === 'string' ? ` at ${escapeMrkdwn(a.event_time)}` : '';
+  const call = typeof a.event_name === 'string' ? ` (${escapeMrkdwn(a.event_name)}${when})` : '';
+  return [`_by_ ${code(actorLabel(a))}${call}`];
+}
+
 /** The section of one decision: what, where, why, what to do, and the diff of a change. */
 export function sectionText(d: Decision): string {
   const dry = isDryRun(d) ? ' · _dry run: nothing will be done_' : '';
   const lines = [
     `${MARK[d.severity]} *${escapeMrkdwn(d.action)}* · ${resourceLine(d)}${dry}`,
     escapeMrkdwn(d.reason),
+    ...byLine(d),
     ...(typeof d.metadata.suggestion === 'string' && d.metadata.suggestion
       ? [`> ${escapeMrkdwn(d.metadata.suggestion).replace(/\n/g, '\n> ')}`]
       : []),
@@ -137,7 +147,9 @@ const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 function fallback(title: string, ds: Decision[]): string {
   const lines = ds.map((d) => {
     const name = d.resource.tags?.Name;
-    return `${name ? `${name} ` : ''}${nativeIdOf(d.resource.id) ?? d.resource.id}: ${d.reason}`;
+    const a = d.metadata.actor as Actor | undefined;
+    const by = a && typeof a.principal_arn === 'string' ? ` (by ${actorLabel(a)})` : '';
+    return `${name ? `${name} ` : ''}${nativeIdOf(d.resource.id) ?? d.resource.id}: ${d.reason}${by}`;
   });
   return truncate(escapeMrkdwn([title, ...lines].join('\n')), LIMITS.fallback);
 }

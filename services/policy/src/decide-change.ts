@@ -56,11 +56,20 @@ export function proposeForChange(
     out.push({
       key: `change:${c.id}:${action}`,
       fingerprint: c.id,
-      decision: { action, severity, reason, change: { id: c.id, type: c.type }, ...base, metadata: meta(extra) },
+      decision: {
+        action,
+        severity,
+        reason,
+        change: { id: c.id, type: c.type },
+        ...base,
+        // Who made the change (issue 15), for `elava why`, Slack and anyone reading decisions.
+        metadata: meta(c.actor ? { ...extra, actor: c.actor } : extra),
+      },
     });
   const blessed = isBlessed(c.type === 'disappeared' && c.previous ? c.previous : r);
   const severity = c.severity;
-  if (c.baseline) return out;
+  // Elava's own executor made it: attributed in the trail, never a decision (not drift).
+  if (c.baseline || c.actor?.elava) return out;
   if (blessed) {
     if (c.type === 'disappeared') {
       if (severity !== 'none') add('alert', severity, `blessed resource ${r.id} disappeared`, {});

@@ -1,9 +1,19 @@
 export { type CompiledLibrary, type CompiledPackage, type Rule, readCompiled } from './compiled.js';
 export { type DecisionSettings, decisionId, type Proposal, propose } from './decide.js';
 export { type ExpectedInventory, ExpectedInventoryError, policyData, readExpected } from './expected.js';
+export {
+  changeInput,
+  firstHistory,
+  type HistoryItem,
+  type HistoryVersion,
+  historyOf,
+  resourceInput,
+} from './inputs.js';
 export { type LibraryOptions, PolicyLibrary } from './library.js';
 export { type Finding, type PolicyFailure, type PolicyInput, PolicySet } from './policy-set.js';
 export { type Evaluation, PolicyPool } from './pool.js';
 export { DecisionMemory, type DecisionTrail, type RecalledDecision, ReplacedStoreError } from './remember.js';
 export { type PolicyOutputs, PolicyService } from './service.js';
+export { absentShadow, SHADOW_STREAM } from './shadow.js';
+export { ShadowList } from './shadow-list.js';
 export { type PolicyWiring, startPolicy } from './workers.js';

@@ -9,6 +9,8 @@ export interface LibraryOptions {
   data: unknown;
   log: Logger;
   threads?: number;
+  /** Told the packages (`elava.<name>`) of each library loaded, the first and every reload. */
+  onLoad?: (packages: string[]) => void;
 }
 
 /**
@@ -55,12 +57,13 @@ export class PolicyLibrary {
   }
 }
 
-async function load({ path, data, log, threads }: LibraryOptions): Promise<PolicyPool> {
+async function load({ path, data, log, threads, onLoad }: LibraryOptions): Promise<PolicyPool> {
   const { problems, ...library } = readCompiled(path);
   for (const problem of problems) log.error({ problem }, 'policy package not loaded');
   if (library.packages.length === 0) throw new Error(problems.join('; ') || `no policy packages under ${path}`);
   const pool = await PolicyPool.start(library, data, threads);
   for (const f of pool.failures) log.error({ package: f.package, err: f.error }, 'policy package failed to load');
   log.info({ packages: library.packages.map((x) => x.name), threads: pool.size }, 'policies loaded');
+  onLoad?.(library.packages.map((x) => `elava.${x.name}`));
   return pool;
 }

@@ -5,11 +5,14 @@
 import { existsSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { connectNats, createRedis, ensureStreams, jetstream, startHeartbeat } from '@elava/bus';
+import { loadConfig } from '@elava/config';
 import { QueryClient } from '@elava/query';
 import { boot } from '@elava/service';
 import { Gauge } from 'prom-client';
 import { policyData } from './expected.js';
 import { PolicyLibrary } from './library.js';
+import { absentShadow, SHADOW_STREAM } from './shadow.js';
+import { ShadowList } from './shadow-list.js';
 import { startPolicy } from './workers.js';
 
 const { runtime, config } = boot('policy');
@@ -27,9 +30,18 @@ try {
 }
 const expected = data.elava.expected;
 
+// policies.shadow: re-read when the configuration file changes (only this key is applied live).
+const shadow = new ShadowList(p.shadow, loadConfig().file, log);
+runtime.onShutdown('shadow', () => shadow.close());
+const warnAbsent = (packages: string[]) => {
+  const absent = absentShadow(shadow.current, packages);
+  if (absent.length > 0)
+    log.warn({ shadow: absent }, 'policies.shadow names packages the library does not have (yet): shadowed once built');
+};
+
 let library: PolicyLibrary;
 try {
-  library = await PolicyLibrary.open({ path: p.path, data, log });
+  library = await PolicyLibrary.open({ path: p.path, data, log, onLoad: warnAbsent });
 } catch (err) {
   log.fatal({ err: (err as Error).message }, 'cannot start');
   process.exit(2);
@@ -59,6 +71,7 @@ runtime.onShutdown('watch', () => watcher.close());
 
 const nc = await connectNats(config.nats.url, 'elava-policy', log);
 await ensureStreams(nc);
+await ensureStreams(nc, [SHADOW_STREAM]);
 runtime.onShutdown('nats', () => nc.drain());
 const producer = createRedis(config.redis.url, 'producer', 'elava-policy');
 const consumer = createRedis(config.redis.url, 'worker', 'elava-policy-worker');
@@ -69,6 +82,7 @@ runtime.onShutdown('redis', async () => {
 const policy = startPolicy({
   prefix: config.redis.prefix,
   lookbackMs: config.change_detection.lookback_window,
+  shadow: () => shadow.current,
   settings: {
     mode: p.enforcement_mode,
     severityActions: p.severity_actions,
@@ -96,4 +110,4 @@ runtime.addReadinessCheck('redis', async () => (await producer.ping()) === 'PONG
 runtime.addReadinessCheck('nats', () => !nc.isClosed());
 runtime.onShutdown('heartbeat', startHeartbeat(producer, runtime, { prefix: config.redis.prefix }));
 runtime.setReady(true);
-log.info({ mode: p.enforcement_mode }, 'policy service ready');
+log.info({ mode: p.enforcement_mode, shadow: [...shadow.current] }, 'policy service ready');

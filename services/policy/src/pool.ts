@@ -7,7 +7,12 @@ import type { Finding, PolicyFailure, PolicyInput } from './policy-set.js';
 
 const encoder = new TextEncoder();
 
-export type Evaluation = { findings: Finding[]; failures: PolicyFailure[] };
+export type Evaluation = {
+  findings: Finding[];
+  failures: PolicyFailure[];
+  /** The baseline library's answer on the same input, when the pool was started with one (backtests). */
+  baseline?: { findings: Finding[]; failures: PolicyFailure[] };
+};
 
 /** The thread script is JavaScript: from sources (tests) it is the built one beside them. */
 function threadScript(): string {
@@ -29,6 +34,8 @@ export class PolicyPool {
   private constructor(
     private readonly threads: Worker[],
     readonly failures: PolicyFailure[],
+    /** Packages of the baseline library that would not load. */
+    readonly baselineFailures: PolicyFailure[] = [],
   ) {
     for (const t of threads) {
       t.on('message', (m: { id?: number; results?: Evaluation[] }) => {
@@ -47,31 +54,43 @@ export class PolicyPool {
     }
   }
 
-  static async start(library: CompiledLibrary, data: unknown, size = availableParallelism()): Promise<PolicyPool> {
+  /**
+   * With `baseline`, each thread also loads that library and evaluates every input through both,
+   * from the one serialized copy: `elava policy backtest` compares a library with the one in service.
+   */
+  static async start(
+    library: CompiledLibrary,
+    data: unknown,
+    size = availableParallelism(),
+    baseline?: CompiledLibrary,
+  ): Promise<PolicyPool> {
     const script = threadScript();
     const threads = Array.from(
       { length: Math.max(1, size) },
-      () => new Worker(script, { workerData: { library, data } }),
+      () => new Worker(script, { workerData: { library, data, ...(baseline ? { baseline } : {}) } }),
     );
     const ready = await Promise.all(
       threads.map(
         (t) =>
-          new Promise<PolicyFailure[]>((resolve, reject) => {
+          new Promise<{ failures?: PolicyFailure[]; baselineFailures?: PolicyFailure[] }>((resolve, reject) => {
             t.once('error', reject);
-            t.once('message', (m: { ready?: boolean; failures?: PolicyFailure[] }) => resolve(m.failures ?? []));
+            t.once('message', resolve);
           }),
       ),
     );
     for (const t of threads) t.on('error', () => {});
-    return new PolicyPool(threads, ready[0] ?? []);
+    return new PolicyPool(threads, ready[0]?.failures ?? [], ready[0]?.baselineFailures ?? []);
   }
 
   get size(): number {
     return this.threads.length;
   }
 
-  /** Evaluates the inputs spread over the threads; results come back in input order. */
-  async evaluate(inputs: PolicyInput[]): Promise<Evaluation[]> {
+  /**
+   * Evaluates the inputs spread over the threads; results come back in input order. An input may
+   * come already serialized, as its JSON text (a backtest serializes each recorded document once).
+   */
+  async evaluate(inputs: (PolicyInput | string)[]): Promise<Evaluation[]> {
     if (inputs.length === 0) return [];
     const share = Math.ceil(inputs.length / this.threads.length);
     const parts = await Promise.all(
@@ -81,12 +100,12 @@ export class PolicyPool {
         const id = this.next++;
         // Serialized here once, into one buffer handed over without a copy: the thread passes each
         // input's bytes straight to WebAssembly memory.
-        const parts = slice.map((input) => encoder.encode(JSON.stringify(input)));
-        const ends = new Uint32Array(parts.length);
+        const texts = slice.map((input) => (typeof input === 'string' ? input : JSON.stringify(input)));
+        const ends = new Uint32Array(texts.length);
         let size = 0;
-        for (const [j, p] of parts.entries()) ends[j] = size += p.length;
+        for (const [j, text] of texts.entries()) ends[j] = size += Buffer.byteLength(text);
         const bytes = new Uint8Array(size);
-        for (const [j, p] of parts.entries()) bytes.set(p, (ends[j] as number) - p.length);
+        for (const [j, text] of texts.entries()) encoder.encodeInto(text, bytes.subarray(j === 0 ? 0 : ends[j - 1]));
         return new Promise<Evaluation[]>((resolve, reject) => {
           this.pending.set(id, { resolve, reject, thread: t });
           t.postMessage({ id, bytes, ends }, [bytes.buffer, ends.buffer]);

@@ -1,5 +1,6 @@
 import type { QueryClient } from '@elava/query';
 import type { AnyResource, AuditEntry, ScopeRequest } from '@elava/types';
+import { type HistoryItem, type HistoryVersion, historyOf } from './inputs.js';
 import type { RecalledDecision } from './remember.js';
 
 const PAGE = 1_000;
@@ -55,33 +56,13 @@ export async function* decidedSince(query: QueryClient, since: Date): AsyncGener
   } while (cursor);
 }
 
-/** One change in a policy input's `history`: what kind, at which revision and when. */
-export interface HistoryItem {
-  type: 'appeared' | 'disappeared' | 'modified' | 'tag_drift' | 'status_changed';
-  revision: number;
-  time: string;
-}
-
-/** Fields that move without anything having changed, and fields that are a resource's state (as classify.ts). */
-const VOLATILE = [/^attributes\.available_ip_address_count$/, /^attributes\.last_/];
-const STATUS = /^(status|attributes\.state|attributes\.status)$/;
 /** At most this many versions of one resource are read for its history (the newest are the ones kept). */
 const HISTORY_VERSIONS = 10_000;
-
-interface HistoryVersion {
-  revision: { main: number };
-  /** The revision that began this generation (an appearance, or a return after a tombstone). */
-  created: number;
-  time: string;
-  tombstone: boolean;
-  diff: { path: string }[];
-}
 
 /**
  * A resource's changes within a window, from its versions in the store (one `history` query,
  * a page per thousand versions): the changes with `since <= time` and `revision <= upTo`, oldest
- * first. A version that changed tags, state and other fields at once counts once for each, as the
- * detector publishes them. Cost estimates are left out (the detector's prices are its own).
+ * first (inputs.ts historyOf).
  */
 export async function resourceHistory(
   query: QueryClient,
@@ -103,21 +84,5 @@ export async function resourceHistory(
     if (versions.length > HISTORY_VERSIONS) versions.splice(0, versions.length - HISTORY_VERSIONS);
     cursor = page.next_cursor;
   } while (cursor);
-  const from = window.since.getTime();
-  const out: HistoryItem[] = [];
-  for (let i = 0; i < versions.length; i++) {
-    const v = versions[i] as HistoryVersion;
-    if (v.revision.main > window.upTo) break;
-    if (Date.parse(v.time) < from) continue;
-    const at = { revision: v.revision.main, time: v.time };
-    if (v.tombstone) out.push({ type: 'disappeared', ...at });
-    else if (v.created === v.revision.main) out.push({ type: 'appeared', ...at });
-    else {
-      const paths = v.diff.map((d) => d.path).filter((p) => !VOLATILE.some((r) => r.test(p)));
-      if (paths.some((p) => p.startsWith('tags.'))) out.push({ type: 'tag_drift', ...at });
-      if (paths.some((p) => STATUS.test(p))) out.push({ type: 'status_changed', ...at });
-      if (paths.some((p) => !p.startsWith('tags.') && !STATUS.test(p))) out.push({ type: 'modified', ...at });
-    }
-  }
-  return out;
+  return historyOf(versions, window);
 }

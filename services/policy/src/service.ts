@@ -8,10 +8,12 @@ import {
   type ScopeRequest,
   scopeSubjectId,
 } from '@elava/types';
-import { type DecisionSettings, propose } from './decide.js';
+import { type DecisionSettings, type Proposal, propose } from './decide.js';
+import { changeInput, firstHistory, resourceInput } from './inputs.js';
 import type { Finding, PolicyInput } from './policy-set.js';
 import type { Evaluation } from './pool.js';
 import { ReplacedStoreError } from './remember.js';
+import { SHADOW_SAMPLE, shadowProposal, shadowSummary, splitByShadow } from './shadow.js';
 
 export interface PolicyOutputs {
   /** Evaluates inputs in order (the thread pool). */
@@ -26,6 +28,8 @@ export interface PolicyOutputs {
   /** After publishing: these need not be published again. */
   confirm(ps: ReturnType<typeof propose>): Promise<void>;
   publish(decisions: Decision[]): Promise<void>;
+  /** Shadow packages' decisions (policies.shadow): `elava.shadow.decisions.*` only. */
+  publishShadow?(decisions: Decision[]): Promise<void>;
   /** Idempotent by key. */
   audit(drafts: { draft: AuditEntryDraft; key: string }[]): Promise<void>;
   /** A tag drift's diff without the tag writes Elava's executor made itself. */
@@ -54,6 +58,16 @@ interface Tally {
   failures: Map<string, string>;
 }
 
+/** One request's two sides: the packages in service, and those in the shadow. */
+interface Tallies {
+  live: Tally;
+  shadow: Tally & { decided: Decision[] };
+  /** policies.shadow as it stood when the request began (a reload never splits a request). */
+  packages: ReadonlySet<string>;
+}
+
+const emptyTally = (): Tally => ({ resources: 0, findings: 0, decisions: 0, failures: new Map() });
+
 /**
  * One policy request → evaluation → decisions, each published once → the trail: one
  * `policy_evaluated` per request and one `decided` per decision. A request is either a revision's
@@ -65,6 +79,8 @@ export interface PolicyServiceOptions {
   countedTypes?: ReadonlySet<string>;
   /** change_detection.lookback_window: how far back a changed resource's `history` reaches (0: none). */
   lookbackMs?: number;
+  /** policies.shadow (`elava.<name>`), asked per request so a reloaded list applies to the next one. */
+  shadow?: () => ReadonlySet<string>;
   clock?: () => Date;
 }
 
@@ -75,6 +91,7 @@ export class PolicyService {
   private readonly clock: () => Date;
   private readonly counted: ReadonlySet<string>;
   private readonly lookbackMs: number;
+  private readonly shadow: () => ReadonlySet<string>;
 
   constructor(
     private readonly settings: DecisionSettings,
@@ -85,11 +102,13 @@ export class PolicyService {
     this.clock = options.clock ?? (() => new Date());
     this.counted = options.countedTypes ?? new Set();
     this.lookbackMs = options.lookbackMs ?? 0;
+    const none: ReadonlySet<string> = new Set();
+    this.shadow = options.shadow ?? (() => none);
   }
 
   async handle(req: PolicyRequest): Promise<number> {
     const now = this.clock().toISOString();
-    const tally: Tally = { resources: 0, findings: 0, decisions: 0, failures: new Map() };
+    const t: Tallies = { live: emptyTally(), shadow: { ...emptyTally(), decided: [] }, packages: this.shadow() };
     try {
       await this.out.recall(req.store);
     } catch (err) {
@@ -105,12 +124,12 @@ export class PolicyService {
           store: req.store,
           resource,
           revision: req.revision,
-          input: { resource, now },
+          input: resourceInput(resource, now),
         }));
-        await this.judge(subjects, now, tally);
+        await this.judge(subjects, now, t);
         if (counted) for (const r of page) inventory.push({ id: r.id, tags: r.tags ?? {} });
       }
-      if (counted) await this.count(req, inventory, now, tally);
+      if (counted) await this.count(req, inventory, now, t);
     } else {
       const changes = await Promise.all(
         req.changes.map(async (c) =>
@@ -118,46 +137,53 @@ export class PolicyService {
         ),
       );
       const histories = await this.histories(changes);
-      const subjects: Subject[] = changes.map((change) => {
-        const history = histories.get(change.resource_id);
-        return {
-          store: req.store,
-          resource: (change.current ?? change.previous) as AnyResource,
-          change,
-          revision: change.revision,
-          input: {
-            resource: change.current,
-            ...(change.previous ? { previous: change.previous } : {}),
-            change: { id: change.id, type: change.type, diff: change.diff, revision: change.revision },
-            ...(history ? { history } : {}),
-            now,
-          },
-        };
-      });
-      await this.judge(subjects, now, tally);
+      const subjects: Subject[] = changes.map((change) => ({
+        store: req.store,
+        resource: (change.current ?? change.previous) as AnyResource,
+        change,
+        revision: change.revision,
+        input: changeInput(change, histories.get(change.resource_id), now),
+      }));
+      await this.judge(subjects, now, t);
     }
-    for (const [pkg, error] of tally.failures)
+    for (const [pkg, error] of [...t.live.failures, ...t.shadow.failures])
       this.log.error({ package: pkg, err: error }, 'policy failed to evaluate');
-    await this.out.audit([
+    const data = (x: Tally) => ({
+      request: req.key,
+      kind: req.kind ?? 'changes',
+      ...(req.kind === 'scope' ? { scope: req.scope } : {}),
+      resources: x.resources,
+      findings: x.findings,
+      decisions: x.decisions,
+      failures: [...x.failures].map(([pkg, error]) => ({ package: pkg, error })),
+    });
+    const entries: { key: string; draft: AuditEntryDraft }[] = [
       {
         key: `policy-${req.key}`,
+        draft: { type: 'policy_evaluated', resource_id: '', revision: req.revision, data: data(t.live) },
+      },
+    ];
+    // The shadow's own entry: what its packages found and would have decided, never acted on.
+    if (t.packages.size > 0) {
+      const s = t.shadow;
+      entries.push({
+        key: `policy-shadow-${req.key}`,
         draft: {
           type: 'policy_evaluated',
           resource_id: '',
           revision: req.revision,
           data: {
-            request: req.key,
-            kind: req.kind ?? 'changes',
-            ...(req.kind === 'scope' ? { scope: req.scope } : {}),
-            resources: tally.resources,
-            findings: tally.findings,
-            decisions: tally.decisions,
-            failures: [...tally.failures].map(([pkg, error]) => ({ package: pkg, error })),
+            ...data(s),
+            shadow: true,
+            packages: [...t.packages].sort(),
+            decided: s.decided.slice(0, SHADOW_SAMPLE).map(shadowSummary),
+            ...(s.decided.length > SHADOW_SAMPLE ? { more: s.decided.length - SHADOW_SAMPLE } : {}),
           },
         },
-      },
-    ]);
-    return tally.decisions;
+      });
+    }
+    await this.out.audit(entries);
+    return t.live.decisions;
   }
 
   /**
@@ -177,7 +203,8 @@ export class PolicyService {
     }
     const asks: PublishedChange[] = [];
     for (const [id, c] of newest) {
-      if (c.previous_revision === null) out.set(id, [{ type: c.type, revision: c.revision, time: c.time }]);
+      const first = firstHistory(c);
+      if (first) out.set(id, first);
       else asks.push(c);
     }
     for (let i = 0; i < asks.length; i += HISTORY_CONCURRENCY) {
@@ -195,13 +222,18 @@ export class PolicyService {
    * The scope as one input, for the inventory's counts (missing, unwanted). Such a finding is about
    * an expectation rather than a resource: the decision names `<scope>:expected/<name>`.
    */
-  private async count(req: ScopeRequest, resources: { id: string; tags: unknown }[], now: string, tally: Tally) {
+  private async count(req: ScopeRequest, resources: { id: string; tags: unknown }[], now: string, t: Tallies) {
     const { account, region, type } = req.scope;
     const [result] = await this.out.evaluate([{ inventory: { account, region, type, resources }, now }]);
-    for (const f of result?.failures ?? []) tally.failures.set(f.package, f.error);
-    const subjects = (result?.findings ?? [])
-      .filter((f) => f.expectation)
-      .map((f) => ({
+    const failures = splitByShadow(result?.failures ?? [], t.packages);
+    for (const f of failures.live) t.live.failures.set(f.package, f.error);
+    for (const f of failures.held) t.shadow.failures.set(f.package, f.error);
+    const found = splitByShadow(
+      (result?.findings ?? []).filter((f) => f.expectation),
+      t.packages,
+    );
+    const subjects = (findings: Finding[]) =>
+      findings.map((f) => ({
         resource: {
           id: scopeSubjectId({ account, region, type }, `expected/${f.expectation?.name}`),
           type,
@@ -213,21 +245,62 @@ export class PolicyService {
         revision: req.revision,
         findings: [f],
       }));
-    tally.findings += subjects.length;
-    await this.decide(subjects, now, tally);
+    t.live.findings += found.live.length;
+    t.shadow.findings += found.held.length;
+    await this.decide(subjects(found.live), now, t.live);
+    if (found.held.length > 0) await this.decideShadow(subjects(found.held), now, t);
   }
 
-  /** Evaluates a batch, decides, publishes, and records each decision. */
-  private async judge(subjects: Subject[], now: string, tally: Tally): Promise<void> {
+  /** Evaluates a batch, decides, publishes, and records each decision (the shadow's apart). */
+  private async judge(subjects: Subject[], now: string, t: Tallies): Promise<void> {
     const results = await this.out.evaluate(subjects.map((s) => s.input));
+    const held: (Omit<Subject, 'input'> & { findings: Finding[] })[] = [];
     const judged = subjects.map((s, i) => {
       const r = results[i] ?? { findings: [], failures: [] };
-      for (const f of r.failures) tally.failures.set(f.package, f.error);
-      tally.findings += r.findings.length;
-      return { ...s, findings: r.findings };
+      const failures = splitByShadow(r.failures, t.packages);
+      for (const f of failures.live) t.live.failures.set(f.package, f.error);
+      for (const f of failures.held) t.shadow.failures.set(f.package, f.error);
+      const findings = splitByShadow(r.findings, t.packages);
+      t.live.findings += findings.live.length;
+      t.shadow.findings += findings.held.length;
+      if (findings.held.length > 0) held.push({ ...s, findings: findings.held });
+      return { ...s, findings: findings.live };
     });
-    tally.resources += subjects.length;
-    await this.decide(judged, now, tally);
+    t.live.resources += subjects.length;
+    if (t.packages.size > 0) t.shadow.resources += subjects.length;
+    await this.decide(judged, now, t.live);
+    if (held.length > 0) await this.decideShadow(held, now, t);
+  }
+
+  /**
+   * The shadow packages' findings decided as if in service (the same rules, with the change they
+   * came with), remembered apart, published on `elava.shadow.decisions.*` only, and named in the
+   * request's shadow `policy_evaluated` entry instead of `decided` entries (which are the
+   * decisions in service: `elava decisions`, the decision memory's recall).
+   */
+  private async decideShadow(
+    subjects: (Omit<Subject, 'input'> & { findings: Finding[] })[],
+    now: string,
+    t: Tallies,
+  ): Promise<void> {
+    const decisions: Decision[] = [];
+    const admitted: Proposal[] = [];
+    for (const s of subjects) {
+      const proposals = propose({ ...s, time: now }, this.settings);
+      for (const p of proposals) {
+        const shadow = shadowProposal(p, t.packages);
+        if (!shadow) continue;
+        const id = await this.out.admit(shadow);
+        if (id) {
+          decisions.push({ id, ...shadow.decision });
+          admitted.push(shadow);
+        }
+      }
+    }
+    t.shadow.decisions += decisions.length;
+    t.shadow.decided.push(...decisions);
+    await this.out.publishShadow?.(decisions);
+    await this.out.confirm(admitted);
   }
 
   private async decide(

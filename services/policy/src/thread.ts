@@ -3,14 +3,21 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { CompiledLibrary } from './compiled.js';
 import { PolicySet } from './policy-set.js';
 
-const { library, data } = workerData as { library: CompiledLibrary; data: unknown };
+const { library, data, baseline } = workerData as {
+  library: CompiledLibrary;
+  data: unknown;
+  baseline?: CompiledLibrary;
+};
 const set = await PolicySet.load(library, data);
-parentPort?.postMessage({ ready: true, failures: set.failures });
+// A backtest's library in service, on the same bytes (see PolicyPool.start).
+const base = baseline ? await PolicySet.load(baseline, data) : null;
+parentPort?.postMessage({ ready: true, failures: set.failures, baselineFailures: base?.failures ?? [] });
 parentPort?.on('message', (m: { id: number; bytes: Uint8Array; ends: Uint32Array }) => {
   const results = [];
   let start = 0;
   for (const end of m.ends) {
-    results.push(set.evaluate(m.bytes.slice(start, end).buffer));
+    const input = m.bytes.slice(start, end).buffer;
+    results.push(base ? { ...set.evaluate(input), baseline: base.evaluate(input) } : set.evaluate(input));
     start = end;
   }
   parentPort?.postMessage({ id: m.id, results });

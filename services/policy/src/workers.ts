@@ -36,9 +36,15 @@ export interface PolicyWiring {
   countedTypes?: ReadonlySet<string>;
   /** change_detection.lookback_window: how far back each input's `history` reaches (0: none). */
   lookbackMs?: number;
+  /** policies.shadow as it stands now (a config reload may change it between requests). */
+  shadow?: () => ReadonlySet<string>;
 }
 
-/** Requests in from the detector's queue, decisions out on `elava.decisions.<action>.<severity>`. */
+/**
+ * Requests in from the detector's queue, decisions out on `elava.decisions.<action>.<severity>`
+ * (shadow packages' on `elava.shadow.decisions.<action>.<severity>`, a stream the caller ensures:
+ * SHADOW_STREAM).
+ */
 export function startPolicy(w: PolicyWiring) {
   const audit = new AuditProducer(w.producer, w.prefix);
   const own = new OwnWrites(w.producer, redisPrefix(w.prefix));
@@ -58,13 +64,15 @@ export function startPolicy(w: PolicyWiring) {
       confirm: (ps) => memory.confirm(ps),
       publish: (decisions) =>
         inChunks(decisions, (d) => publishEvent(w.js, subjects.decision(d.action, d.severity), d, d.id)),
+      publishShadow: (decisions) =>
+        inChunks(decisions, (d) => publishEvent(w.js, subjects.shadowDecision(d.action, d.severity), d, d.id)),
       resources: (scope, revision) => scopeResources(w.query, scope, revision),
       explainOwn: (store, id, diff) => own.explain(store, id, diff),
       history: (id, window) => resourceHistory(w.query, id, window),
       audit: (drafts) => audit.send(drafts),
     },
     w.log,
-    { countedTypes: w.countedTypes, lookbackMs: w.lookbackMs },
+    { countedTypes: w.countedTypes, lookbackMs: w.lookbackMs, shadow: w.shadow },
   );
   const worker = createWorker<PolicyRequest>(QUEUES.policy, async (req) => void (await service.handle(req)), {
     connection: w.consumer,

@@ -1,15 +1,35 @@
 import type { Logger } from '@elava/log';
 import type { ScanResult, Store } from '@elava/store';
 import {
+  type Actor,
   type AuditEntry,
   type AuditEntryDraft,
+  attributedKey,
+  type Delta,
   type ObservationPage,
   type RevisionDeltas,
   type ScopeRequest,
   scopeKey,
   storeKeys,
 } from '@elava/types';
+import { RecentReads } from './recent-reads.js';
 import type { WalPublisher } from './wal-publisher.js';
+
+/**
+ * Batch ids of partial observations (an event's re-read) start with this, so the store's "last
+ * scan" of a scope can be told apart from a sweep's after a restart.
+ */
+export const PARTIAL_BATCH = 're-read/';
+
+/** What the recorder knows of a scope's last sweep page: the stale-page checks compare with it. */
+interface SweepMark {
+  batch: string;
+  observed_at?: string;
+  complete: boolean;
+}
+
+type Page = ObservationPage;
+type PartialPage = Page & { partial: NonNullable<Page['partial']> };
 
 export type { RevisionDeltas } from '@elava/types';
 
@@ -26,6 +46,10 @@ export interface DeltaSink {
  * retried after a crash is a no-op in the store, and what followed the commit is done again.
  */
 export class Recorder {
+  /** Per scope key: its last sweep page as recorded here (a re-read is the store's last scan too). */
+  private readonly sweeps = new Map<string, SweepMark>();
+  readonly recent = new RecentReads();
+
   constructor(
     private readonly store: Store,
     private readonly wal: WalPublisher,
@@ -34,13 +58,22 @@ export class Recorder {
     private readonly stale?: () => void,
   ) {}
 
+  /** The scope's last sweep page: as recorded by this process, else the store's last scan unless a re-read. */
+  private lastSweep(key: string, known: ReturnType<Store['scopes']>[number] | undefined): SweepMark | undefined {
+    const mine = this.sweeps.get(key);
+    if (mine) return mine;
+    const last = known?.last_scan;
+    return last && !last.batch.startsWith(PARTIAL_BATCH) ? last : undefined;
+  }
+
   async recordPage(page: ObservationPage): Promise<ScanResult | null> {
+    if (page.partial) return this.recordPartial(page as PartialPage);
     // A page of another scan observed before the scope's last recorded page belongs to an older
     // scan (a slow or retried one, or a queue left from another run): recording it would roll the
     // estate back. Pages of the same scan are recorded in any order (`seen` keeps tombstones right).
     const key = scopeKey(page.scope);
     const known = this.store.scopes().find((s) => s.key === key);
-    const last = known?.last_scan;
+    const last = this.lastSweep(key, known);
     const lastScan = last?.batch?.split('@')[0];
     if (
       last?.observed_at &&
@@ -71,10 +104,20 @@ export class Recorder {
       return null;
     }
     const final = page.final;
-    const result = await this.store.applyScan(page.page_id, page.scope, page.resources, {
+    // An event's re-read newer than this page outranks it: what the sweep read of that resource
+    // is older, and one the re-read found (made after the sweep listed the scope) is not gone.
+    const observedMs = Date.parse(page.observed_at);
+    const resources = page.resources.filter((r) => !this.recent.newerThan(r.id, observedMs));
+    let seen = final?.status === 'complete' ? final.seen : undefined;
+    if (final?.status === 'complete' && final.started_at) {
+      const { account, region, type } = page.scope;
+      const reread = this.recent.since(`aws:${account}:${region}:${type}:`, Date.parse(final.started_at));
+      if (reread.length > 0) seen = [...final.seen, ...reread];
+    }
+    const result = await this.store.applyScan(page.page_id, page.scope, resources, {
       observedAt: page.observed_at,
       complete: final?.status === 'complete',
-      seen: final?.status === 'complete' ? final.seen : undefined,
+      seen,
       audit: ({ revision, changed, unchanged }) => {
         const entries: AuditEntryDraft[] = [
           {
@@ -110,6 +153,11 @@ export class Recorder {
         return entries;
       },
     });
+    this.sweeps.set(key, {
+      batch: page.page_id,
+      observed_at: page.observed_at,
+      complete: final?.status === 'complete',
+    });
     // A filtered scope is part of one: the whole of it is evaluated when its own scan completes.
     if (final?.status === 'complete' && !page.scope.filter) {
       await this.deltas.scopeComplete?.({
@@ -136,10 +184,103 @@ export class Recorder {
     return result;
   }
 
+  /**
+   * An event's re-read of named ids: those found are upserted, nothing else of the scope is
+   * tombstoned, and an id a direct read confirmed not found (`partial.gone`) is tombstoned. Who
+   * made each change goes with the deltas to the detector and, per version, into the trail
+   * (`attributed`), so `history` names them after a restart.
+   */
+  private async recordPartial(page: PartialPage): Promise<ScanResult> {
+    const { account, region, type } = page.scope;
+    const scope = { account, region, type };
+    const known = this.store.scopes().find((s) => s.key === scopeKey(scope));
+    const baseline = !known?.last_complete;
+    const batch = `${PARTIAL_BATCH}${page.page_id}`;
+    const result = await this.store.applyScan(batch, scope, page.resources, {
+      observedAt: page.observed_at,
+      ...this.goneOnly(page, known !== undefined && known.last_complete !== undefined),
+      audit: ({ revision, changed, unchanged }) => [
+        {
+          type: 'observed',
+          resource_id: '',
+          revision,
+          data: {
+            scan_id: page.scan_id,
+            page_id: page.page_id,
+            scope,
+            partial: true,
+            ids: page.partial.ids,
+            gone: page.partial.gone,
+            resources: page.resources.length,
+            changed,
+            unchanged,
+          },
+        },
+      ],
+    });
+    this.recent.record(page.partial.ids, Date.parse(page.observed_at));
+    const actors = actorsOf(result.deltas, page.actors);
+    if (actors) {
+      await this.store.appendAudit(
+        Object.entries(actors).map(([id, actor]) => ({
+          type: 'attributed' as const,
+          resource_id: id,
+          revision: result.revision,
+          data: { actor, scan_id: page.scan_id },
+          key: attributedKey(this.store.id, result.revision, id),
+        })),
+      );
+    }
+    if (result.deltas.length > 0) {
+      await this.deltas.send({
+        store: this.store.id,
+        revision: result.revision,
+        time: result.time,
+        scope,
+        scan_id: page.scan_id,
+        deltas: result.deltas,
+        ...(baseline ? { baseline } : {}),
+        ...(actors ? { actors } : {}),
+      });
+    }
+    await this.wal.catchUp();
+    if (result.duplicate) this.log.info({ page: page.page_id, revision: result.revision }, 'page already recorded');
+    return result;
+  }
+
+  /**
+   * The store tombstones only what a complete scan of an unfiltered scope did not see, so a
+   * confirmed-gone id is tombstoned by naming every other live resource of the scope as seen.
+   * Only once the scope has had a complete sweep (before that, the sweep decides what exists).
+   */
+  private goneOnly(page: PartialPage, swept: boolean): { complete?: boolean; seen?: string[] } {
+    const gone = new Set(page.partial.gone.filter((id) => this.store.get(id) !== null));
+    if (gone.size === 0) return {};
+    if (!swept) {
+      this.log.info({ ids: [...gone] }, 'gone, but the scope has no complete sweep yet: left to the sweep');
+      return {};
+    }
+    const { account, region, type } = page.scope;
+    const seen: string[] = [];
+    for (const v of this.store.range({ account, region, type }, { raw: true })) if (!gone.has(v.id)) seen.push(v.id);
+    return { complete: true, seen };
+  }
+
   /** Audit entries from the other services join the one ordered, hash-chained trail. */
   async recordAudit(draft: AuditEntryDraft): Promise<AuditEntry> {
     const [entry] = await this.store.appendAudit(draft);
     await this.wal.catchUp();
     return entry as AuditEntry;
   }
+}
+
+/** The actors of the resources this revision gave a version; none when no version was made. */
+function actorsOf(deltas: Delta[], actors: Record<string, Actor> | undefined): Record<string, Actor> | undefined {
+  if (!actors) return undefined;
+  const out: Record<string, Actor> = {};
+  for (const d of deltas) {
+    const a = actors[d.id];
+    if (a) out[d.id] = a;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }

@@ -4,7 +4,7 @@ import { createRedis, RedisRateLimiter, startHeartbeat } from '@elava/bus';
 import { boot } from '@elava/service';
 import { parseScopeKey } from '@elava/types';
 import { Counter, Histogram } from 'prom-client';
-import { Accounts } from './accounts.js';
+import { Accounts, reportAccess } from './accounts.js';
 import { createScanner } from './worker.js';
 
 const { runtime, config } = boot('scanner');
@@ -26,6 +26,11 @@ const calls = new Counter({ name: 'elava_aws_calls_total', help: 'AWS API attemp
 const throttles = new Counter({
   name: 'elava_aws_throttles_total',
   help: 'AWS throttling answers',
+  registers: [runtime.metrics],
+});
+const assumes = new Counter({
+  name: 'elava_aws_assume_role_total',
+  help: 'STS AssumeRole calls (credentials are kept per account until shortly before they expire)',
   registers: [runtime.metrics],
 });
 const seconds = new Histogram({
@@ -55,7 +60,10 @@ const scanner = createScanner({
   prefix: config.redis.prefix,
   producer,
   consumer,
-  accounts: new Accounts(config),
+  accounts: new Accounts(config, {
+    onAccess: reportAccess(producer, config.redis.prefix, log),
+    onAssume: () => assumes.inc(),
+  }),
   endpoint: config.aws.endpoint,
   limiter,
   log,

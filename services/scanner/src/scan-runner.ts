@@ -121,6 +121,12 @@ export async function runScan(
     await send(buffer, { status: 'failed', error: message, ...(errorCode(err) ? { code: errorCode(err) } : {}) });
     return summary('failed', deps.clients.stats, message);
   }
-  await send(buffer, { status: 'complete', count: seen.size, pages: page + 1, seen: [...seen] });
+  await send(buffer, {
+    status: 'complete',
+    count: seen.size,
+    pages: page + 1,
+    seen: [...seen],
+    started_at: new Date(started).toISOString(),
+  });
   return summary('complete', deps.clients.stats);
 }

@@ -1,11 +1,12 @@
 import { ClientSet } from '@elava/aws';
 import { createQueue, createWorker, QUEUES, type RedisRateLimiter, redisPrefix, scanJobSchema } from '@elava/bus';
 import type { Logger } from '@elava/log';
-import { type AuditEntryDraft, type ObservationPage, type ScanJob, scopeKey } from '@elava/types';
+import { type AuditEntryDraft, isTargeted, type ObservationPage, type ScanJob, scopeKey } from '@elava/types';
 import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Accounts } from './accounts.js';
 import { pageId, runScan, type ScanSummary } from './scan-runner.js';
+import { runTargeted } from './targeted.js';
 
 export interface ScannerOptions {
   /** A producer connection (fail fast) for the queues it writes to. */
@@ -21,6 +22,8 @@ export interface ScannerOptions {
   pageSize?: number;
   apiPageSize?: number;
   onScan?: (summary: ScanSummary) => void;
+  /** Delays between the reads of an id a delete event named and a read still found (targeted.ts). */
+  recheckDelays?: number[];
   /** SDK attempts per call (default 8, adaptive). */
   maxAttempts?: number;
   /** How long a job's lock lasts without renewal, and how often stalled jobs are looked for. */
@@ -41,6 +44,8 @@ export function createScanner(opts: ScannerOptions): { worker: Worker<ScanJob, S
     defaultJobOptions: { removeOnComplete: { age: 600, count: 100 } },
   });
   const audit = createQueue<AuditEntryDraft>(QUEUES.audit, { connection: opts.producer, prefix: opts.prefix });
+  // The later reads of ids a delete event named and a read still found (targeted.ts).
+  const rechecks = createQueue<ScanJob>(QUEUES.scan, { connection: opts.producer, prefix: opts.prefix });
   const markerPrefix = redisPrefix(opts.prefix);
 
   const worker = createWorker<ScanJob, ScanSummary>(
@@ -49,6 +54,7 @@ export function createScanner(opts: ScannerOptions): { worker: Worker<ScanJob, S
       // BullMQ refuses ':' in custom job ids (it keeps them for its own), so ids here avoid it.
       const job = { ...data, scan_id: data.scan_id ?? `scan-${String(raw.id).replaceAll(':', '.')}` };
       const attempt = raw.attemptsMade + 1 + (Number(raw.stalledCounter) || 0);
+      if (isTargeted(job)) return targeted({ ...job, ids: job.ids }, attempt, raw);
       // A scanner that died after handing on its final page, before BullMQ heard it was done,
       // leaves the job to another: that scan is over, and scanning again would record it twice.
       const sent = await opts.producer.get(`${markerPrefix}:scan-sent:${job.scan_id}`);
@@ -155,12 +161,54 @@ export function createScanner(opts: ScannerOptions): { worker: Worker<ScanJob, S
       },
     },
   );
+  /**
+   * An event's re-read of named ids: one partial page, no scan markers or scan_started entry (a
+   * targeted read ends nothing, and reading again after a dead worker is harmless: an unchanged
+   * resource adds no version). A failed read is retried by BullMQ, then left to the sweep.
+   */
+  async function targeted(
+    job: ScanJob & { scan_id: string; ids: string[] },
+    attempt: number,
+    raw: Job<ScanJob, ScanSummary>,
+  ): Promise<ScanSummary> {
+    const access = await opts.accounts.access(job.scope.account);
+    const clients = new ClientSet({
+      region: job.scope.region,
+      endpoint: opts.endpoint,
+      credentials: access.credentials,
+      maxAttempts: opts.maxAttempts,
+      beforeCall: opts.limiter
+        ? (service) => opts.limiter!.take(`${job.scope.account}:${job.scope.region}:${service}`)
+        : undefined,
+    });
+    try {
+      const summary = await runTargeted(job, attempt, {
+        clients,
+        log: opts.log,
+        delays: opts.recheckDelays,
+        sendPage: async (page) => void (await observations.add('page', page, { jobId: page.page_id })),
+        recheck: async (next, delay) =>
+          void (await rechecks.add('recheck', next, {
+            jobId: next.scan_id,
+            delay,
+            ...(raw.opts.priority ? { priority: raw.opts.priority } : {}),
+          })),
+      });
+      opts.onScan?.(summary);
+      opts.log.debug(summary, 're-read');
+      return summary;
+    } finally {
+      clients.destroy();
+    }
+  }
+
   return {
     worker,
     async close() {
       await worker.close();
       await observations.close();
       await audit.close();
+      await rechecks.close();
     },
   };
 }

@@ -1,12 +1,19 @@
 #!/usr/bin/env node
 // The scheduler process: tiers → job schedulers, re-checked every minute so off-hours intervals
-// apply, and on each start (upserts are idempotent).
-import { accountAccess } from '@elava/aws';
-import { createQueue, createRedis, QUEUES, startHeartbeat } from '@elava/bus';
+// and accounts that joined or left the organization apply, and on each start (upserts are idempotent).
+import { AccountList, Organization } from '@elava/aws';
+import {
+  createQueue,
+  createRedis,
+  pruneUnreachableAccounts,
+  QUEUES,
+  startHeartbeat,
+  writeAccountDirectory,
+} from '@elava/bus';
 import { boot } from '@elava/service';
 import type { ScanJob } from '@elava/types';
-import { intervalNow, planScopes } from './plan.js';
 import { reconcile } from './reconcile.js';
+import { createSchedule } from './schedule.js';
 
 const { runtime, config } = boot('scheduler');
 const { log } = runtime;
@@ -20,45 +27,54 @@ runtime.addReadinessCheck('redis', async () => (await redis.ping()) === 'PONG');
 runtime.handleSignals();
 await runtime.listen();
 
+const region = config.regions[0] ?? 'us-east-1';
+const list = new AccountList({
+  accounts: config.accounts,
+  organization: config.organization
+    ? new Organization(config.organization, { region, endpoint: config.aws.endpoint })
+    : undefined,
+  region,
+  endpoint: config.aws.endpoint,
+});
+if (config.organization)
+  log.info(
+    { role_name: config.organization.role_name, refresh_interval_ms: config.organization.refresh_interval },
+    'accounts from AWS Organizations',
+  );
+
+/** The account list, also written for `elava status`; accounts that left are forgotten there. */
 async function accounts(): Promise<string[]> {
-  if (config.accounts.length > 0) return config.accounts.map((a) => a.id);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const me = await accountAccess({}, { region: config.regions[0] ?? 'us-east-1', endpoint: config.aws.endpoint });
-      return [me.id];
-    } catch (err) {
-      log.warn(
-        { err: (err as Error).message, attempt },
-        'cannot tell which account the credentials belong to; retrying',
-      );
-      await new Promise((r) => setTimeout(r, Math.min(30_000, 1_000 * attempt)));
-    }
-  }
+  const watched = await list.current();
+  const ids = watched.accounts.map((a) => a.id);
+  await writeAccountDirectory(redis, config.redis.prefix, watched);
+  await pruneUnreachableAccounts(redis, config.redis.prefix, ids);
+  if (watched.stale) log.warn({ err: watched.stale.error, since: watched.stale.since }, 'account list is stale');
+  return ids;
 }
 
-const plan = planScopes(config, await accounts());
-if (plan.swept.length > 0)
-  log.info(
-    { types: plan.swept, interval_ms: config.change_detection.check_interval },
-    'types no tier scans unfiltered are swept every change_detection.check_interval',
-  );
-let offHours: boolean | null = null;
-async function tick(): Promise<void> {
-  const now = new Date();
-  const off = intervalNow(1, config.scanning.adaptive_hours, now) !== 1;
-  if (off === offHours) return;
-  offHours = off;
-  await reconcile(
-    queue,
-    config.scanning.enabled ? plan.scopes : [],
-    (s) => intervalNow(s.intervalMs, config.scanning.adaptive_hours, now),
-    log,
-  );
-  log.info({ scopes: plan.scopes.length, offHours: off }, 'schedule in force');
+const schedule = createSchedule({
+  config,
+  accounts,
+  apply: (scopes, intervalOf) => reconcile(queue, scopes, intervalOf, log),
+  log,
+});
+// The first plan needs an account list: wait for one rather than schedule nothing.
+for (let attempt = 1; ; attempt++) {
+  try {
+    const first = await schedule.tick();
+    if (first.plan.swept.length > 0)
+      log.info(
+        { types: first.plan.swept, interval_ms: config.change_detection.check_interval },
+        'types no tier scans unfiltered are swept every change_detection.check_interval',
+      );
+    break;
+  } catch (err) {
+    log.warn({ err: (err as Error).message, attempt }, 'cannot tell which accounts to scan; retrying');
+    await new Promise((r) => setTimeout(r, Math.min(30_000, 1_000 * attempt)));
+  }
 }
-await tick();
 const timer = setInterval(
-  () => void tick().catch((err) => log.error({ err: (err as Error).message }, 'reconcile failed')),
+  () => void schedule.tick().catch((err) => log.error({ err: (err as Error).message }, 'reconcile failed')),
   60_000,
 );
 runtime.onShutdown('ticker', () => clearInterval(timer));

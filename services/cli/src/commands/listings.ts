@@ -1,5 +1,12 @@
 import { DeliverPolicy, ensureStreams, jetstream } from '@elava/bus';
-import type { AnyResource, AuditEntry, ChangeSummary, Decision } from '@elava/types';
+import {
+  type Actor,
+  type AnyResource,
+  type AuditEntry,
+  actorLabel,
+  type ChangeSummary,
+  type Decision,
+} from '@elava/types';
 import type { Command } from 'commander';
 import { checkArgs, limitOf } from '../args.js';
 import { diffLine, native, paint, severity, table } from '../format.js';
@@ -71,6 +78,7 @@ export function registerListings(program: Command, io: Io, setExit: (code: numbe
           time?: string;
           tombstone?: boolean;
           diff: { path: string; before?: unknown; after?: unknown }[];
+          actor?: Actor;
         }>(c, io, 'history', { id }, 100_000);
         if (json(program, o)) return io.out(JSON.stringify(items));
         for (const [i, v] of items.entries()) {
@@ -79,7 +87,8 @@ export function registerListings(program: Command, io: Io, setExit: (code: numbe
             : i === 0
               ? paint(io, 'green', 'appeared')
               : 'changed';
-          io.out(`${paint(io, 'bold', `revision ${v.revision.main}`)}  ${v.time ?? ''}  ${what}`);
+          const by = v.actor ? `  by ${actorLabel(v.actor)}` : '';
+          io.out(`${paint(io, 'bold', `revision ${v.revision.main}`)}  ${v.time ?? ''}  ${what}${by}`);
           for (const d of v.diff) io.out(`    ${diffLine(d)}`);
         }
       });
@@ -91,11 +100,18 @@ export function registerListings(program: Command, io: Io, setExit: (code: numbe
     .option('--since <when>', `the window's start: ${WHEN}`, '24h')
     .option('--type <type>', 'a change type (tag_drift, disappeared, …) or a resource type (ec2.instance)')
     .option('--resource <id>', 'only this resource')
+    .option(
+      '--by <principal>',
+      'only changes made by this principal (ARN, user, role or session name, source identity)',
+    )
     .option('--limit <n>', 'at most this many', '10000')
     .option('--json', 'the changes as JSON')
-    .addHelpText('after', '\nExamples:\n  elava changes --since 1h\n  elava changes --since 7d --type tag_drift')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  elava changes --since 1h\n  elava changes --since 7d --type tag_drift\n  elava changes --since 24h --by alice@example.com',
+    )
     .action(async (o) => {
-      const params = { since: o.since, type: o.type, resource: o.resource };
+      const params = { since: o.since, type: o.type, resource: o.resource, by: o.by };
       checkArgs('changes', params);
       const max = limitOf(o.limit);
       await withCluster(program, io, async (c) => {
@@ -105,12 +121,13 @@ export function registerListings(program: Command, io: Io, setExit: (code: numbe
         io.out(
           table(
             io,
-            ['TIME', 'REV', 'CHANGE', 'RESOURCE', 'DIFF'],
+            ['TIME', 'REV', 'CHANGE', 'RESOURCE', 'BY', 'DIFF'],
             items.map((ch) => [
               ch.time,
               String(ch.revision),
               ch.type,
               native(ch.resource_id),
+              ch.actor ? actorLabel(ch.actor) : '-',
               ch.diff.slice(0, 3).map(diffLine).join('; ') + (ch.diff.length > 3 ? ` (+${ch.diff.length - 3})` : ''),
             ]),
           ),

@@ -7,14 +7,15 @@ import { PolicySet, policyData, readCompiled } from '@elava/policy';
 import type { Command } from 'commander';
 import { paint, severity } from '../format.js';
 import { CliError, EXIT, type Io } from '../io.js';
+import { registerBacktest } from './backtest.js';
 
 const buildScript = () => fileURLToPath(import.meta.resolve('@elava/policies/build.mjs'));
 
-/** `elava policy build|test|eval`: the library as the policy service runs it. */
+/** `elava policy build|test|eval|backtest`: the library as the policy service runs it. */
 export function registerPolicy(program: Command, io: Io, setExit: (code: number) => void): void {
   const policy = program
     .command('policy')
-    .description('compile Rego to WebAssembly, run the Rego unit tests, evaluate one input');
+    .description('compile Rego to WebAssembly, run the Rego unit tests, evaluate one input, try a library on the past');
   const configOf = () => loadConfig({ path: program.opts().config, env: io.env, cwd: io.cwd }).config;
   const dirOf = () => resolve(io.cwd, configOf().policies.path);
   const runBuild = (args: string[]) => {
@@ -85,4 +86,5 @@ export function registerPolicy(program: Command, io: Io, setExit: (code: number)
       }
       setExit(r.findings.some((f) => f.rule === 'deny') || failures.length > 0 ? EXIT.finding : EXIT.ok);
     });
+  registerBacktest(policy, program, io, setExit);
 }

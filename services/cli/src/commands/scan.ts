@@ -1,4 +1,4 @@
-import { accountAccess } from '@elava/aws';
+import { AccountList, Organization } from '@elava/aws';
 import { connectNats, createQueue, createRedis, QUEUES } from '@elava/bus';
 import { loadConfig } from '@elava/config';
 import { QueryClient } from '@elava/query';
@@ -67,20 +67,24 @@ export function registerScan(program: Command, io: Io, setExit: (code: number) =
         if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(r)) throw new CliError(`${JSON.stringify(r)} is not an AWS region name`);
       const json = o.json || program.opts().json;
 
-      const accounts =
-        config.accounts.length > 0
-          ? config.accounts.map((a) => a.id)
-          : [
-              (
-                await accountAccess({}, { region: regions[0] ?? 'us-east-1', endpoint: config.aws.endpoint }).catch(
-                  (err: Error) => {
-                    throw new CliError(
-                      `cannot tell which AWS account to scan: ${err.message} (configure accounts[], or credentials AWS_PROFILE / AWS_ACCESS_KEY_ID)`,
-                    );
-                  },
-                )
-              ).id,
-            ];
+      // The configured accounts, the organization's (accounts: organization), or the credentials' own.
+      const region = regions[0] ?? 'us-east-1';
+      const accounts = (
+        await new AccountList({
+          accounts: config.accounts,
+          organization: config.organization
+            ? new Organization(config.organization, { region, endpoint: config.aws.endpoint })
+            : undefined,
+          region,
+          endpoint: config.aws.endpoint,
+        })
+          .current()
+          .catch((err: Error) => {
+            throw new CliError(
+              `cannot tell which AWS accounts to scan: ${err.message} (configure accounts[] or accounts: organization, or credentials AWS_PROFILE / AWS_ACCESS_KEY_ID)`,
+            );
+          })
+      ).accounts.map((a) => a.id);
       const redis = createRedis(config.redis.url, 'worker', 'elava-cli');
       redis.on('error', () => {});
       try {

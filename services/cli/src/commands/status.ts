@@ -1,4 +1,13 @@
-import { createRedis, type Heartbeat, QUEUES, readHeartbeats } from '@elava/bus';
+import {
+  type AccountDirectoryStatus,
+  createRedis,
+  type Heartbeat,
+  QUEUES,
+  readAccountDirectory,
+  readHeartbeats,
+  readUnreachableAccounts,
+  type UnreachableAccount,
+} from '@elava/bus';
 import { Queue } from 'bullmq';
 import type { Command } from 'commander';
 import { age, bytes, paint, table } from '../format.js';
@@ -41,12 +50,16 @@ export function registerStatus(program: Command, io: Io, setExit: (code: number)
       withCluster(program, io, async (c) => {
         const redis = createRedis(c.config.redis.url, 'producer', 'elava-cli');
         let services: Heartbeat[];
+        let directory: AccountDirectoryStatus | null;
+        let unreachable: UnreachableAccount[];
         const queues: Record<string, Record<string, number>> = {};
         try {
           await redis.ping().catch((err: Error) => {
             throw new CliError(`cannot reach Redis at ${c.config.redis.url} (${err.message})`);
           });
           services = await readHeartbeats(redis, c.config.redis.prefix);
+          directory = await readAccountDirectory(redis, c.config.redis.prefix);
+          unreachable = await readUnreachableAccounts(redis, c.config.redis.prefix);
           for (const name of Object.values(QUEUES)) {
             const q = new Queue(name, { connection: redis, prefix: c.config.redis.prefix });
             queues[name] = await q.getJobCounts('waiting', 'active', 'delayed', 'failed');
@@ -66,9 +79,13 @@ export function registerStatus(program: Command, io: Io, setExit: (code: number)
           ...EXPECTED.filter((s) => !seen.has(s)),
           ...services.filter((s) => !s.ready).map((s) => `${s.instance} (not ready)`),
         ];
-        const healthy = down.length === 0 && !('error' in store);
+        // An account whose role cannot be assumed has every scope failing: a finding, like a service down.
+        const healthy = down.length === 0 && !('error' in store) && unreachable.length === 0;
         setExit(healthy ? EXIT.ok : EXIT.finding);
-        if (o.json || program.opts().json) return io.out(JSON.stringify({ healthy, down, services, queues, store }));
+        if (o.json || program.opts().json)
+          return io.out(
+            JSON.stringify({ healthy, down, services, queues, accounts: { directory, unreachable }, store }),
+          );
 
         io.out(paint(io, 'bold', 'services'));
         io.out(
@@ -101,6 +118,8 @@ export function registerStatus(program: Command, io: Io, setExit: (code: number)
             ]),
           ),
         );
+        io.out(`\n${paint(io, 'bold', 'accounts')}`);
+        for (const line of accountLines(io, directory, unreachable)) io.out(line);
         io.out(`\n${paint(io, 'bold', 'store')}`);
         if ('error' in store) {
           io.out(paint(io, 'red', store.error));
@@ -125,4 +144,40 @@ export function registerStatus(program: Command, io: Io, setExit: (code: number)
         );
       }),
     );
+}
+
+/** Where the account list comes from, how fresh it is, and every account a scanner cannot read. */
+function accountLines(io: Io, d: AccountDirectoryStatus | null, unreachable: UnreachableAccount[]): string[] {
+  const out: string[] = [];
+  if (!d) out.push(paint(io, 'yellow', 'no account list yet (the scheduler writes it)'));
+  else {
+    const from =
+      d.source === 'organization'
+        ? `from the organization, read ${age(d.refreshed_at)}`
+        : d.source === 'configured'
+          ? 'configured (accounts[])'
+          : "the credentials' own";
+    const skipped = d.skipped
+      ? [
+          d.skipped.inactive ? `${d.skipped.inactive} not active` : '',
+          d.skipped.excluded ? `${d.skipped.excluded} excluded` : '',
+          d.skipped.outside_ous ? `${d.skipped.outside_ous} outside include_ous` : '',
+        ].filter(Boolean)
+      : [];
+    out.push(`${d.accounts.length} accounts, ${from}${skipped.length > 0 ? ` (${skipped.join(', ')})` : ''}`);
+    if (d.stale) out.push(paint(io, 'yellow', `the list is stale since ${age(d.stale.since)}: ${d.stale.error}`));
+  }
+  if (unreachable.length > 0) {
+    out.push(
+      paint(io, 'red', `${unreachable.length} unreachable: their scopes fail (nothing in them is taken as gone)`),
+    );
+    out.push(
+      table(
+        io,
+        ['ACCOUNT', 'SINCE', 'SEEN', 'BY', 'ERROR'],
+        unreachable.map((u) => [u.account, age(u.since), age(u.seen_at), u.by, u.error]),
+      ),
+    );
+  }
+  return out;
 }

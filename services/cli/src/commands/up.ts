@@ -1,7 +1,7 @@
 import { DeliverPolicy, ensureStreams, jetstream } from '@elava/bus';
 import type { Decision } from '@elava/types';
 import type { Command } from 'commander';
-import { discoverServices, onStopSignals, type Running, startService, stopAll } from '../cluster.js';
+import { discoverServices, onStopSignals, type Running, startService, stopAll, wanted } from '../cluster.js';
 import { native, paint, severity } from '../format.js';
 import { CliError, type Io } from '../io.js';
 import { type Cluster, connectCluster } from '../remote.js';
@@ -90,12 +90,16 @@ export function registerUp(program: Command, io: Io, setExit: (code: number) => 
           await Promise.race([estate, done]);
           if (stopping) return await done;
         }
-        launch(services.filter((s) => !s.demo));
+        // A service with a `when` key (events: events.enabled) runs only when the configuration says so.
+        launch(services.filter((s) => !s.demo && wanted(s, cluster?.config ?? {})));
         io.out(
           `${paint(io, 'bold', 'Elava is up')}: ${running
             .map((r) => r.label)
             .sort()
             .join(', ')}`,
+        );
+        io.out(
+          `web UI ${paint(io, 'bold', `http://${['0.0.0.0', '::'].includes(cluster.config.api.host) ? '127.0.0.1' : cluster.config.api.host}:${cluster.config.api.port}/`)}`,
         );
         io.out(
           paint(io, 'dim', 'decisions appear below as they are made; Ctrl-C stops everything this command started\n'),

@@ -1,4 +1,4 @@
-import type { AuditEntry, ChangeSummary, Decision } from '@elava/types';
+import { type AuditEntry, actorLabel, type ChangeSummary, type Decision } from '@elava/types';
 import type { Command } from 'commander';
 import { checkArgs } from '../args.js';
 import { diffLine, paint, severity } from '../format.js';
@@ -72,6 +72,10 @@ export function registerWhy(program: Command, io: Io): void {
             'change',
             `${w.change.type} at revision ${w.change.revision}${w.change.previous_revision ? ` (was ${w.change.previous_revision})` : ''}, recorded ${w.change.recorded.time}`,
           );
+          if (w.change.actor)
+            io.out(
+              `               by ${actorLabel(w.change.actor)} (${w.change.actor.event_name}, ${w.change.actor.event_time}, via ${w.change.actor.via})`,
+            );
           for (const f of w.change.diff) io.out(`               ${diffLine(f)}`);
         } else if (d.change) step(n++, 'change', `${d.change.type} ${d.change.id} (its entry is not in the trail)`);
         if (d.policy)
