@@ -1,4 +1,4 @@
-import { OPA_BIN, TOOLS_BIN } from './paths.mjs';
+import { OPA_BIN, TOOLS_BIN, withSbin } from './paths.mjs';
 
 /**
  * The environment every Elava process and test gets: where the infrastructure is, and dummy
@@ -7,7 +7,7 @@ import { OPA_BIN, TOOLS_BIN } from './paths.mjs';
 export function elavaEnv(where, base = process.env) {
   const env = {
     ...base,
-    PATH: `${TOOLS_BIN}:${base.PATH ?? ''}`,
+    PATH: withSbin(`${TOOLS_BIN}:${base.PATH ?? ''}`),
     REDIS_URL: where.redis,
     NATS_URL: where.nats,
     ELAVA_OPA: OPA_BIN,

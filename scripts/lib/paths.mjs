@@ -18,3 +18,14 @@ export const OS_PACKAGES = { redis: 'redis-server', nats: 'nats-server' };
 
 export const OPA_BIN = join(TOOLS_BIN, 'opa');
 export const MOTO_BIN = join(VENV, 'bin', 'moto_server');
+
+/**
+ * Debian installs nats-server in /usr/sbin, which a non-root user's PATH often lacks: without it the
+ * set-up would install the package again and then fail to start it. The sbin directories go last.
+ */
+export function withSbin(path = '') {
+  const parts = path.split(':').filter(Boolean);
+  for (const dir of ['/usr/local/sbin', '/usr/sbin', '/sbin']) if (!parts.includes(dir)) parts.push(dir);
+  return parts.join(':');
+}
+process.env.PATH = withSbin(process.env.PATH);
