@@ -167,7 +167,10 @@ export async function up({
 } = {}) {
   const where = urls(env);
   const state = readState();
-  await Promise.all(
+  // allSettled, not all: when one server fails, the others' starts are still in flight, and the
+  // caller's clean-up must see every one that was spawned (a moto spawned after the failure was left
+  // running by a fresh-clone run whose nats-server could not start).
+  const results = await Promise.allSettled(
     services.map(async (name) => {
       const url = where[name];
       const status = await probes[name](url);
@@ -204,6 +207,8 @@ export async function up({
       if (!quiet) ok(`${name} started at ${url} ${dim(`(pid ${child.pid}, log ${join(LOGS, `${name}.log`)})`)}`);
     }),
   );
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
   return { urls: where, started };
 }
 
