@@ -92,15 +92,7 @@ export function createScanner(opts: ScannerOptions): { worker: Worker<ScanJob, S
           error,
         };
       }
-      const clients = new ClientSet({
-        region: job.scope.region,
-        endpoint: opts.endpoint,
-        credentials: access.credentials,
-        maxAttempts: opts.maxAttempts,
-        beforeCall: opts.limiter
-          ? (service) => opts.limiter!.take(`${job.scope.account}:${job.scope.region}:${service}`)
-          : undefined,
-      });
+      const clients = clientsFor(job.scope, access);
       await audit.add(
         'scan_started',
         {
@@ -161,6 +153,19 @@ export function createScanner(opts: ScannerOptions): { worker: Worker<ScanJob, S
       },
     },
   );
+  /** A job's clients: its account's credentials, its region, the shared per-service rate budget. */
+  function clientsFor(scope: ScanJob['scope'], access: Awaited<ReturnType<Accounts['access']>>): ClientSet {
+    return new ClientSet({
+      region: scope.region,
+      endpoint: opts.endpoint,
+      credentials: access.credentials,
+      maxAttempts: opts.maxAttempts,
+      beforeCall: opts.limiter
+        ? (service) => opts.limiter!.take(`${scope.account}:${scope.region}:${service}`)
+        : undefined,
+    });
+  }
+
   /**
    * An event's re-read of named ids: one partial page, no scan markers or scan_started entry (a
    * targeted read ends nothing, and reading again after a dead worker is harmless: an unchanged
@@ -172,15 +177,7 @@ export function createScanner(opts: ScannerOptions): { worker: Worker<ScanJob, S
     raw: Job<ScanJob, ScanSummary>,
   ): Promise<ScanSummary> {
     const access = await opts.accounts.access(job.scope.account);
-    const clients = new ClientSet({
-      region: job.scope.region,
-      endpoint: opts.endpoint,
-      credentials: access.credentials,
-      maxAttempts: opts.maxAttempts,
-      beforeCall: opts.limiter
-        ? (service) => opts.limiter!.take(`${job.scope.account}:${job.scope.region}:${service}`)
-        : undefined,
-    });
+    const clients = clientsFor(job.scope, access);
     try {
       const summary = await runTargeted(job, attempt, {
         clients,
