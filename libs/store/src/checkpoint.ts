@@ -7,6 +7,7 @@ import { fsyncDir } from './format/segment.js';
 import { pushTo } from './multimap.js';
 import { RevisionClock } from './revision-clock.js';
 import { type ScopeState, StoreState } from './state.js';
+import type { KeyLabeler } from './tree-index.js';
 import { HASH_BYTES } from './version-table.js';
 
 export const CHECKPOINT_FILE = 'index.ckpt';
@@ -123,7 +124,7 @@ export type CheckpointLoad =
   | { ok: false; reason: string | null };
 
 /** Reads the checkpoint; a damaged one is reported and ignored (the log alone is the truth). */
-export function readCheckpoint(dir: string): CheckpointLoad {
+export function readCheckpoint(dir: string, labels: KeyLabeler): CheckpointLoad {
   const path = join(dir, CHECKPOINT_FILE);
   if (!existsSync(path)) return { ok: false, reason: null };
   const buf = readFileSync(path);
@@ -138,11 +139,11 @@ export function readCheckpoint(dir: string): CheckpointLoad {
     return { ok: false, reason: `checkpoint unreadable: ${(err as Error).message}` };
   }
   if (snap.v !== VERSION) return { ok: false, reason: `checkpoint format ${snap.v} is not ${VERSION}` };
-  return { ok: true, state: restore(snap), pos: snap.pos };
+  return { ok: true, state: restore(snap, labels), pos: snap.pos };
 }
 
-function restore(s: Snapshot): StoreState {
-  const state = new StoreState();
+function restore(s: Snapshot, labels: KeyLabeler): StoreState {
+  const state = new StoreState(labels);
   state.clock = RevisionClock.restore(s.clock);
   state.compactedAt = s.compactedAt;
   const t = state.table;

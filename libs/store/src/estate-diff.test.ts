@@ -4,8 +4,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { canonicalJson } from './canonical.js';
 import { CompactedError, FutureRevisionError } from './errors.js';
 import type { DiffFilter, DiffOptions } from './estate-diff.js';
+import { Store } from './kvstore.js';
 import { SegmentFiles } from './segment-files.js';
-import { Store } from './store.js';
 import { ACCOUNT, instance, scope, tempDir } from './testing/fixtures.js';
 import { TreeIndex } from './tree-index.js';
 

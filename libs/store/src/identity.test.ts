@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { STORE_ID } from '@elava/types';
 import { describe, expect, it } from 'vitest';
 import { IDENTITY_FILE, InvalidIdentityError } from './identity.js';
-import { Store } from './store.js';
+import { Store } from './kvstore.js';
 import { instance, scope, tempDir } from './testing/fixtures.js';
 
 describe('store identity', () => {

@@ -6,6 +6,13 @@ import type { VersionTable } from './version-table.js';
  */
 export class KeyIndex {
   rows: number[] = [];
+  /**
+   * Scratch for the write transaction being staged (kvstore-txn.ts): the transaction that last
+   * saw this key, and where its put waits in that transaction (-1: none). Marking the key itself
+   * spares a Set of the batch's keys, which was a large part of recording unchanged resources.
+   */
+  txn = 0;
+  slot = -1;
 
   constructor(
     readonly id: string,

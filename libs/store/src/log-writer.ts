@@ -1,14 +1,15 @@
 import { closeSync, fsyncSync, ftruncateSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type StoreFailedError, writeFailure } from './errors.js';
-import { FRAME_BYTES, frame, type RecordType } from './format/record.js';
+import { FRAME_BYTES, type RecordType, seal } from './format/record.js';
 import { createSegment, fsyncDir, SEGMENT_HEADER_BYTES, segmentName } from './format/segment.js';
 import { checkFault, datasync, writeAllAt } from './log-io.js';
 
 /** A record waiting to be written. `build` runs once, at flush, and gets the record's place. */
 export interface PendingRecord {
   type: RecordType;
-  payload(): Buffer;
+  /** The whole record with FRAME_BYTES free at its start for the header (see `seal`). */
+  build(): Buffer;
   /** Called with the segment and the file offset of the payload's first byte. */
   placed(seg: number, payloadOffset: number): void;
 }
@@ -108,8 +109,8 @@ export class LogWriter {
         let bufs: Buffer[] = [];
         let start = this.size;
         for (const { rec } of group) {
-          const payload = rec.payload();
-          const length = FRAME_BYTES + payload.length;
+          const record = rec.build();
+          const length = record.length;
           if (this.size > SEGMENT_HEADER_BYTES && this.size + length > this.segmentBytes) {
             if (bufs.length > 0) await writeAllAt(this.fd, bufs, start);
             bufs = [];
@@ -117,7 +118,7 @@ export class LogWriter {
             start = this.size;
           }
           rec.placed(this.seg, this.size + FRAME_BYTES);
-          bufs.push(frame(rec.type, payload));
+          bufs.push(seal(rec.type, record));
           this.size += length;
         }
         if (bufs.length > 0) await writeAllAt(this.fd, bufs, start);

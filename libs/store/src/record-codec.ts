@@ -1,4 +1,5 @@
 import type { AuditEntry, Scope, Tags } from '@elava/types';
+import { FRAME_BYTES } from './format/record.js';
 
 /** One version as written in a revision record. A tombstone has hash "" and length 0. */
 export type VersionTuple = [
@@ -31,7 +32,6 @@ export interface RevisionMeta {
   v: VersionTuple[];
 }
 
-/** Revision payload: u32 meta length, meta JSON, then each new version's document in order. */
 /**
  * Revision payload: u32 meta length, meta JSON, each new version's document in order, then the
  * audit entries written with it (their lengths in `meta.a`), so a revision and its audit trail
@@ -47,6 +47,34 @@ export function encodeRevision(
   const head = Buffer.allocUnsafe(4);
   head.writeUInt32LE(metaBuf.length, 0);
   return { payload: Buffer.concat([head, metaBuf, ...docs, ...audit]), docStart: 4 + metaBuf.length };
+}
+
+/**
+ * The same payload as `encodeRevision`, built straight into one record buffer (FRAME_BYTES free
+ * at its start): the documents go from their strings to their place in the record with no
+ * intermediate buffers. `docBytes` is the sum of the documents' UTF-8 lengths (as in `meta.v`).
+ */
+export function buildRevisionRecord(
+  meta: RevisionMeta,
+  docs: readonly string[],
+  docBytes: number,
+  audit: readonly Buffer[] = [],
+): { record: Buffer; docStart: number } {
+  const full = audit.length > 0 ? { ...meta, a: audit.map((b) => b.length) } : meta;
+  const metaJson = JSON.stringify(full);
+  const metaLen = Buffer.byteLength(metaJson);
+  let auditBytes = 0;
+  for (const b of audit) auditBytes += b.length;
+  const record = Buffer.allocUnsafe(FRAME_BYTES + 4 + metaLen + docBytes + auditBytes);
+  record.writeUInt32LE(metaLen, FRAME_BYTES);
+  let at = FRAME_BYTES + 4;
+  at += record.write(metaJson, at, metaLen, 'utf8');
+  for (const d of docs) at += record.write(d, at, 'utf8');
+  for (const b of audit) at += b.copy(record, at);
+  // A length that disagrees with the bytes would misplace every later document: refuse it.
+  if (at !== record.length)
+    throw new Error(`revision record is ${at - FRAME_BYTES} bytes, expected ${record.length - FRAME_BYTES}`);
+  return { record, docStart: 4 + metaLen };
 }
 
 /** Where the audit entries of a revision record sit in its payload, and the entries themselves. */
@@ -76,10 +104,14 @@ export function decodeRevision(payload: Buffer): { meta: RevisionMeta; docStart:
   return { meta, docStart: 4 + metaLen };
 }
 
-/** Audit payload: u32 count, then per entry u32 length and the entry's JSON. */
-export function encodeAudit(entries: AuditEntry[]): { payload: Buffer; offsets: number[]; lengths: number[] } {
+/**
+ * Audit payload: u32 count, then per entry u32 length and the entry's JSON. Built as a record
+ * (FRAME_BYTES free at its start); offsets are within the payload.
+ */
+export function buildAuditRecord(entries: AuditEntry[]): { record: Buffer; offsets: number[]; lengths: number[] } {
   const bufs = entries.map((e) => Buffer.from(JSON.stringify(e)));
-  const payload = Buffer.allocUnsafe(4 + bufs.reduce((s, b) => s + 4 + b.length, 0));
+  const record = Buffer.allocUnsafe(FRAME_BYTES + 4 + bufs.reduce((s, b) => s + 4 + b.length, 0));
+  const payload = record.subarray(FRAME_BYTES);
   payload.writeUInt32LE(bufs.length, 0);
   const offsets: number[] = [];
   let at = 4;
@@ -89,7 +121,14 @@ export function encodeAudit(entries: AuditEntry[]): { payload: Buffer; offsets: 
     b.copy(payload, at + 4);
     at += 4 + b.length;
   }
-  return { payload, offsets, lengths: bufs.map((b) => b.length) };
+  return { record, offsets, lengths: bufs.map((b) => b.length) };
+}
+
+/** A payload as a record with FRAME_BYTES free at its start (small records only: it copies). */
+export function asRecord(payload: Buffer): Buffer {
+  const record = Buffer.allocUnsafe(FRAME_BYTES + payload.length);
+  payload.copy(record, FRAME_BYTES);
+  return record;
 }
 
 export function decodeAudit(payload: Buffer): { entries: AuditEntry[]; offsets: number[]; lengths: number[] } {

@@ -1,10 +1,11 @@
 import type { Scope, Tags } from '@elava/types';
 import { scopeKey } from '@elava/types';
+import type { KeyIndex } from './key-index.js';
 import { pushTo } from './multimap.js';
 import type { RevisionMeta } from './record-codec.js';
 import { RevisionClock } from './revision-clock.js';
-import { TreeIndex } from './tree-index.js';
-import { VersionTable } from './version-table.js';
+import { type KeyLabeler, TreeIndex } from './tree-index.js';
+import { HASH_BYTES, VersionTable } from './version-table.js';
 
 export interface ScanMark {
   revision: number;
@@ -81,9 +82,19 @@ export class AuditIndex {
  * batch ids and the audit index. Live writes and recovery change it through the same methods,
  * so a rebuilt index equals the live one.
  */
+/**
+ * What the live write path already holds for a revision's versions, so applying it does not look
+ * each key up again nor decode each hash back from base64: the key indexes and the raw hashes
+ * (HASH_BYTES each, in tuple order; a tombstone's are ignored).
+ */
+export interface StagedKeys {
+  keys: KeyIndex[];
+  hashes: Uint8Array;
+}
+
 export class StoreState {
   table = new VersionTable();
-  tree = new TreeIndex(this.table);
+  tree: TreeIndex;
   clock = new RevisionClock();
   scopes = new Map<string, ScopeState>();
   batches = new Map<string, number>();
@@ -93,29 +104,32 @@ export class StoreState {
   /** Live rows (the table may hold dropped ones until it is rebuilt). */
   versions = 0;
 
+  constructor(readonly labels: KeyLabeler) {
+    this.tree = new TreeIndex(this.table, labels);
+  }
+
   get lastRevision(): number {
     return this.clock.last;
   }
 
   /** Applies a revision's metadata; documents are placed on disk later with `place`. */
-  applyRevision(meta: RevisionMeta): number[] {
+  applyRevision(meta: RevisionMeta, staged?: StagedKeys): number[] {
     const time = this.clock.record(meta.m, meta.t);
     const rows: number[] = [];
-    for (const [id, sub, hash, len, created, ver, tags] of meta.v) {
-      const ki = this.tree.getOrCreate(id);
+    const v = meta.v;
+    for (let i = 0; i < v.length; i++) {
+      const [id, sub, hash, len, created, ver, tags] = v[i] as RevisionMeta['v'][number];
+      const ki = staged ? (staged.keys[i] as KeyIndex) : this.tree.getOrCreate(id);
       const last = ki.latest();
       const prevTags = last >= 0 ? this.table.tags[last] : null;
       const shared = shareTags(tags, prevTags);
-      const row = this.table.add(
-        ki,
-        meta.m,
-        sub,
-        len,
-        created,
-        ver,
-        hash === '' ? null : Buffer.from(hash, 'base64'),
-        shared,
-      );
+      const raw =
+        hash === ''
+          ? null
+          : staged
+            ? staged.hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES)
+            : Buffer.from(hash, 'base64');
+      const row = this.table.add(ki, meta.m, sub, len, created, ver, raw, shared);
       ki.append(row);
       if (shared !== prevTags) this.tree.indexTags(ki, shared, prevTags);
       rows.push(row);

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StorageUnavailableError, StoreFailedError } from './errors.js';
 import { listSegments, segmentName } from './format/segment.js';
+import { Store } from './kvstore.js';
 import { injectLogIoFaultForTests, type LogIoOp } from './log-io.js';
-import { Store } from './store.js';
 import { instance, scope, tempDir } from './testing/fixtures.js';
 
 // A full disk here is the store's test seam (log-io.ts) answering ENOSPC, EROFS or EIO; the

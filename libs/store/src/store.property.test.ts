@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from './canonical.js';
 import { CompactedError } from './errors.js';
-import { Store } from './store.js';
+import { Store } from './kvstore.js';
 import { ACCOUNT, tempDir } from './testing/fixtures.js';
 
 /**

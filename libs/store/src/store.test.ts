@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { check, repair } from './check.js';
 import { CompactedError, CorruptionError, FutureRevisionError, InvalidWriteError, StoreLockedError } from './errors.js';
 import { listSegments, segmentName } from './format/segment.js';
-import { encodeResource, Store } from './store.js';
+import { Store } from './kvstore.js';
+import { encodeResource } from './scan-write.js';
 import { ACCOUNT, instance, scope, tempDir } from './testing/fixtures.js';
 
 const open: Store[] = [];

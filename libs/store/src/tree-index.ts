@@ -1,4 +1,3 @@
-import { parseResourceId } from '@elava/types';
 import btree from 'sorted-btree';
 import { KeyIndex } from './key-index.js';
 import type { VersionTable } from './version-table.js';
@@ -7,6 +6,18 @@ import type { VersionTable } from './version-table.js';
 // whether a default import unwraps it.
 const BTree =
   (btree as unknown as { default?: typeof btree.default }).default ?? (btree as unknown as typeof btree.default);
+
+/**
+ * What a key is indexed under besides itself. The engine never parses keys: the caller that
+ * owns the key format says (keys.ts has Elava's, for `aws:` ids).
+ */
+export interface KeyLabels {
+  type: string;
+  account: string;
+  region: string;
+}
+
+export type KeyLabeler = (key: string) => KeyLabels;
 
 export interface RangeFilter {
   type?: string;
@@ -32,8 +43,16 @@ export class TreeIndex {
   /** tag key → tag value → resources; and tag key → resources, for "has the tag". */
   private readonly byTag = new Map<string, Map<string, Set<KeyIndex>>>();
   private readonly byTagKey = new Map<string, Set<KeyIndex>>();
+  /**
+   * Each secondary set in id order, kept while the set has not grown: sorting ten thousand ids
+   * with a long common prefix on every range read was most of a range's time.
+   */
+  private readonly sorted = new WeakMap<Set<KeyIndex>, KeyIndex[]>();
 
-  constructor(private readonly table: VersionTable) {}
+  constructor(
+    private readonly table: VersionTable,
+    private readonly labels: KeyLabeler,
+  ) {}
 
   get size(): number {
     return this.tree.size;
@@ -44,10 +63,10 @@ export class TreeIndex {
   }
 
   /** The key index for `id`, created (and indexed by type and place) on first sight. */
-  getOrCreate(id: string): KeyIndex {
+  getOrCreate(id: string, labels?: KeyLabels): KeyIndex {
     const found = this.byId.get(id);
     if (found) return found;
-    const p = parseResourceId(id);
+    const p = labels ?? this.labels(id);
     const ki = new KeyIndex(id, p.type, p.account, p.region, this.table);
     this.tree.set(id, ki);
     this.byId.set(id, ki);
@@ -73,6 +92,14 @@ export class TreeIndex {
     }
   }
 
+  /** Every key that starts with `prefix`, in id order. */
+  *withPrefix(prefix: string): Generator<KeyIndex> {
+    for (const [id, ki] of this.tree.entries(prefix)) {
+      if (!id.startsWith(prefix)) return;
+      yield ki;
+    }
+  }
+
   /** Every resource ever seen in an (account, region, type) scope. */
   inScope(account: string, region: string, type: string): Iterable<KeyIndex> {
     return this.byScope.get(scopeBase(account, region, type)) ?? [];
@@ -93,10 +120,9 @@ export class TreeIndex {
       sets.push(set ?? new Set());
     }
     if (sets.length > 0) {
-      const smallest = sets.reduce((a, b) => (a.size <= b.size ? a : b));
-      const sorted = [...smallest].filter((ki) => after === undefined || ki.id > after);
-      sorted.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      yield* sorted;
+      const sorted = this.inOrder(sets.reduce((a, b) => (a.size <= b.size ? a : b)));
+      for (let i = after === undefined ? 0 : firstAfter(sorted, after); i < sorted.length; i++)
+        yield sorted[i] as KeyIndex;
       return;
     }
     const start = after ?? filter.prefix ?? '';
@@ -107,6 +133,15 @@ export class TreeIndex {
     }
   }
 
+  /** The set in id order; sets only grow, so an equal size means the cached order still holds. */
+  private inOrder(set: Set<KeyIndex>): KeyIndex[] {
+    const hit = this.sorted.get(set);
+    if (hit && hit.length === set.size) return hit;
+    const list = [...set].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    this.sorted.set(set, list);
+    return list;
+  }
+
   all(): IterableIterator<KeyIndex> {
     return this.tree.values();
   }
@@ -114,6 +149,18 @@ export class TreeIndex {
 
 export function scopeBase(account: string, region: string, type: string): string {
   return `${account}/${region}/${type}`;
+}
+
+/** The first position whose id is past `after` (binary search). */
+function firstAfter(sorted: KeyIndex[], after: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as KeyIndex).id <= after) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function add<K>(map: Map<K, Set<KeyIndex>>, key: K, ki: KeyIndex): void {

@@ -20,15 +20,26 @@ export type RecordType = (typeof RecordType)[keyof typeof RecordType];
 
 export function frame(type: RecordType, payload: Buffer): Buffer {
   const out = Buffer.allocUnsafe(FRAME_BYTES + payload.length);
-  out.writeUInt32LE(payload.length, 0);
-  out.writeUInt8(type, 4);
   payload.copy(out, FRAME_BYTES);
-  out.writeUInt32LE(checksum(type, payload), 5);
-  return out;
+  return seal(type, out);
 }
 
+/**
+ * Fills in the frame header of a record built with FRAME_BYTES left free at its start, so the
+ * payload is never copied just to be framed (a revision is a megabyte; copies showed in profiles).
+ */
+export function seal(type: RecordType, record: Buffer): Buffer {
+  const payload = record.subarray(FRAME_BYTES);
+  record.writeUInt32LE(payload.length, 0);
+  record.writeUInt8(type, 4);
+  record.writeUInt32LE(checksum(type, payload), 5);
+  return record;
+}
+
+const TYPE_CRC = [0, 1, 2, 3].map((t) => crc32c(Buffer.of(t)));
+
 export function checksum(type: number, payload: Buffer): number {
-  return crc32c(payload, crc32c(Buffer.of(type)));
+  return crc32c(payload, TYPE_CRC[type] ?? crc32c(Buffer.of(type)));
 }
 
 export type DecodeResult =
