@@ -2,7 +2,7 @@
 // bench/store: ingest (changed and unchanged) against etcd 3.4 in the same run, then time travel
 // on 100,000 live resources with 1,000,000 versions, then the estate diff (diff.mjs). Prints
 // figures; asserts nothing.
-// Sizes: ELAVA_BENCH_SCALE=0.1 for a quick look.
+// Sizes: ELAVA_BENCH_SCALE=0.1 for a quick look; ELAVA_BENCH_ONLY=ingest,travel,diff picks sections.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -15,6 +15,7 @@ import { makeBatches, openFresh, scopeOf, storeIngest, storeIngestConcurrent } f
 const ROOT = resolve(import.meta.dirname, '../..');
 const WORK = join(ROOT, '.elava', 'bench', 'store');
 const SCALE = Number(process.env.ELAVA_BENCH_SCALE ?? 1);
+const ONLY = new Set((process.env.ELAVA_BENCH_ONLY ?? 'ingest,travel,diff').split(','));
 mkdirSync(WORK, { recursive: true });
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
@@ -26,7 +27,7 @@ log(`# bench/store  (node ${process.version}, scale ${SCALE}, data on ${WORK})`)
 // ---------------------------------------------------------------- ingest vs etcd
 // The machine is shared and noisy: elava and etcd take turns, three rounds each, and the medians
 // are compared, so a slow minute hurts both sides alike.
-{
+if (ONLY.has('ingest')) {
   const batches = Math.max(5, Math.round(100 * SCALE));
   const ROUNDS = 3;
   log(`\n## ingest: ${batches} batches × 1,000 changed 1 KiB documents, fsync per batch, ${ROUNDS} alternating rounds`);
@@ -83,7 +84,7 @@ log(`# bench/store  (node ${process.version}, scale ${SCALE}, data on ${WORK})`)
 }
 
 // ---------------------------------------------------------------- time travel
-{
+if (ONLY.has('travel')) {
   const live = Math.round(100_000 * SCALE);
   const perType = live / TYPES.length;
   const gens = 10;
@@ -169,4 +170,4 @@ log(`# bench/store  (node ${process.version}, scale ${SCALE}, data on ${WORK})`)
 }
 
 // ---------------------------------------------------------------- estate diff
-await benchDiff({ work: WORK, scale: SCALE, log });
+if (ONLY.has('diff')) await benchDiff({ work: WORK, scale: SCALE, log });
