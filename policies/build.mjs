@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join, resolve } from 'node:path';
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { customBuiltins } from './builtins.mjs';
+import { analysePackage } from './dispatch.mjs';
 
 const SCRIPT = import.meta.dirname;
 // `--dir <path>` builds (or tests) another library laid out the same way: `elava policy build` uses it.
@@ -85,27 +86,52 @@ for (const name of packages) {
 }
 // Every package that built, in one module with one entrypoint: the policy service loads an input
 // once per resource instead of once per rule (and falls back to the packages one by one to name
-// the one that throws).
+// the one that throws). Beside it, in the same module, one entrypoint per set of rules a resource
+// can meet (dispatch.mjs): a resource is evaluated only against the rules that can match its type.
 let combined = null;
+let dispatch = null;
 if (built.length > 0) {
   const wrapper = join(DIST, 'all.rego');
-  const fields = built.map(
-    (b) => `\t"${b.name}": {${b.rules.map((r) => `"${r}": data.elava.${b.name}.${r}`).join(', ')}},`,
+  const select = (spec) =>
+    `{${Object.entries(spec)
+      .map(([pkg, rules]) => `"${pkg}": {${rules.map((r) => `"${r}": data.elava.${pkg}.${r}`).join(', ')}}`)
+      .join(', ')}}`;
+  const everything = Object.fromEntries(built.map((b) => [b.name, b.rules]));
+  try {
+    dispatch = routes(built);
+  } catch (err) {
+    console.error(`policies: no per-type dispatch (every resource meets every rule): ${err.message}`);
+  }
+  const entries = dispatch?.entrypoints ?? [];
+  writeFileSync(
+    wrapper,
+    `package elava_all\n\nimport rego.v1\n\nresult := ${select(everything)}\n\n${entries
+      .map((e, i) => `e${i} := ${select(e.packages)}\n`)
+      .join('\n')}`,
   );
-  writeFileSync(wrapper, `package elava_all\n\nimport rego.v1\n\nresult := {\n${fields.join('\n')}\n}\n`);
   try {
     const dirs = built.map((b) => join(HERE, b.name));
+    const names = ['elava_all/result', ...entries.map((_, i) => `elava_all/e${i}`)];
     writeFileSync(
       join(DIST, 'all.wasm'),
-      await compile(['-e', 'elava_all/result'], join(DIST, 'all.tar.gz'), [...dirs, wrapper]),
+      await compile(
+        names.flatMap((n) => ['-e', n]),
+        join(DIST, 'all.tar.gz'),
+        [...dirs, wrapper],
+      ),
     );
     combined = 'all.wasm';
+    for (const [i, e] of entries.entries()) e.name = `elava_all/e${i}`;
   } catch (err) {
     failed.push(`the combined module: ${(`${err.stdout ?? ''}${err.stderr ?? ''}` || err.message).trim()}`);
+    dispatch = null;
   }
   rmSync(wrapper);
 }
-writeFileSync(join(DIST, 'manifest.json'), JSON.stringify({ packages: built, combined }, null, 2));
+writeFileSync(
+  join(DIST, 'manifest.json'),
+  JSON.stringify({ packages: built, combined, ...(dispatch ? { dispatch } : {}) }, null, 2),
+);
 console.log(`policies: built ${built.length} package(s) to WebAssembly: ${built.map((b) => b.name).join(', ')}`);
 if (failed.length > 0) {
   console.error(failed.join('\n'));
@@ -137,6 +163,41 @@ async function compile(entry, bundle, paths) {
   const missing = hostBuiltins(await loadPolicy(wasm)).filter((b) => !HOST_BUILTINS.has(b));
   if (missing.length > 0) throw new Error(`uses builtins the WebAssembly runtime lacks: ${missing.join(', ')}`);
   return wasm;
+}
+
+/**
+ * Which rules each kind of input meets: for every resource type a rule names, and for any other
+ * type ('*'), with and without a change. Inputs that meet the same rules share an entrypoint.
+ */
+function routes(packages) {
+  const analysed = packages.map((b) => ({ ...b, ...analysePackage(OPA, join(HERE, b.name), b.rules) }));
+  for (const a of analysed) packages.find((b) => b.name === a.name).time = a.time;
+  const types = new Set(analysed.flatMap((a) => Object.values(a.guards).flatMap((g) => g.types ?? [])));
+  const entrypoints = [];
+  const index = new Map();
+  const out = { entrypoints, routes: { resource: {}, change: {} } };
+  for (const change of [false, true]) {
+    for (const type of [...[...types].sort(), '*']) {
+      const spec = {};
+      let time = false;
+      for (const a of analysed) {
+        const rules = a.rules.filter((r) => {
+          const g = a.guards[r];
+          return (g.types === null || g.types.includes(type)) && (change || !g.change);
+        });
+        if (rules.length === 0) continue;
+        spec[a.name] = rules;
+        time ||= a.time;
+      }
+      const key = JSON.stringify(spec);
+      if (!index.has(key)) {
+        index.set(key, entrypoints.length);
+        entrypoints.push({ packages: spec, time });
+      }
+      out.routes[change ? 'change' : 'resource'][type] = index.get(key);
+    }
+  }
+  return out;
 }
 
 /** Which of deny/warn/info the package's files define (each becomes an entrypoint). */
