@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type Dispatch, parseDispatch } from './dispatch.js';
 
 export type Rule = 'deny' | 'warn' | 'info';
 
@@ -8,12 +9,16 @@ export interface CompiledPackage {
   name: string;
   rules: Rule[];
   wasm: Uint8Array;
+  /** Whether a rule of it reads `input.now` (unknown: assumed so). */
+  time?: boolean;
 }
 
 /** Every package, and (when it built) all of them in one module with the entrypoint elava_all/result. */
 export interface CompiledLibrary {
   packages: CompiledPackage[];
   combined?: Uint8Array;
+  /** Per-type entrypoints of the combined module (absent: every input meets every rule). */
+  dispatch?: Dispatch;
 }
 
 /**
@@ -29,7 +34,11 @@ export function readCompiled(policiesPath: string): CompiledLibrary & { problems
       problems: [`no compiled policies at ${dist}: run \`npm run build\` (it runs opa build -t wasm)`],
     };
   }
-  let manifest: { packages?: { name?: unknown; rules?: unknown }[]; combined?: unknown };
+  let manifest: {
+    packages?: { name?: unknown; rules?: unknown; time?: unknown }[];
+    combined?: unknown;
+    dispatch?: unknown;
+  };
   try {
     manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
   } catch (err) {
@@ -44,7 +53,12 @@ export function readCompiled(policiesPath: string): CompiledLibrary & { problems
       continue;
     }
     try {
-      packages.push({ name: p.name, rules, wasm: readFileSync(join(dist, `${p.name}.wasm`)) });
+      packages.push({
+        name: p.name,
+        rules,
+        wasm: readFileSync(join(dist, `${p.name}.wasm`)),
+        ...(typeof p.time === 'boolean' ? { time: p.time } : {}),
+      });
     } catch (err) {
       problems.push(`policy package elava.${p.name}: ${(err as Error).message}`);
     }
@@ -57,5 +71,11 @@ export function readCompiled(policiesPath: string): CompiledLibrary & { problems
       problems.push(`the combined module: ${(err as Error).message}`);
     }
   }
-  return { packages, ...(combined ? { combined } : {}), problems };
+  const dispatch = combined
+    ? parseDispatch(
+        manifest.dispatch,
+        packages.map((p) => p.name),
+      )
+    : undefined;
+  return { packages, ...(combined ? { combined } : {}), ...(dispatch ? { dispatch } : {}), problems };
 }

@@ -2,6 +2,7 @@ import { customBuiltins } from '@elava/policies/builtins';
 import type { Severity } from '@elava/types';
 import { type LoadedPolicy, loadPolicy } from '@open-policy-agent/opa-wasm';
 import type { CompiledLibrary, CompiledPackage, Rule } from './compiled.js';
+import { type Dispatch, EVERYTHING } from './dispatch.js';
 
 const SEVERITY: Record<Rule, Severity> = { deny: 'critical', warn: 'warning', info: 'info' };
 
@@ -50,6 +51,7 @@ export class PolicySet {
     private readonly loaded: { pkg: CompiledPackage; policy: LoadedPolicy }[],
     readonly failures: PolicyFailure[],
     private readonly combined: LoadedPolicy | null,
+    private readonly dispatch: Dispatch | undefined,
   ) {}
 
   static async load(library: CompiledLibrary, data: unknown = {}): Promise<PolicySet> {
@@ -74,18 +76,26 @@ export class PolicySet {
       }
     }
     // The combined module holds every package; if one of them failed to load, it is not trusted.
-    return new PolicySet(loaded, failures, failures.length === 0 ? combined : null);
+    return new PolicySet(loaded, failures, failures.length === 0 ? combined : null, library.dispatch);
   }
 
   get packages(): string[] {
     return this.loaded.map((l) => `elava.${l.pkg.name}`);
   }
 
-  /** All packages in one call when the combined module is there; one by one when it throws. */
-  evaluate(input: PolicyInput | ArrayBuffer): { findings: Finding[]; failures: PolicyFailure[] } {
+  /**
+   * All packages in one call when the combined module is there; one by one when it throws. `route`
+   * (dispatch.ts routeOf) picks the entrypoint with only the rules that can match the input: the
+   * findings are the same, and in the same order, as from the whole library.
+   */
+  evaluate(
+    input: PolicyInput | ArrayBuffer,
+    route: number = EVERYTHING,
+  ): { findings: Finding[]; failures: PolicyFailure[] } {
     if (this.combined) {
+      const entry = this.dispatch?.entrypoints[route]?.name ?? 'elava_all/result';
       try {
-        const result = this.combined.evaluate(input, 'elava_all/result')[0]?.result as
+        const result = this.combined.evaluate(input, entry)[0]?.result as
           | Record<string, Partial<Record<Rule, unknown>>>
           | undefined;
         if (result) {

@@ -3,6 +3,8 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { CompiledLibrary } from './compiled.js';
+import { type Dispatch, routeOf } from './dispatch.js';
+import { libraryHash } from './memo-key.js';
 import type { Finding, PolicyFailure, PolicyInput } from './policy-set.js';
 
 const encoder = new TextEncoder();
@@ -36,6 +38,8 @@ export class PolicyPool {
     readonly failures: PolicyFailure[],
     /** Packages of the baseline library that would not load. */
     readonly baselineFailures: PolicyFailure[] = [],
+    private readonly library?: CompiledLibrary,
+    private readonly data?: unknown,
   ) {
     for (const t of threads) {
       t.on('message', (m: { id?: number; results?: Evaluation[] }) => {
@@ -79,7 +83,26 @@ export class PolicyPool {
       ),
     );
     for (const t of threads) t.on('error', () => {});
-    return new PolicyPool(threads, ready[0]?.failures ?? [], ready[0]?.baselineFailures ?? []);
+    return new PolicyPool(threads, ready[0]?.failures ?? [], ready[0]?.baselineFailures ?? [], library, data);
+  }
+
+  private hashed?: string;
+
+  /** Names the library and its data (memo keys): a rebuilt library or changed data is another. */
+  get hash(): string {
+    this.hashed ??= libraryHash(this.library ?? { packages: [] }, this.data);
+    return this.hashed;
+  }
+
+  get dispatch(): Dispatch | undefined {
+    return this.library?.dispatch;
+  }
+
+  /** Whether the rules an input meets can answer differently as `now` moves (no dispatch: assumed so). */
+  timeDependent(route: number): boolean {
+    const entry = this.dispatch?.entrypoints[route];
+    if (entry) return entry.time;
+    return (this.library?.packages ?? []).some((p) => p.time !== false);
   }
 
   get size(): number {
@@ -88,15 +111,17 @@ export class PolicyPool {
 
   /**
    * Evaluates the inputs spread over the threads; results come back in input order. An input may
-   * come already serialized, as its JSON text (a backtest serializes each recorded document once).
+   * come already serialized, as its JSON text (a backtest serializes each recorded document once);
+   * such an input meets the whole library unless `routes` (dispatch.ts routeOf) says otherwise.
    */
-  async evaluate(inputs: (PolicyInput | string)[]): Promise<Evaluation[]> {
+  async evaluate(inputs: (PolicyInput | string)[], routes?: readonly number[]): Promise<Evaluation[]> {
     if (inputs.length === 0) return [];
     const share = Math.ceil(inputs.length / this.threads.length);
     const parts = await Promise.all(
       this.threads.map((t, i) => {
         const slice = inputs.slice(i * share, (i + 1) * share);
         if (slice.length === 0) return Promise.resolve([] as Evaluation[]);
+        const route = Int32Array.from(slice, (input, j) => routes?.[i * share + j] ?? routeOf(this.dispatch, input));
         const id = this.next++;
         // Serialized here once, into one buffer handed over without a copy: the thread passes each
         // input's bytes straight to WebAssembly memory.
@@ -108,7 +133,7 @@ export class PolicyPool {
         for (const [j, text] of texts.entries()) encoder.encodeInto(text, bytes.subarray(j === 0 ? 0 : ends[j - 1]));
         return new Promise<Evaluation[]>((resolve, reject) => {
           this.pending.set(id, { resolve, reject, thread: t });
-          t.postMessage({ id, bytes, ends }, [bytes.buffer, ends.buffer]);
+          t.postMessage({ id, bytes, ends, routes: route }, [bytes.buffer, ends.buffer, route.buffer]);
         });
       }),
     );

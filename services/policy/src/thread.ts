@@ -12,12 +12,14 @@ const set = await PolicySet.load(library, data);
 // A backtest's library in service, on the same bytes (see PolicyPool.start).
 const base = baseline ? await PolicySet.load(baseline, data) : null;
 parentPort?.postMessage({ ready: true, failures: set.failures, baselineFailures: base?.failures ?? [] });
-parentPort?.on('message', (m: { id: number; bytes: Uint8Array; ends: Uint32Array }) => {
+parentPort?.on('message', (m: { id: number; bytes: Uint8Array; ends: Uint32Array; routes: Int32Array }) => {
   const results = [];
   let start = 0;
-  for (const end of m.ends) {
+  for (const [i, end] of m.ends.entries()) {
     const input = m.bytes.slice(start, end).buffer;
-    results.push(base ? { ...set.evaluate(input), baseline: base.evaluate(input) } : set.evaluate(input));
+    const route = m.routes[i];
+    // The baseline library has entrypoints of its own: it evaluates everything.
+    results.push(base ? { ...set.evaluate(input, route), baseline: base.evaluate(input) } : set.evaluate(input, route));
     start = end;
   }
   parentPort?.postMessage({ id: m.id, results });
