@@ -405,6 +405,14 @@ export const configSchema = z
           )
           .default([])
           .transform((names) => [...new Set(names.map((n) => (n.startsWith('elava.') ? n : `elava.${n}`)))]),
+        // Issue 19: evaluations remembered per store and library (in Redis), so a sweep of an
+        // unchanged scope is a lookup per resource; rules that read `now` see the start of its bucket.
+        memo: z
+          .strictObject({
+            enabled: z.boolean().default(true),
+            time_bucket: duration.refine((ms) => ms > 0, { message: 'expected a duration above zero' }).prefault('1h'),
+          })
+          .prefault({}),
       })
       .prefault({}),
     actions: z

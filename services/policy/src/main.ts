@@ -4,13 +4,15 @@
 // handed to the old one finish there.
 import { existsSync, watch } from 'node:fs';
 import { join } from 'node:path';
-import { connectNats, createRedis, ensureStreams, jetstream, startHeartbeat } from '@elava/bus';
+import { connectNats, createRedis, ensureStreams, jetstream, redisPrefix, startHeartbeat } from '@elava/bus';
 import { loadConfig } from '@elava/config';
 import { QueryClient } from '@elava/query';
 import { boot } from '@elava/service';
 import { Gauge } from 'prom-client';
 import { policyData } from './expected.js';
 import { PolicyLibrary } from './library.js';
+import { PolicyMemo } from './memo.js';
+import { RedisMemoTier } from './memo-tier.js';
 import { absentShadow, SHADOW_STREAM } from './shadow.js';
 import { ShadowList } from './shadow-list.js';
 import { startPolicy } from './workers.js';
@@ -79,7 +81,34 @@ runtime.onShutdown('redis', async () => {
   await producer.quit();
   await consumer.quit();
 });
+// policies.memo: in Redis under the store's id and the library's hash (memo-tier.ts), so it outlives
+// a restart and a rebuilt library (or changed data) starts afresh.
+let tierWarned = false;
+const memo = p.memo.enabled
+  ? new PolicyMemo({
+      bucketMs: p.memo.time_bucket,
+      tier: new RedisMemoTier(producer, redisPrefix(config.redis.prefix)),
+      onTierError: (err) => {
+        if (!tierWarned) log.warn({ err: err.message }, 'policy memo unavailable in Redis; evaluating instead');
+        tierWarned = true;
+      },
+    })
+  : undefined;
+if (memo) {
+  const counter = (name: string, help: string, count: () => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [runtime.metrics],
+      collect() {
+        this.set(count());
+      },
+    });
+  counter('elava_policy_memo_hits', 'policy evaluations answered by the memo', () => memo.counts.hits);
+  counter('elava_policy_memo_misses', 'policy evaluations the memo did not hold', () => memo.counts.misses);
+}
 const policy = startPolicy({
+  memo,
   prefix: config.redis.prefix,
   lookbackMs: config.change_detection.lookback_window,
   shadow: () => shadow.current,

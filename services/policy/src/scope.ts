@@ -5,24 +5,35 @@ import type { RecalledDecision } from './remember.js';
 
 const PAGE = 1_000;
 
+/** A live resource of a scope, with the store's hash of its content (the memo's key, when given). */
+export interface ScopeItem {
+  resource: AnyResource;
+  content_hash?: string;
+}
+
 /** Pages through a scope's live resources at one revision, asking the recorder over NATS. */
 export async function* scopeResources(
   query: QueryClient,
   scope: ScopeRequest['scope'],
   revision: number,
-): AsyncGenerator<AnyResource[]> {
+): AsyncGenerator<ScopeItem[]> {
   let cursor: string | null = null;
   do {
-    const page: { items: { resource?: AnyResource }[]; next_cursor: string | null } = await query.get('resources', {
-      at: String(revision),
-      account: scope.account,
-      region: scope.region,
-      type: scope.type,
-      limit: String(PAGE),
-      ...(cursor ? { cursor } : {}),
-    });
-    const resources = page.items.flatMap((v) => (v.resource ? [v.resource] : []));
-    if (resources.length > 0) yield resources;
+    const page: { items: { resource?: AnyResource; content_hash?: unknown }[]; next_cursor: string | null } =
+      await query.get('resources', {
+        at: String(revision),
+        account: scope.account,
+        region: scope.region,
+        type: scope.type,
+        limit: String(PAGE),
+        ...(cursor ? { cursor } : {}),
+      });
+    const items = page.items.flatMap((v) =>
+      v.resource
+        ? [{ resource: v.resource, ...(typeof v.content_hash === 'string' ? { content_hash: v.content_hash } : {}) }]
+        : [],
+    );
+    if (items.length > 0) yield items;
     cursor = page.next_cursor;
   } while (cursor);
 }

@@ -13,11 +13,15 @@ import { changeInput, firstHistory, resourceInput } from './inputs.js';
 import type { Finding, PolicyInput } from './policy-set.js';
 import type { Evaluation } from './pool.js';
 import { ReplacedStoreError } from './remember.js';
+import type { ScopeItem } from './scope.js';
 import { SHADOW_SAMPLE, shadowProposal, shadowSummary, splitByShadow } from './shadow.js';
 
 export interface PolicyOutputs {
-  /** Evaluates inputs in order (the thread pool). */
-  evaluate(inputs: PolicyInput[]): Promise<Evaluation[]>;
+  /**
+   * Evaluates inputs in order (the thread pool, through the memo of `store` when there is one).
+   * `contentHashes`: the store's hash of each input's resource, where the input is that resource alone.
+   */
+  evaluate(inputs: PolicyInput[], store: string, contentHashes?: (string | undefined)[]): Promise<Evaluation[]>;
   /**
    * Makes sure the decision memory of a store is in place (rebuilt from the trail when Redis lost
    * it) before anything is decided for that store.
@@ -35,7 +39,7 @@ export interface PolicyOutputs {
   /** A tag drift's diff without the tag writes Elava's executor made itself. */
   explainOwn(store: string, resourceId: string, diff: PublishedChange['diff']): Promise<PublishedChange['diff']>;
   /** The live resources of a scope at a revision, a page at a time (asked of the recorder). */
-  resources(scope: ScopeRequest['scope'], revision: number): AsyncIterable<AnyResource[]>;
+  resources(scope: ScopeRequest['scope'], revision: number): AsyncIterable<ScopeItem[]>;
   /**
    * A resource's changes from `since` up to revision `upTo` (scope.ts resourceHistory): a
    * policy input's `history`. Without it (or with no lookback window) inputs carry none.
@@ -49,6 +53,8 @@ interface Subject {
   change?: PublishedChange;
   revision: number;
   input: PolicyInput;
+  /** The store's hash of the resource, when the input is the resource as it stands. */
+  contentHash?: string;
 }
 
 interface Tally {
@@ -120,14 +126,15 @@ export class PolicyService {
       const counted = this.counted.has(req.scope.type);
       const inventory: { id: string; tags: unknown }[] = [];
       for await (const page of this.out.resources(req.scope, req.revision)) {
-        const subjects = page.map((resource) => ({
+        const subjects = page.map(({ resource, content_hash }) => ({
           store: req.store,
           resource,
           revision: req.revision,
           input: resourceInput(resource, now),
+          ...(content_hash ? { contentHash: content_hash } : {}),
         }));
         await this.judge(subjects, now, t);
-        if (counted) for (const r of page) inventory.push({ id: r.id, tags: r.tags ?? {} });
+        if (counted) for (const { resource: r } of page) inventory.push({ id: r.id, tags: r.tags ?? {} });
       }
       if (counted) await this.count(req, inventory, now, t);
     } else {
@@ -224,7 +231,7 @@ export class PolicyService {
    */
   private async count(req: ScopeRequest, resources: { id: string; tags: unknown }[], now: string, t: Tallies) {
     const { account, region, type } = req.scope;
-    const [result] = await this.out.evaluate([{ inventory: { account, region, type, resources }, now }]);
+    const [result] = await this.out.evaluate([{ inventory: { account, region, type, resources }, now }], req.store);
     const failures = splitByShadow(result?.failures ?? [], t.packages);
     for (const f of failures.live) t.live.failures.set(f.package, f.error);
     for (const f of failures.held) t.shadow.failures.set(f.package, f.error);
@@ -253,7 +260,12 @@ export class PolicyService {
 
   /** Evaluates a batch, decides, publishes, and records each decision (the shadow's apart). */
   private async judge(subjects: Subject[], now: string, t: Tallies): Promise<void> {
-    const results = await this.out.evaluate(subjects.map((s) => s.input));
+    if (subjects.length === 0) return;
+    const results = await this.out.evaluate(
+      subjects.map((s) => s.input),
+      (subjects[0] as Subject).store,
+      subjects.map((s) => s.contentHash),
+    );
     const held: (Omit<Subject, 'input'> & { findings: Finding[] })[] = [];
     const judged = subjects.map((s, i) => {
       const r = results[i] ?? { findings: [], failures: [] };

@@ -15,6 +15,7 @@ import type { QueryClient } from '@elava/query';
 import type { PolicyRequest } from '@elava/types';
 import type { Redis } from 'ioredis';
 import type { DecisionSettings } from './decide.js';
+import type { PolicyMemo } from './memo.js';
 import type { PolicyPool } from './pool.js';
 import { DecisionMemory } from './remember.js';
 import { currentStore, decidedSince, resourceHistory, scopeResources } from './scope.js';
@@ -38,6 +39,8 @@ export interface PolicyWiring {
   lookbackMs?: number;
   /** policies.shadow as it stands now (a config reload may change it between requests). */
   shadow?: () => ReadonlySet<string>;
+  /** policies.memo: evaluations remembered per store and library (absent: every input evaluated). */
+  memo?: PolicyMemo;
 }
 
 /**
@@ -55,7 +58,8 @@ export function startPolicy(w: PolicyWiring) {
   const service = new PolicyService(
     w.settings,
     {
-      evaluate: (inputs) => w.pool().evaluate(inputs),
+      evaluate: (inputs, store, hashes) =>
+        w.memo ? w.memo.evaluate(w.pool(), store, inputs, hashes) : w.pool().evaluate(inputs),
       recall: async (store) => {
         const n = await memory.recall(store);
         if (n > 0) w.log.info({ store, recalled: n }, 'decision memory rebuilt from the audit trail');
