@@ -174,8 +174,8 @@ interface Plan {
 /** A store's id as the recorder names it (12 hex digits; a little leeway for older ones). */
 const STORE = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** A store's content hash (sha1, hex), or any other plain digest. */
-const HASH = /^[A-Za-z0-9_-]{16,128}$/;
+/** A store's content hash (sha1 in base64, as the recorder gives it), or any other plain digest. */
+const HASH = /^[A-Za-z0-9+/=_-]{16,128}$/;
 
 /** An input that is a resource as it stands: its resource's content hash names all of it but `now`. */
 function resourceAlone(input: PolicyInput): boolean {
