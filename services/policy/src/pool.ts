@@ -116,28 +116,32 @@ export class PolicyPool {
    */
   async evaluate(inputs: (PolicyInput | string)[], routes?: readonly number[]): Promise<Evaluation[]> {
     if (inputs.length === 0) return [];
-    const share = Math.ceil(inputs.length / this.threads.length);
-    const parts = await Promise.all(
-      this.threads.map((t, i) => {
-        const slice = inputs.slice(i * share, (i + 1) * share);
-        if (slice.length === 0) return Promise.resolve([] as Evaluation[]);
-        const route = Int32Array.from(slice, (input, j) => routes?.[i * share + j] ?? routeOf(this.dispatch, input));
-        const id = this.next++;
-        // Serialized here once, into one buffer handed over without a copy: the thread passes each
-        // input's bytes straight to WebAssembly memory.
-        const texts = slice.map((input) => (typeof input === 'string' ? input : JSON.stringify(input)));
-        const ends = new Uint32Array(texts.length);
-        let size = 0;
-        for (const [j, text] of texts.entries()) ends[j] = size += Buffer.byteLength(text);
-        const bytes = new Uint8Array(size);
-        for (const [j, text] of texts.entries()) encoder.encodeInto(text, bytes.subarray(j === 0 ? 0 : ends[j - 1]));
-        return new Promise<Evaluation[]>((resolve, reject) => {
+    // Small parts dealt round the threads, each posted as soon as it is serialized: the threads
+    // start evaluating while this thread still serializes the rest (one part per thread left them
+    // idle until all of it was).
+    const size = Math.max(32, Math.min(256, Math.ceil(inputs.length / (this.threads.length * 4))));
+    const parts: Promise<Evaluation[]>[] = [];
+    for (let at = 0, n = 0; at < inputs.length; at += size, n++) {
+      const t = this.threads[n % this.threads.length] as Worker;
+      const slice = inputs.slice(at, at + size);
+      const route = Int32Array.from(slice, (input, j) => routes?.[at + j] ?? routeOf(this.dispatch, input));
+      const id = this.next++;
+      // Serialized here once, into one buffer handed over without a copy: the thread passes each
+      // input's bytes straight to WebAssembly memory.
+      const texts = slice.map((input) => (typeof input === 'string' ? input : JSON.stringify(input)));
+      const ends = new Uint32Array(texts.length);
+      let length = 0;
+      for (const [j, text] of texts.entries()) ends[j] = length += Buffer.byteLength(text);
+      const bytes = new Uint8Array(length);
+      for (const [j, text] of texts.entries()) encoder.encodeInto(text, bytes.subarray(j === 0 ? 0 : ends[j - 1]));
+      parts.push(
+        new Promise<Evaluation[]>((resolve, reject) => {
           this.pending.set(id, { resolve, reject, thread: t });
           t.postMessage({ id, bytes, ends, routes: route }, [bytes.buffer, ends.buffer, route.buffer]);
-        });
-      }),
-    );
-    return parts.flat();
+        }),
+      );
+    }
+    return (await Promise.all(parts)).flat();
   }
 
   /** Batches handed to the threads and not answered yet. */
