@@ -13,6 +13,7 @@ export class KeyIndex {
    */
   txn = 0;
   slot = -1;
+  private newestHash: string | undefined;
 
   constructor(
     readonly id: string,
@@ -56,8 +57,22 @@ export class KeyIndex {
     return i > 0 ? (this.rows[i - 1] as number) : -1;
   }
 
-  append(row: number): void {
+  /**
+   * Appends the newest version; `hash` is its content hash in base64 as written ('' for a
+   * tombstone), so that telling an unchanged observation is comparing two short strings.
+   */
+  append(row: number, hash?: string): void {
     this.rows.push(row);
+    this.newestHash = hash;
+  }
+
+  /** The newest version's content hash in base64, '' for a tombstone or none. */
+  latestHash(): string {
+    if (this.newestHash === undefined) {
+      const r = this.latest();
+      this.newestHash = r >= 0 ? this.table.hashString(r) : '';
+    }
+    return this.newestHash;
   }
 
   /** Keeps the newest row ≤ rev and every later one; returns how many were dropped. */

@@ -6,8 +6,13 @@ import { type DiffFilter, type DiffOptions, type EstateDiffEntry, estateDiff } f
 import type { KeyIndex } from './key-index.js';
 import { parseSelector, type RevisionSelector } from './selector.js';
 import type { ScopeState } from './state.js';
-import type { RangeFilter } from './tree-index.js';
+import { firstAfter, type RangeFilter } from './tree-index.js';
 import type { ChangeRecord, DeltaKind, HistoryEntry, StoredVersion, VersionMeta } from './types.js';
+
+/** Where a range takes its candidates from: a secondary index's sorted list, or a walk of the id tree. */
+type Source =
+  | { list: readonly KeyIndex[]; at: number; iter?: undefined }
+  | { list?: undefined; iter: Iterator<KeyIndex> };
 
 /** Rows read from the log in one go by a range: large ranges stream in chunks of this many. */
 const READ_CHUNK = 512;
@@ -52,40 +57,75 @@ export class KvView {
     opts: { at?: RevisionSelector; after?: string; limit?: number; raw?: boolean } = {},
   ): Generator<StoredVersion> {
     const rev = this.resolve(opts.at);
-    const limit = opts.limit ?? Number.POSITIVE_INFINITY;
+    const tree = this.core.state.tree;
+    // The work per row is in plain functions below: a generator is optimised late (no on-stack
+    // replacement), and the first reads of a fresh process ran twice as slow for it.
+    const sorted = tree.indexed(filter);
+    const source: Source = sorted
+      ? { list: sorted, at: opts.after === undefined ? 0 : firstAfter(sorted, opts.after) }
+      : { iter: tree.candidates(filter, opts.after) };
+    let left = opts.limit ?? Number.POSITIVE_INFINITY;
     const time = this.timeMemo();
-    const core = this.core;
-    let count = 0;
-    let keys: KeyIndex[] = [];
-    let rows: number[] = [];
-    const raw = opts.raw === true;
-    const self = this;
-    function* flush(): Generator<StoredVersion> {
-      const docs = core.readDocs(rows);
-      const t = core.state.table;
-      for (let i = 0; i < rows.length; i++) {
-        const row = rows[i] as number;
-        const doc = docs[i] as string;
-        const v = self.version((keys[i] as KeyIndex).id, row, time(t.main[row] as number));
-        if (raw) v.json = doc;
-        else v.resource = JSON.parse(doc) as AnyResource;
-        yield v;
+    const keys: KeyIndex[] = [];
+    const rows: number[] = [];
+    while (left > 0) {
+      const more = this.gather(source, rev, filter, Math.min(READ_CHUNK, left), keys, rows);
+      if (rows.length > 0) {
+        left -= rows.length;
+        yield* this.versions(keys, rows, this.core.readDocs(rows), opts.raw === true, time);
+        keys.length = 0;
+        rows.length = 0;
       }
-      keys = [];
-      rows = [];
+      if (!more) break;
     }
-    const tags = core.state.table.tags;
-    for (const ki of core.state.tree.candidates(filter, opts.after)) {
-      if (count >= limit) break;
+  }
+
+  /** Fills up to `max` live matches into keys and rows; false once the source is used up. */
+  private gather(
+    src: Source,
+    rev: number,
+    filter: RangeFilter,
+    max: number,
+    keys: KeyIndex[],
+    rows: number[],
+  ): boolean {
+    const tags = this.core.state.table.tags;
+    for (;;) {
+      let ki: KeyIndex;
+      if (src.list) {
+        if (src.at >= src.list.length) return false;
+        ki = src.list[src.at++] as KeyIndex;
+      } else {
+        const next = src.iter.next();
+        if (next.done) return false;
+        ki = next.value;
+      }
       if (!matchesPlace(ki, filter) || (filter.prefix && !ki.id.startsWith(filter.prefix))) continue;
       const row = ki.liveAt(rev);
       if (row < 0 || (filter.tag && !matchesTag(tags[row] ?? null, filter.tag))) continue;
       keys.push(ki);
       rows.push(row);
-      count++;
-      if (rows.length >= READ_CHUNK) yield* flush();
+      if (rows.length >= max) return true;
     }
-    yield* flush();
+  }
+
+  private versions(
+    keys: KeyIndex[],
+    rows: number[],
+    docs: string[],
+    raw: boolean,
+    time: (main: number) => string,
+  ): StoredVersion[] {
+    const main = this.core.state.table.main;
+    const out: StoredVersion[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as number;
+      const v = this.version((keys[i] as KeyIndex).id, row, time(main[row] as number));
+      if (raw) v.json = docs[i] as string;
+      else v.resource = JSON.parse(docs[i] as string) as AnyResource;
+      out[i] = v;
+    }
+    return out;
   }
 
   /** Every retained version of one resource, oldest first, each with its diff to the one before. */
@@ -164,11 +204,19 @@ export class KvView {
   /** Formatting a time per row shows in profiles; rows of one read share few revisions. */
   timeMemo(): (main: number) => string {
     const cache = new Map<number, string>();
+    // Neighbouring rows mostly share a revision: the last answer spares most lookups.
+    let lastMain = -1;
+    let lastIso = '';
     return (main) => {
+      if (main === lastMain) return lastIso;
+      lastMain = main;
       const hit = cache.get(main);
+      lastIso = hit ?? '';
+      if (hit !== undefined) return hit;
       if (hit !== undefined) return hit;
       const iso = this.timeOf(main) ?? '';
       cache.set(main, iso);
+      lastIso = iso;
       return iso;
     };
   }

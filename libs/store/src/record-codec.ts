@@ -59,13 +59,14 @@ export function buildRevisionRecord(
   docs: readonly string[],
   docBytes: number,
   audit: readonly Buffer[] = [],
+  alloc: (bytes: number) => Buffer = Buffer.allocUnsafe,
 ): { record: Buffer; docStart: number } {
   const full = audit.length > 0 ? { ...meta, a: audit.map((b) => b.length) } : meta;
   const metaJson = JSON.stringify(full);
   const metaLen = Buffer.byteLength(metaJson);
   let auditBytes = 0;
   for (const b of audit) auditBytes += b.length;
-  const record = Buffer.allocUnsafe(FRAME_BYTES + 4 + metaLen + docBytes + auditBytes);
+  const record = alloc(FRAME_BYTES + 4 + metaLen + docBytes + auditBytes);
   record.writeUInt32LE(metaLen, FRAME_BYTES);
   let at = FRAME_BYTES + 4;
   at += record.write(metaJson, at, metaLen, 'utf8');

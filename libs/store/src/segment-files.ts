@@ -27,11 +27,28 @@ export class SegmentFiles {
     return fd;
   }
 
+  /**
+   * Where `readMany` reads: its chunks become strings at once, so one buffer serves every read. A
+   * fresh 8 MiB buffer per chunk cost page faults and garbage collection on every range read.
+   */
+  private scratch = Buffer.allocUnsafe(0);
+
   read(ref: DocRef): Buffer {
-    const buf = Buffer.allocUnsafe(ref.len);
+    return this.readInto(Buffer.allocUnsafe(ref.len), ref);
+  }
+
+  private readInto(buf: Buffer, ref: DocRef): Buffer {
     const n = readSync(this.fd(ref.seg), buf, 0, ref.len, ref.off);
     if (n !== ref.len) throw new Error(`short read in ${segmentName(ref.seg)} at ${ref.off}: ${n} of ${ref.len} bytes`);
-    return buf;
+    return buf.length === ref.len ? buf : buf.subarray(0, ref.len);
+  }
+
+  /** A read into the shared scratch buffer: valid only until the next one. */
+  private readScratch(ref: DocRef): Buffer {
+    if (ref.len > MAX_READ) return this.read(ref);
+    if (this.scratch.length < ref.len)
+      this.scratch = Buffer.allocUnsafe(Math.max(ref.len, Math.min(MAX_READ, 2 * this.scratch.length)));
+    return this.readInto(this.scratch, ref);
   }
 
   readString(ref: DocRef): string {
@@ -59,7 +76,7 @@ export class SegmentFiles {
         end = Math.max(end, r.off + r.len);
         j++;
       }
-      const chunk = this.read({ seg: first.seg, off: first.off, len: end - first.off });
+      const chunk = this.readScratch({ seg: first.seg, off: first.off, len: end - first.off });
       for (let k = i; k < j; k++) {
         const r = refs[order[k] as number] as DocRef;
         out[order[k] as number] = chunk.toString('utf8', r.off - first.off, r.off - first.off + r.len);

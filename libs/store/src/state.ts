@@ -130,7 +130,7 @@ export class StoreState {
             ? staged.hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES)
             : Buffer.from(hash, 'base64');
       const row = this.table.add(ki, meta.m, sub, len, created, ver, raw, shared);
-      ki.append(row);
+      ki.append(row, hash);
       if (shared !== prevTags) this.tree.indexTags(ki, shared, prevTags);
       rows.push(row);
     }

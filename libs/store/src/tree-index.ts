@@ -37,17 +37,11 @@ export class TreeIndex {
   private readonly tree = new BTree<string, KeyIndex>();
   /** Point lookups by id skip the tree's log-time descent; the tree serves ordered walks. */
   private readonly byId = new Map<string, KeyIndex>();
-  private readonly byType = new Map<string, Set<KeyIndex>>();
-  private readonly byPlace = new Map<string, Set<KeyIndex>>();
-  private readonly byScope = new Map<string, Set<KeyIndex>>();
+  private readonly byType = new Map<string, KeySet>();
+  private readonly byPlace = new Map<string, KeySet>();
   /** tag key → tag value → resources; and tag key → resources, for "has the tag". */
-  private readonly byTag = new Map<string, Map<string, Set<KeyIndex>>>();
-  private readonly byTagKey = new Map<string, Set<KeyIndex>>();
-  /**
-   * Each secondary set in id order, kept while the set has not grown: sorting ten thousand ids
-   * with a long common prefix on every range read was most of a range's time.
-   */
-  private readonly sorted = new WeakMap<Set<KeyIndex>, KeyIndex[]>();
+  private readonly byTag = new Map<string, Map<string, KeySet>>();
+  private readonly byTagKey = new Map<string, KeySet>();
 
   constructor(
     private readonly table: VersionTable,
@@ -72,7 +66,6 @@ export class TreeIndex {
     this.byId.set(id, ki);
     add(this.byType, ki.type, ki);
     add(this.byPlace, `${ki.account}/${ki.region}`, ki);
-    add(this.byScope, scopeBase(ki.account, ki.region, ki.type), ki);
     return ki;
   }
 
@@ -100,9 +93,22 @@ export class TreeIndex {
     }
   }
 
-  /** Every resource ever seen in an (account, region, type) scope. */
-  inScope(account: string, region: string, type: string): Iterable<KeyIndex> {
-    return this.byScope.get(scopeBase(account, region, type)) ?? [];
+  /**
+   * The smallest secondary index that applies to a filter, in id order; null when none does (a
+   * prefix or no filter: walk `candidates`). Callers still check each key at their revision.
+   */
+  indexed(filter: RangeFilter): readonly KeyIndex[] | null {
+    const sets: KeySet[] = [];
+    if (filter.type) sets.push(this.byType.get(filter.type) ?? new KeySet());
+    if (filter.account && filter.region)
+      sets.push(this.byPlace.get(`${filter.account}/${filter.region}`) ?? new KeySet());
+    if (filter.tag) {
+      const eq = filter.tag.indexOf('=');
+      const set =
+        eq < 0 ? this.byTagKey.get(filter.tag) : this.byTag.get(filter.tag.slice(0, eq))?.get(filter.tag.slice(eq + 1));
+      sets.push(set ?? new KeySet());
+    }
+    return sets.length === 0 ? null : sets.reduce((a, b) => (a.size <= b.size ? a : b)).inOrder();
   }
 
   /**
@@ -110,17 +116,8 @@ export class TreeIndex {
    * or the id tree itself for a prefix or no filter. Callers still check each at their revision.
    */
   *candidates(filter: RangeFilter, after?: string): Generator<KeyIndex> {
-    const sets: Set<KeyIndex>[] = [];
-    if (filter.type) sets.push(this.byType.get(filter.type) ?? new Set());
-    if (filter.account && filter.region) sets.push(this.byPlace.get(`${filter.account}/${filter.region}`) ?? new Set());
-    if (filter.tag) {
-      const eq = filter.tag.indexOf('=');
-      const set =
-        eq < 0 ? this.byTagKey.get(filter.tag) : this.byTag.get(filter.tag.slice(0, eq))?.get(filter.tag.slice(eq + 1));
-      sets.push(set ?? new Set());
-    }
-    if (sets.length > 0) {
-      const sorted = this.inOrder(sets.reduce((a, b) => (a.size <= b.size ? a : b)));
+    const sorted = this.indexed(filter);
+    if (sorted) {
       for (let i = after === undefined ? 0 : firstAfter(sorted, after); i < sorted.length; i++)
         yield sorted[i] as KeyIndex;
       return;
@@ -133,26 +130,13 @@ export class TreeIndex {
     }
   }
 
-  /** The set in id order; sets only grow, so an equal size means the cached order still holds. */
-  private inOrder(set: Set<KeyIndex>): KeyIndex[] {
-    const hit = this.sorted.get(set);
-    if (hit && hit.length === set.size) return hit;
-    const list = [...set].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    this.sorted.set(set, list);
-    return list;
-  }
-
   all(): IterableIterator<KeyIndex> {
     return this.tree.values();
   }
 }
 
-export function scopeBase(account: string, region: string, type: string): string {
-  return `${account}/${region}/${type}`;
-}
-
 /** The first position whose id is past `after` (binary search). */
-function firstAfter(sorted: KeyIndex[], after: string): number {
+export function firstAfter(sorted: readonly KeyIndex[], after: string): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {
@@ -163,10 +147,38 @@ function firstAfter(sorted: KeyIndex[], after: string): number {
   return lo;
 }
 
-function add<K>(map: Map<K, Set<KeyIndex>>, key: K, ki: KeyIndex): void {
+/**
+ * A secondary index's keys, with their id order kept for range reads: sorting ten thousand ids
+ * with a long common prefix on every read was most of a range's time. Keys restored from a
+ * checkpoint arrive in id order and need no sort at all; keys added later make one sort at the
+ * next read. Sets only grow, so a list as long as the set is current.
+ */
+class KeySet extends Set<KeyIndex> {
+  private ordered: KeyIndex[] = [];
+  private sorted = true;
+
+  override add(ki: KeyIndex): this {
+    if (this.has(ki)) return this;
+    super.add(ki);
+    const last = this.ordered[this.ordered.length - 1];
+    if (this.sorted && this.ordered.length === this.size - 1 && (!last || last.id < ki.id)) this.ordered.push(ki);
+    else this.sorted = false;
+    return this;
+  }
+
+  inOrder(): KeyIndex[] {
+    if (!this.sorted || this.ordered.length !== this.size) {
+      this.ordered = [...this].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      this.sorted = true;
+    }
+    return this.ordered;
+  }
+}
+
+function add<K>(map: Map<K, KeySet>, key: K, ki: KeyIndex): void {
   let set = map.get(key);
   if (!set) {
-    set = new Set();
+    set = new KeySet();
     map.set(key, set);
   }
   set.add(ki);

@@ -81,8 +81,13 @@ export class VersionTable {
 
   hashString(i: number): string {
     if (this.tomb[i] === 1) return '';
-    return Buffer.from(this.hash.buffer, this.hash.byteOffset + i * HASH_BYTES, HASH_BYTES).toString('base64');
+    // One Buffer over the whole column, not one per call: reads format a hash per row.
+    if (this.hashView?.buffer !== this.hash.buffer)
+      this.hashView = Buffer.from(this.hash.buffer, this.hash.byteOffset, this.hash.byteLength);
+    return this.hashView.toString('base64', i * HASH_BYTES, (i + 1) * HASH_BYTES);
   }
+
+  private hashView: Buffer | undefined;
 
   row(i: number): VersionRow {
     return {
