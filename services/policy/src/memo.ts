@@ -1,5 +1,6 @@
 import { type Dispatch, routeOf } from './dispatch.js';
 import { bucketStart, contentOf, withNow } from './memo-key.js';
+import { MemoryTier } from './memo-memory.js';
 import type { MemoTier } from './memo-tier.js';
 import type { Finding, PolicyInput } from './policy-set.js';
 import type { Evaluation } from './pool.js';
@@ -33,14 +34,13 @@ export interface MemoOptions {
  * expires.
  */
 export class PolicyMemo {
-  private readonly memory = new Map<string, Finding[]>();
-  private readonly capacity: number;
+  private readonly memory: MemoryTier;
   /** Counted for the bench and the metrics. */
   readonly counts = { hits: 0, misses: 0 };
 
   constructor(private readonly options: MemoOptions) {
     if (!(options.bucketMs > 0)) throw new Error(`policies.memo.time_bucket must be positive: ${options.bucketMs}`);
-    this.capacity = options.memoryEntries ?? 200_000;
+    this.memory = new MemoryTier(options.memoryEntries ?? 200_000);
   }
 
   /**
@@ -67,18 +67,35 @@ export class PolicyMemo {
       const g = when.of(input.now, pool.timeDependent(route));
       const space = g.space(store, library);
       const stored = contentHashes?.[i];
-      // The hit path makes nothing but the key: a sweep of an unchanged scope is all hits.
-      let text: string | undefined;
-      let field: string;
-      if (stored !== undefined && HASH.test(stored) && resourceAlone(input)) field = `r${stored}`;
-      else {
-        const content = contentOf(input);
-        text = content.text;
-        field = `j${content.key}`;
+      // The hit path puts no key together: a sweep of an unchanged scope is all hits. In memory a
+      // field is the hash alone, in a map per kind of hash; in Redis it carries the kind.
+      if (stored !== undefined && HASH.test(stored) && resourceAlone(input)) {
+        const held = this.memory.get(space.stored, stored);
+        if (held) out[i] = { findings: held, failures: [] };
+        else
+          plans.set(i, {
+            route,
+            field: `r${stored}`,
+            space: space.name,
+            held: [space.stored, stored],
+            now: g.now,
+            ttl: g.ttl,
+          });
+      } else {
+        const { text, key } = contentOf(input);
+        const held = this.memory.get(space.hashed, key);
+        if (held) out[i] = { findings: held, failures: [] };
+        else
+          plans.set(i, {
+            route,
+            text,
+            field: `j${key}`,
+            space: space.name,
+            held: [space.hashed, key],
+            now: g.now,
+            ttl: g.ttl,
+          });
       }
-      const held = this.memory.get(`${space}|${field}`);
-      if (held) out[i] = { findings: held, failures: [] };
-      else plans.set(i, { route, text, field, space, now: g.now, ttl: g.ttl });
     }
     await this.fromTier(plans, out);
     const misses: number[] = [];
@@ -125,13 +142,13 @@ export class PolicyMemo {
         const findings = parseFindings(values[k]);
         if (!findings) continue;
         out[i] = { findings, failures: [] };
-        this.hold(`${plan.space}|${plan.field}`, findings);
+        this.memory.set(...plan.held, findings);
       }
     }
   }
 
   private async remember(keep: { plan: Plan; findings: Finding[] }[]): Promise<void> {
-    for (const { plan, findings } of keep) this.hold(`${plan.space}|${plan.field}`, findings);
+    for (const { plan, findings } of keep) this.memory.set(...plan.held, findings);
     const tier = this.options.tier;
     if (!tier || keep.length === 0) return;
     const spaces = new Map<string, { ttl: number; entries: [string, string][] }>();
@@ -146,18 +163,6 @@ export class PolicyMemo {
       this.options.onTierError?.(err as Error);
     }
   }
-
-  /** Held in memory, the oldest let go first once full. */
-  private hold(key: string, findings: Finding[]): void {
-    if (this.memory.size >= this.capacity) {
-      let drop = Math.max(1, Math.floor(this.capacity / 10));
-      for (const k of this.memory.keys()) {
-        this.memory.delete(k);
-        if (--drop === 0) break;
-      }
-    }
-    this.memory.set(key, findings);
-  }
 }
 
 interface Plan {
@@ -166,6 +171,8 @@ interface Plan {
   text?: string;
   field: string;
   space: string;
+  /** Where it is held in memory (MemoryTier space and field). */
+  held: [string, string];
   /** The `now` it is evaluated with. */
   now: string;
   ttl: number;
@@ -186,13 +193,12 @@ function resourceAlone(input: PolicyInput): boolean {
 /** Static evaluations' generation: a day, so each space is dropped after two. */
 const STATIC_MS = 24 * 60 * 60 * 1000;
 
-/** An input's generation: named, the `now` it is evaluated with, and how long its space is kept. */
+/** An input's generation: the `now` it is evaluated with, and how long its space is kept. */
 interface Generation {
-  name: string;
   now: string;
   ttl: number;
-  /** `<store>:<library>:<name>`, made once per batch. */
-  space(store: string, library: string): string;
+  /** `<store>:<library>:<generation>`, and the memory's spaces under it (made once per batch). */
+  space(store: string, library: string): { name: string; stored: string; hashed: string };
 }
 
 /** The generation of an input's `now` (cached, one for each kind: a batch's inputs share one `now`). */
@@ -206,15 +212,16 @@ class Generations {
     if (held?.now === now) return held.g;
     const length = time ? this.bucketMs : STATIC_MS;
     const start = bucketStart(now, length);
-    const name = `${time ? 't' : 's'}${start / length}`;
-    let made: { key: string; space: string } | undefined;
+    const generation = `${time ? 't' : 's'}${start / length}`;
+    let made: { store: string; library: string; space: ReturnType<Generation['space']> } | undefined;
     const g: Generation = {
-      name,
       now: time ? new Date(start).toISOString() : now,
       ttl: 2 * length,
       space(store, library) {
-        const key = `${store}:${library}`;
-        if (made?.key !== key) made = { key, space: `${key}:${name}` };
+        if (made?.store !== store || made.library !== library) {
+          const name = `${store}:${library}:${generation}`;
+          made = { store, library, space: { name, stored: `${name}#r`, hashed: `${name}#j` } };
+        }
         return made.space;
       },
     };
