@@ -42,6 +42,7 @@ warn contains {"msg": msg, "suggestion": "rename it, or correct its environment 
 	tags.environment == "production"
 	some w in {"test", "dev"}
 	w in name_words
+
 	# json.marshal quotes the name as %q would: the WebAssembly runtime's sprintf has no %q (it threw).
 	msg := concat("", ["production resource ", r.id, " is named ", json.marshal(r.name)])
 }
