@@ -28,10 +28,34 @@ warn contains {"msg": msg, "suggestion": "release the address, or associate it"}
 	msg := concat("", ["elastic IP ", a.public_ip, " is not associated (billed while idle)"])
 }
 
-# The stop time comes from the transition reason, e.g. "User initiated (2026-11-01 10:00:00 GMT)";
-# `now` comes from the input (RFC 3339), so evaluation is the same everywhere.
-stopped_at_ns := time.parse_rfc3339_ns(concat("", [m[1], "T", m[2], "Z"])) if {
-	some m in regex.find_all_string_submatch_n(`\((\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) (GMT|UTC)\)`, a.state_transition_reason, 1)
+# The stop time comes from the transition reason, e.g. "User initiated (2026-11-01 10:00:00 GMT)": the
+# first "(YYYY-MM-DD hh:mm:ss GMT)" (or UTC) in it. `now` comes from the input (RFC 3339), so evaluation
+# is the same everywhere. Read by position, not with a regular expression: the WebAssembly runtime
+# compiles a pattern again on every evaluation (about 170 µs for each stopped instance, where the
+# whole library takes about 15 µs for a resource).
+stamp_of(piece) := substring(piece, 0, 19) if {
+	substring(piece, 23, 1) == ")"
+	parts := split(substring(piece, 0, 23), " ")
+	count(parts) == 3
+	parts[2] in {"GMT", "UTC"}
+	digits_between(parts[0], "-", [4, 2, 2])
+	digits_between(parts[1], ":", [2, 2, 2])
+}
+
+digits_between(text, sep, widths) if {
+	fields := split(text, sep)
+	count(fields) == count(widths)
+	every k, f in fields {
+		count(f) == widths[k]
+		trim(f, "0123456789") == ""
+	}
+}
+
+stopped_at_ns := time.parse_rfc3339_ns(concat("", [replace(stamp_of(pieces[first]), " ", "T"), "Z"])) if {
+	reason := a.state_transition_reason
+	is_string(reason)
+	pieces := split(reason, "(")
+	first := min({k | some k, piece in pieces; k > 0; stamp_of(piece)})
 }
 
 warn contains {"msg": msg, "suggestion": "terminate it (snapshot its volumes first) or start using it"} if {

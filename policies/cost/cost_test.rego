@@ -47,3 +47,11 @@ test_large_instance_without_owner_warns if {
 	some d in cost.warn with input as {"resource": res("rds.instance", {"instance_class": "db.r6g.16xlarge"}, {})}
 	contains(d.msg, "db.r6g.16xlarge")
 }
+
+test_stopped_time_read_from_the_first_well_formed_stamp if {
+	some w in cost.warn with input as {"resource": stopped("Server (odd) initiated (2026-10-01 10:00:00 UTC) (2026-11-21 10:00:00 GMT)"), "now": now}
+	w.msg == "instance x-1 has been stopped for 52 days"
+	count(cost.warn) == 0 with input as {"resource": stopped("User initiated (2026-10-01 10:00:00 CET)"), "now": now}
+	count(cost.warn) == 0 with input as {"resource": stopped("User initiated (2026-1O-01 10:00:00 GMT)"), "now": now}
+	count(cost.warn) == 0 with input as {"resource": stopped("User initiated"), "now": now}
+}
