@@ -19,7 +19,7 @@ warn contains {"msg": msg, "suggestion": "snapshot it and delete it, or attach i
 	r.type == "ec2.volume"
 	a.state == "available"
 	count(object.get(a, "attached_instance_ids", [])) == 0
-	msg := sprintf("volume %s (%d GiB) is attached to nothing", [r.native_id, a.size_gib])
+	msg := concat("", ["volume ", r.native_id, " (", format_int(a.size_gib, 10), " GiB) is attached to nothing"])
 }
 
 warn contains {"msg": msg, "suggestion": "release the address, or associate it"} if {
@@ -63,7 +63,7 @@ warn contains {"msg": msg, "suggestion": "terminate it (snapshot its volumes fir
 	a.state == "stopped"
 	days := (time.parse_rfc3339_ns(input.now) - stopped_at_ns) / (((24 * 60) * 60) * 1000000000)
 	days > stopped_days
-	msg := sprintf("instance %s has been stopped for %d days", [r.native_id, floor(days)])
+	msg := concat("", ["instance ", r.native_id, " has been stopped for ", format_int(days, 10), " days"])
 }
 
 # VPCs with private subnets: the policy service passes them as data.elava.estate.private_subnet_vpc_ids.

@@ -49,7 +49,7 @@ covers_admin_port(rule) := port if {
 	port := "all ports"
 }
 
-covers_admin_port(rule) := sprintf("port %d", [p]) if {
+covers_admin_port(rule) := concat("", ["port ", format_int(p, 10)]) if {
 	rule.protocol != "-1"
 	some p in admin_ports
 	rule.from_port <= p
