@@ -36,9 +36,8 @@ export function withNow(text: string, now: string): string {
   return text === '{}' ? `{${field}}` : `${text.slice(0, -1)},${field}}`;
 }
 
-/** The start of the time bucket `now` falls in (bucketMs > 0). */
-export function bucketStart(now: string, bucketMs: number): number {
-  const at = Date.parse(now);
-  if (!Number.isFinite(at)) throw new Error(`policy input's now is not a time: ${now}`);
-  return Math.floor(at / bucketMs) * bucketMs;
+/** The start of the time bucket `now` falls in (bucketMs > 0); undefined when `now` is not a time. */
+export function bucketStart(now: unknown, bucketMs: number): number | undefined {
+  const at = typeof now === 'string' ? Date.parse(now) : Number.NaN;
+  return Number.isFinite(at) ? Math.floor(at / bucketMs) * bucketMs : undefined;
 }

@@ -96,6 +96,15 @@ describe('PolicyMemo', () => {
     expect(later?.findings[0]?.msg).toBe('i at 2026-11-22T13:00:00.000Z');
   });
 
+  it('evaluates an input whose now is not a time as it is, remembering nothing', async () => {
+    const { pool, seen } = fakePool();
+    const memo = new PolicyMemo({ bucketMs: 3_600_000 });
+    const inputs = [input('i', 'ec2.instance', 'yesterday'), input('q', 'sqs.queue', '2026-11-22T12:00:00Z')];
+    await memo.evaluate(pool, STORE, inputs);
+    await memo.evaluate(pool, STORE, inputs);
+    expect(seen.map((s) => s.input.now)).toEqual(['yesterday', '2026-11-22T12:00:00Z', 'yesterday']);
+  });
+
   it('does not remember an evaluation that failed, nor a whole-scope count', async () => {
     const { pool, seen } = fakePool('lib-a', new Set(['bad']));
     const memo = new PolicyMemo({ bucketMs: 3_600_000 });

@@ -65,6 +65,8 @@ export class PolicyMemo {
       if (input.inventory !== undefined) continue;
       const route = routeOf(pool.dispatch, input);
       const g = when.of(input.now, pool.timeDependent(route));
+      // A `now` that is not a time has no bucket: evaluated as it is (a policy reading it says so).
+      if (!g) continue;
       const space = g.space(store, library);
       const stored = contentHashes?.[i];
       // The hit path puts no key together: a sweep of an unchanged scope is all hits. In memory a
@@ -207,11 +209,12 @@ class Generations {
 
   constructor(private readonly bucketMs: number) {}
 
-  of(now: string, time: boolean): Generation {
+  of(now: string, time: boolean): Generation | undefined {
     const held = this.last[time ? 1 : 0];
     if (held?.now === now) return held.g;
     const length = time ? this.bucketMs : STATIC_MS;
     const start = bucketStart(now, length);
+    if (start === undefined) return undefined;
     const generation = `${time ? 't' : 's'}${start / length}`;
     let made: { store: string; library: string; space: ReturnType<Generation['space']> } | undefined;
     const g: Generation = {
