@@ -139,6 +139,16 @@ describe('partial observations in the recorder', () => {
     expect(handed.at(-1)?.deltas.map((d) => [d.id, d.kind])).toEqual([[b.id, 'tombstoned']]);
     expect(handed.at(-1)?.actors?.[b.id]?.principal_arn).toBe(`arn:aws:iam::${ACCOUNT}:user/bob`);
 
+    // A gone id outside the page's scope is not the page's to tombstone.
+    const west = {
+      ...vol('vol-w'),
+      id: `aws:${ACCOUNT}:us-west-2:ec2.volume:vol-w`,
+      region: 'us-west-2',
+    } as AnyResource;
+    await store.applyScan('west', { ...scope, region: 'us-west-2' }, [west]);
+    await r.recordPage(reread('ev-3', 13, [], { ids: [west.id], gone: [west.id] }));
+    expect(store.get(west.id)).not.toBeNull();
+
     // The history (as `elava history` and the API read it) names who made each version.
     const history = JSON.parse(new StoreReader(store).answer('history', { id: a.id })).items as { actor?: Actor }[];
     expect(history.map((v) => v.actor?.principal_arn)).toEqual([

@@ -1,5 +1,5 @@
 import type { Logger } from '@elava/log';
-import type { ScanResult, Store } from '@elava/store';
+import { type ScanResult, type Store, scanWrite, scopePrefix } from '@elava/store';
 import {
   type Actor,
   type AuditEntry,
@@ -114,7 +114,7 @@ export class Recorder {
       const reread = this.recent.since(`aws:${account}:${region}:${type}:`, Date.parse(final.started_at));
       if (reread.length > 0) seen = [...final.seen, ...reread];
     }
-    const result = await this.store.applyScan(page.page_id, page.scope, resources, {
+    const write = scanWrite(this.store, page.page_id, page.scope, resources, {
       observedAt: page.observed_at,
       complete: final?.status === 'complete',
       seen,
@@ -153,6 +153,7 @@ export class Recorder {
         return entries;
       },
     });
+    const result = await this.store.write(write);
     this.sweeps.set(key, {
       batch: page.page_id,
       observed_at: page.observed_at,
@@ -196,9 +197,9 @@ export class Recorder {
     const known = this.store.scopes().find((s) => s.key === scopeKey(scope));
     const baseline = !known?.last_complete;
     const batch = `${PARTIAL_BATCH}${page.page_id}`;
-    const result = await this.store.applyScan(batch, scope, page.resources, {
+    const gone = this.gone(page, known !== undefined && known.last_complete !== undefined);
+    const write = scanWrite(this.store, batch, scope, page.resources, {
       observedAt: page.observed_at,
-      ...this.goneOnly(page, known !== undefined && known.last_complete !== undefined),
       audit: ({ revision, changed, unchanged }) => [
         {
           type: 'observed',
@@ -218,6 +219,8 @@ export class Recorder {
         },
       ],
     });
+    // Marked complete as before, so the scope's last scan reads the same; only the gone are deleted.
+    const result = await this.store.write(gone.length > 0 ? { ...write, complete: true, deletes: gone } : write);
     this.recent.record(page.partial.ids, Date.parse(page.observed_at));
     const actors = actorsOf(result.deltas, page.actors);
     if (actors) {
@@ -249,21 +252,19 @@ export class Recorder {
   }
 
   /**
-   * The store tombstones only what a complete scan of an unfiltered scope did not see, so a
-   * confirmed-gone id is tombstoned by naming every other live resource of the scope as seen.
-   * Only once the scope has had a complete sweep (before that, the sweep decides what exists).
+   * The ids a direct read confirmed gone that are still live: the write deletes them. Only once the
+   * scope has had a complete sweep (before that, the sweep decides what exists).
    */
-  private goneOnly(page: PartialPage, swept: boolean): { complete?: boolean; seen?: string[] } {
-    const gone = new Set(page.partial.gone.filter((id) => this.store.get(id) !== null));
-    if (gone.size === 0) return {};
+  private gone(page: PartialPage, swept: boolean): string[] {
+    // Deletes are the caller's to scope: only ids of this page's scope, never another's.
+    const inScope = scopePrefix(page.scope);
+    const gone = page.partial.gone.filter((id) => id.startsWith(inScope) && this.store.get(id) !== null);
+    if (gone.length === 0) return [];
     if (!swept) {
-      this.log.info({ ids: [...gone] }, 'gone, but the scope has no complete sweep yet: left to the sweep');
-      return {};
+      this.log.info({ ids: gone }, 'gone, but the scope has no complete sweep yet: left to the sweep');
+      return [];
     }
-    const { account, region, type } = page.scope;
-    const seen: string[] = [];
-    for (const v of this.store.range({ account, region, type }, { raw: true })) if (!gone.has(v.id)) seen.push(v.id);
-    return { complete: true, seen };
+    return gone;
   }
 
   /** Audit entries from the other services join the one ordered, hash-chained trail. */
