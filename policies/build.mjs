@@ -103,22 +103,15 @@ if (built.length > 0) {
     console.error(`policies: no per-type dispatch (every resource meets every rule): ${err.message}`);
   }
   const entries = dispatch?.entrypoints ?? [];
-  // Each entrypoint also over a batch (`input.batch`, one input each): one call into WebAssembly for
-  // many inputs costs about half as much per input as a call each.
-  const batched = (name, rule) => `${name} := [r | some x in input.batch; r := ${rule} with input as x]\n`;
   writeFileSync(
     wrapper,
-    `package elava_all\n\nimport rego.v1\n\nresult := ${select(everything)}\n\n${batched('batch', 'result')}\n${entries
-      .map((e, i) => `e${i} := ${select(e.packages)}\n\n${batched(`b${i}`, `e${i}`)}`)
+    `package elava_all\n\nimport rego.v1\n\nresult := ${select(everything)}\n\n${entries
+      .map((e, i) => `e${i} := ${select(e.packages)}\n`)
       .join('\n')}`,
   );
   try {
     const dirs = built.map((b) => join(HERE, b.name));
-    const names = [
-      'elava_all/result',
-      'elava_all/batch',
-      ...entries.flatMap((_, i) => [`elava_all/e${i}`, `elava_all/b${i}`]),
-    ];
+    const names = ['elava_all/result', ...entries.map((_, i) => `elava_all/e${i}`)];
     writeFileSync(
       join(DIST, 'all.wasm'),
       await compile(
@@ -128,7 +121,7 @@ if (built.length > 0) {
       ),
     );
     combined = 'all.wasm';
-    for (const [i, e] of entries.entries()) Object.assign(e, { name: `elava_all/e${i}`, batch: `elava_all/b${i}` });
+    for (const [i, e] of entries.entries()) e.name = `elava_all/e${i}`;
   } catch (err) {
     failed.push(`the combined module: ${(`${err.stdout ?? ''}${err.stderr ?? ''}` || err.message).trim()}`);
     dispatch = null;

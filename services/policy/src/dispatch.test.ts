@@ -148,33 +148,6 @@ describe('per-type dispatch over the compiled library', () => {
     expect(fired).toBeGreaterThan(100);
   });
 
-  it('gives the same in batches, a batch with an input that throws evaluated again input by input', async () => {
-    const { problems, ...library } = readCompiled(POLICIES);
-    expect(problems).toEqual([]);
-    const set = await PolicySet.load(library, data);
-    // A `now` that is not a time makes elava.cost's time builtin throw for a stopped instance.
-    const broken = { resource: FIRING[2], now: 'not a time' } as PolicyInput;
-    const inputs = [...inputsOf(FIRING), broken, ...inputsOf(FIRING)];
-    const texts = inputs.map((x) => new TextEncoder().encode(JSON.stringify(x)));
-    const ends = new Uint32Array(texts.length);
-    let size = 0;
-    for (const [i, t] of texts.entries()) ends[i] = size += t.length;
-    const bytes = new Uint8Array(size);
-    for (const [i, t] of texts.entries()) bytes.set(t, (ends[i] as number) - t.length);
-    const routes = Int32Array.from(inputs, (x) => routeOf(library.dispatch, x));
-    const batched = set.evaluateBatch(bytes, ends, routes);
-    expect(batched).toEqual(inputs.map((x) => set.evaluate(x)));
-    expect(batched[inputs.indexOf(broken)]?.failures).toEqual([{ package: 'elava.cost', error: expect.any(String) }]);
-    // And through the whole library's batch entrypoint.
-    expect(
-      set.evaluateBatch(
-        bytes,
-        ends,
-        routes.map(() => EVERYTHING),
-      ),
-    ).toEqual(batched);
-  });
-
   it("leaves out of a resource's entrypoint only rules that cannot match its type", () => {
     const { dispatch } = readCompiled(POLICIES);
     const entry = (type: string, change = false) =>

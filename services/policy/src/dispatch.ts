@@ -14,8 +14,6 @@ export interface Dispatch {
 export interface DispatchEntry {
   /** Entrypoint in the combined module (`elava_all/e<i>`). */
   name: string;
-  /** The same over `input.batch` (`elava_all/b<i>`), when the build made one. */
-  batch?: string;
   packages: Record<string, Rule[]>;
   /** Whether any of its rules reads `input.now` (its answer can change with time alone). */
   time: boolean;
@@ -31,19 +29,14 @@ export function parseDispatch(raw: unknown, packages: readonly string[]): Dispat
   if (!Array.isArray(entrypoints) || !routes || typeof routes !== 'object') return undefined;
   const known = new Set(packages);
   const entries: DispatchEntry[] = [];
-  for (const e of entrypoints as { name?: unknown; batch?: unknown; packages?: unknown; time?: unknown }[]) {
+  for (const e of entrypoints as { name?: unknown; packages?: unknown; time?: unknown }[]) {
     if (typeof e?.name !== 'string' || !/^elava_all\/e\d+$/.test(e.name) || typeof e.time !== 'boolean')
       return undefined;
     if (!e.packages || typeof e.packages !== 'object') return undefined;
     const spec = e.packages as Record<string, unknown>;
     // A route naming a package that did not load would drop its findings: no dispatch then.
     if (!Object.keys(spec).every((p) => known.has(p) && Array.isArray(spec[p]))) return undefined;
-    entries.push({
-      name: e.name,
-      ...(typeof e.batch === 'string' ? { batch: e.batch } : {}),
-      packages: spec as Record<string, Rule[]>,
-      time: e.time,
-    });
+    entries.push({ name: e.name, packages: spec as Record<string, Rule[]>, time: e.time });
   }
   const table = (t: unknown): Record<string, number> | undefined => {
     if (!t || typeof t !== 'object') return undefined;

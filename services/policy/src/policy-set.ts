@@ -6,14 +6,6 @@ import { type Dispatch, EVERYTHING } from './dispatch.js';
 
 const SEVERITY: Record<Rule, Severity> = { deny: 'critical', warn: 'warning', info: 'info' };
 
-/** Inputs per call of a batch entrypoint: enough to spread the call's cost, few enough to stay small. */
-const BATCH = 128;
-const HEAD = new TextEncoder().encode('{"batch":[');
-const TAIL = new TextEncoder().encode(']}');
-const COMMA = 0x2c;
-
-type Evaluated = { findings: Finding[]; failures: PolicyFailure[] };
-
 /** What one rule said about one input. */
 export interface Finding {
   package: string;
@@ -103,80 +95,20 @@ export class PolicySet {
     if (this.combined) {
       const entry = this.dispatch?.entrypoints[route]?.name ?? 'elava_all/result';
       try {
-        const result = this.combined.evaluate(input, entry)[0]?.result;
-        if (result) return { findings: this.findingsOf(result), failures: [] };
+        const result = this.combined.evaluate(input, entry)[0]?.result as
+          | Record<string, Partial<Record<Rule, unknown>>>
+          | undefined;
+        if (result) {
+          const findings: Finding[] = [];
+          for (const { pkg } of this.loaded)
+            for (const rule of pkg.rules) collect(findings, pkg.name, rule, result[pkg.name]?.[rule]);
+          return { findings, failures: [] };
+        }
       } catch {
         // fall through: the packages one by one name the one that throws
       }
     }
     return this.evaluateEach(input);
-  }
-
-  /**
-   * Many inputs, given as their JSON bytes one after another (`ends[i]` where input i ends), each
-   * with its route: those of a route go into WebAssembly together, as `{"batch": [...]}` through the
-   * entrypoint's batch form (one call for many costs about half as much per input). Results in input
-   * order, each as `evaluate` gives it; a batch that throws is evaluated again input by input.
-   */
-  evaluateBatch(bytes: Uint8Array, ends: Uint32Array, routes: Int32Array): Evaluated[] {
-    const out: Evaluated[] = new Array(ends.length);
-    const input = (i: number) => bytes.slice(i === 0 ? 0 : ends[i - 1], ends[i]).buffer;
-    const groups = new Map<number, number[]>();
-    for (let i = 0; i < ends.length; i++) {
-      const route = routes[i] ?? EVERYTHING;
-      const group = groups.get(route) ?? [];
-      group.push(i);
-      groups.set(route, group);
-    }
-    for (const [route, members] of groups) {
-      const entry = this.batchEntry(route);
-      for (let at = 0; at < members.length; at += BATCH) {
-        const chunk = members.slice(at, at + BATCH);
-        const results = entry ? this.tryBatch(entry, bytes, ends, chunk) : null;
-        for (const [k, i] of chunk.entries()) {
-          const result = results?.[k];
-          out[i] = result ? { findings: this.findingsOf(result), failures: [] } : this.evaluate(input(i), route);
-        }
-      }
-    }
-    return out;
-  }
-
-  /** The batch form of a route's entrypoint, when the module has one (a library built before has none). */
-  private batchEntry(route: number): string | undefined {
-    if (!this.combined) return undefined;
-    const name = route === EVERYTHING ? 'elava_all/batch' : this.dispatch?.entrypoints[route]?.batch;
-    return name && Object.hasOwn(this.combined.entrypoints, name) ? name : undefined;
-  }
-
-  private tryBatch(entry: string, bytes: Uint8Array, ends: Uint32Array, chunk: number[]): unknown[] | null {
-    let size = HEAD.length + TAIL.length + chunk.length;
-    for (const i of chunk) size += (ends[i] as number) - (i === 0 ? 0 : (ends[i - 1] as number));
-    const batch = new Uint8Array(size);
-    batch.set(HEAD, 0);
-    let at = HEAD.length;
-    for (const [k, i] of chunk.entries()) {
-      if (k > 0) batch[at++] = COMMA;
-      const piece = bytes.subarray(i === 0 ? 0 : ends[i - 1], ends[i]);
-      batch.set(piece, at);
-      at += piece.length;
-    }
-    batch.set(TAIL, at);
-    try {
-      const results = this.combined?.evaluate(batch.subarray(0, at + TAIL.length).slice().buffer, entry)[0]?.result;
-      return Array.isArray(results) && results.length === chunk.length ? results : null;
-    } catch {
-      return null; // input by input, to say which package throws on which input
-    }
-  }
-
-  /** One input's result object ({package: {rule: findings}}) as findings, in the library's order. */
-  private findingsOf(result: unknown): Finding[] {
-    const r = result as Record<string, Partial<Record<Rule, unknown>>>;
-    const findings: Finding[] = [];
-    for (const { pkg } of this.loaded)
-      for (const rule of pkg.rules) collect(findings, pkg.name, rule, r[pkg.name]?.[rule]);
-    return findings;
   }
 
   /** `input` may be its JSON as bytes (the pool sends it so), passed to WebAssembly as they are. */

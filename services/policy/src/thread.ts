@@ -13,16 +13,13 @@ const set = await PolicySet.load(library, data);
 const base = baseline ? await PolicySet.load(baseline, data) : null;
 parentPort?.postMessage({ ready: true, failures: set.failures, baselineFailures: base?.failures ?? [] });
 parentPort?.on('message', (m: { id: number; bytes: Uint8Array; ends: Uint32Array; routes: Int32Array }) => {
-  if (!base) {
-    parentPort?.postMessage({ id: m.id, results: set.evaluateBatch(m.bytes, m.ends, m.routes) });
-    return;
-  }
   const results = [];
   let start = 0;
   for (const [i, end] of m.ends.entries()) {
     const input = m.bytes.slice(start, end).buffer;
+    const route = m.routes[i];
     // The baseline library has entrypoints of its own: it evaluates everything.
-    results.push({ ...set.evaluate(input, m.routes[i]), baseline: base.evaluate(input) });
+    results.push(base ? { ...set.evaluate(input, route), baseline: base.evaluate(input) } : set.evaluate(input, route));
     start = end;
   }
   parentPort?.postMessage({ id: m.id, results });
