@@ -153,22 +153,28 @@ export function firstAfter(sorted: readonly KeyIndex[], after: string): number {
  * checkpoint arrive in id order and need no sort at all; keys added later make one sort at the
  * next read. Sets only grow, so a list as long as the set is current.
  */
-class KeySet extends Set<KeyIndex> {
+class KeySet {
+  private readonly set = new Set<KeyIndex>();
   private ordered: KeyIndex[] = [];
   private sorted = true;
 
-  override add(ki: KeyIndex): this {
-    if (this.has(ki)) return this;
-    super.add(ki);
+  get size(): number {
+    return this.set.size;
+  }
+
+  add(ki: KeyIndex): void {
+    const before = this.set.size;
+    this.set.add(ki);
+    if (this.set.size === before) return;
+    if (!this.sorted) return;
     const last = this.ordered[this.ordered.length - 1];
-    if (this.sorted && this.ordered.length === this.size - 1 && (!last || last.id < ki.id)) this.ordered.push(ki);
+    if (last === undefined || last.id < ki.id) this.ordered.push(ki);
     else this.sorted = false;
-    return this;
   }
 
   inOrder(): KeyIndex[] {
-    if (!this.sorted || this.ordered.length !== this.size) {
-      this.ordered = [...this].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    if (!this.sorted) {
+      this.ordered = [...this.set].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       this.sorted = true;
     }
     return this.ordered;
