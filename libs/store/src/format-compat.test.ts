@@ -26,7 +26,7 @@ const instance = (n: number, state = 'running'): AnyResource =>
     status: state,
     tags: { Name: `web-${n}` },
     attributes: { instance_type: 't3.micro', state },
-  }) as AnyResource;
+  }) as unknown as AnyResource;
 function id(n: number): string {
   return `aws:123456789012:us-east-1:ec2.instance:i-${String(n).padStart(8, '0')}`;
 }
