@@ -74,8 +74,14 @@ function same(label, a, b, sorted = false) {
 }
 
 const all = inputs.map(() => EVERYTHING);
-await pool.evaluate(inputs.slice(0, 4_000)); // warm-up, both ways
-await pool.evaluate(inputs.slice(0, 4_000), all.slice(0, 4_000));
+// Warm-up, both ways, long enough for V8 to have optimized the WebAssembly (it starts in its baseline
+// compiler and tiers up the functions that run hot, in the background, over the first seconds).
+const WARM = Math.min(N, 20_000);
+for (let k = 0; k < 2; k++)
+  for (let i = 0; i < WARM; i += BATCH) {
+    await pool.evaluate(inputs.slice(i, i + BATCH));
+    await pool.evaluate(inputs.slice(i, i + BATCH), all.slice(0, BATCH));
+  }
 const everything = await run('everything', (batch) => pool.evaluate(batch, all.slice(0, batch.length)));
 const cold = await run('cold', (batch) => pool.evaluate(batch));
 same('cold (per type) vs everything', cold.findings, everything.findings);
