@@ -12,7 +12,7 @@
 // where `r` is `input.resource` (directly, a package rule `r := input.resource`, or a local one).
 // It needs a change when such an expression reads `input.change…` outside any comprehension (an
 // undefined reference makes the expression, and so the definition, fail).
-// A package is time-dependent when any of its rules reads `input.now`.
+// A package is time-dependent when any of its rules may read `input.now` (or reads `input` whole).
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,13 +40,24 @@ export function analysePackage(opa, dir, rules) {
   const ctx = { defs, memo: new Map(), visiting: new Set() };
   const guards = {};
   for (const r of rules) guards[r] = ruleGuard(ctx, r);
-  return { guards, time: JSON.stringify(modules).includes(NOW_REF) };
+  return { guards, time: modules.some(readsNow) };
 }
 
-const NOW_REF = JSON.stringify([
-  { type: 'var', value: 'input' },
-  { type: 'string', value: 'now' },
-]).slice(1, -1);
+/**
+ * Whether anything in the AST may read `input.now`: `input.now` itself, and (not to be fooled)
+ * `input` whole or at a key that is not a literal (`object.get(input, "now", …)`, `input[k]`).
+ */
+function readsNow(node) {
+  if (Array.isArray(node)) return node.some(readsNow);
+  if (!node || typeof node !== 'object') return false;
+  if (node.type === 'ref' && Array.isArray(node.value) && isVar(node.value[0], 'input')) {
+    const key = node.value[1];
+    if (key?.type !== 'string' || key.value === 'now') return true;
+    return node.value.slice(2).some(readsNow);
+  }
+  if (isVar(node, 'input')) return true;
+  return Object.values(node).some(readsNow);
+}
 
 const ANY = { types: null, change: false };
 

@@ -38,6 +38,12 @@ info contains "5" if { input.change.type == "modified"; "f" == input.resource.ty
     expect(time).toBe(false);
   });
 
+  it('takes a package that reads input whole, or at a computed key, as one that may read now', () => {
+    expect(analyse('whole', 'warn contains "1" if object.get(input, "now", "") != ""').time).toBe(true);
+    expect(analyse('computed', 'k := "now"\nwarn contains "1" if input[k]').time).toBe(true);
+    expect(analyse('keyed', 'warn contains "1" if input.resource.tags.now').time).toBe(false);
+  });
+
   it('leaves a rule unrestricted when any definition is not, or the reader cannot tell', () => {
     const { guards, time } = analyse(
       'loose',
