@@ -29,6 +29,13 @@ export function analysePackage(opa, dir, rules) {
   const modules = readdirSync(dir)
     .filter((f) => f.endsWith('.rego') && !f.endsWith('_test.rego'))
     .map((f) => JSON.parse(execFileSync(opa, ['parse', '--format', 'json', join(dir, f)], { encoding: 'utf8' })));
+  // Every file of the directory is the package named after it: rules of one package spread over
+  // two directories would be read here only in part.
+  const name = dir.split(/[\\/]/).filter(Boolean).pop();
+  for (const m of modules) {
+    const path = (m.package?.path ?? []).map((t) => t.value).join('.');
+    if (path !== `data.elava.${name}`) throw new Error(`${dir}: a file of package ${path}, not data.elava.${name}`);
+  }
   const defs = new Map();
   for (const m of modules)
     for (const rule of m.rules ?? []) {
