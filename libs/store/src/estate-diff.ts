@@ -1,4 +1,4 @@
-import { type FieldDiff, typeOfId } from '@elava/types';
+import type { FieldDiff } from '@elava/types';
 import { diff, type ListKeys } from './diff.js';
 import type { KeyIndex } from './key-index.js';
 import type { StoreState } from './state.js';
@@ -136,10 +136,21 @@ function touchedBetween(state: StoreState, from: number, to: number, f: DiffFilt
   }
   let keys = [...seen];
   if (after !== undefined) {
-    const afterType = typeOfId(after) ?? '';
+    const afterType = typeOfKey(state, after);
     keys = keys.filter((ki) => ki.type > afterType || (ki.type === afterType && ki.id > after));
   }
   return keys.sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** A key's type label, from its index or else the store's labeler ('' for a key it refuses). */
+function typeOfKey(state: StoreState, key: string): string {
+  const ki = state.tree.get(key);
+  if (ki) return ki.type;
+  try {
+    return state.labels(key).type;
+  } catch {
+    return '';
+  }
 }
 
 /** A revision's scope key is `account/region/type`, with `?tags` when the scan was filtered. */
