@@ -7,7 +7,9 @@
 // (services/scanner/dist/main.js) with `accounts: organization` scans every scope the scheduler
 // plans for them, every type in 2 regions (the global types once per account), from one queue.
 // Prints the scanner's RSS (sampled, and its peak), the time of each full sweep, API calls per
-// account and AssumeRole calls. Target: scanner RSS < 300 MiB at 200 accounts.
+// account and AssumeRole calls. Target: scanner RSS < 300 MiB at 200 accounts. The scanner runs with
+// its manifest's heap flags, as `elava up` runs it; ELAVA_BENCH_SCANNER_NODE_OPTIONS adds to them
+// (`--max-old-space-size=4096 --max-semi-space-size=32` shows V8's defaults on a large machine).
 // Needs moto (AWS_ENDPOINT_URL, default :5000) and Redis (REDIS_URL): run it under `npm run infra -- up`.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -26,6 +28,7 @@ import {
 } from '@aws-sdk/client-organizations';
 import { AccountList, accountAccess, Organization } from '@elava/aws';
 import { createQueue, createRedis, createWorker, QUEUES } from '@elava/bus';
+import { discoverServices, nodeOptions } from '@elava/cli';
 import { parseConfig } from '@elava/config';
 import { seedEveryType } from '@elava/demo';
 import { createLogger } from '@elava/log';
@@ -154,9 +157,12 @@ const port = await new Promise((res) => {
     s.close(() => res(p));
   });
 });
-const scanner = spawn(process.execPath, [join(ROOT, 'services', 'scanner', 'dist', 'main.js')], {
+// As `elava up` runs it: with the heap flags of its manifest (services/scanner/package.json).
+const manifest = discoverServices(ROOT).find((s) => s.name === 'scanner');
+const scanner = spawn(process.execPath, [manifest.entry], {
   env: {
     ...process.env,
+    ...nodeOptions(manifest.nodeFlags, process.env.ELAVA_BENCH_SCANNER_NODE_OPTIONS),
     ELAVA_CONFIG: configPath,
     ELAVA_REDIS_PREFIX: prefix,
     ELAVA_HTTP_PORT: String(port),
@@ -176,7 +182,12 @@ const status = () => {
 const metrics = async () => {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const value = (name) => Number(text.match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm'))?.[1] ?? 0);
-  return { calls: value('elava_aws_calls_total'), assumes: value('elava_aws_assume_role_total') };
+  return {
+    calls: value('elava_aws_calls_total'),
+    assumes: value('elava_aws_assume_role_total'),
+    heap: value('nodejs_heap_size_used_bytes') / 2 ** 20,
+    heapTotal: value('nodejs_heap_size_total_bytes') / 2 ** 20,
+  };
 };
 for (let i = 0; ; i++) {
   if (scanner.exitCode !== null) throw new Error(`the scanner exited with ${scanner.exitCode}`);
@@ -188,7 +199,9 @@ for (let i = 0; ; i++) {
   if (i > 300) throw new Error('the scanner did not become ready in 30 s');
   await new Promise((r) => setTimeout(r, 100));
 }
-log(`scanner ready (pid ${scanner.pid}, concurrency ${CONCURRENCY}): rss ${mib(status().rss)} MiB`);
+log(
+  `scanner ready (pid ${scanner.pid}, concurrency ${CONCURRENCY}, NODE_OPTIONS ${nodeOptions(manifest.nodeFlags, process.env.ELAVA_BENCH_SCANNER_NODE_OPTIONS).NODE_OPTIONS ?? 'none'}): rss ${mib(status().rss)} MiB`,
+);
 
 // The recorder's side: pages taken and counted, nothing kept.
 const producer = createRedis(REDIS, 'producer');
@@ -251,7 +264,9 @@ process.on('SIGINT', () => void cleanUp().then(() => process.exit(130)));
 // ------------------------------------------------------------------ full sweeps
 try {
   log(`\n## ${SWEEPS} full sweeps of ${fmt(scopes.length)} scopes`);
-  log('sweep      seconds   scopes/s   failed   resources   API calls   calls/account   AssumeRole   rss MiB (peak)');
+  log(
+    'sweep      seconds   scopes/s   failed   resources   API calls   calls/account   AssumeRole   rss MiB (peak)   heap MiB used/total',
+  );
   for (let sweep = 1; sweep <= SWEEPS; sweep++) {
     const calls = new Map();
     let done = 0;
@@ -299,7 +314,7 @@ try {
     const per = [...calls.values()];
     const mean = per.reduce((a, b) => a + b, 0) / Math.max(1, per.length);
     log(
-      `${String(sweep).padStart(5)} ${seconds.toFixed(1).padStart(12)} ${fmt(scopes.length / seconds).padStart(10)} ${String(failed).padStart(8)} ${fmt(resources - resourcesBefore).padStart(11)} ${fmt(after.calls - before.calls).padStart(11)} ${`${fmt(mean)} (${fmt(Math.min(...per))}–${fmt(Math.max(...per))})`.padStart(15)} ${fmt(after.assumes - before.assumes).padStart(12)} ${`${mib(st.rss)} (${mib(peak)})`.padStart(16)}`,
+      `${String(sweep).padStart(5)} ${seconds.toFixed(1).padStart(12)} ${fmt(scopes.length / seconds).padStart(10)} ${String(failed).padStart(8)} ${fmt(resources - resourcesBefore).padStart(11)} ${fmt(after.calls - before.calls).padStart(11)} ${`${fmt(mean)} (${fmt(Math.min(...per))}–${fmt(Math.max(...per))})`.padStart(15)} ${fmt(after.assumes - before.assumes).padStart(12)} ${`${mib(st.rss)} (${mib(peak)})`.padStart(16)} ${`${fmt(after.heap)}/${fmt(after.heapTotal)}`.padStart(21)}`,
     );
   }
   const end = status();

@@ -12,6 +12,25 @@ export interface ServiceEntry {
   demo: boolean;
   /** Started only when this configuration key is true (`events.enabled`): `"elava": {"when": …}`. */
   when?: string;
+  /**
+   * Node flags the service runs with (`"elava": {"node_flags": […]}`), before its entry point: V8's
+   * heap defaults size themselves to the machine, not to what the service holds. They go in
+   * NODE_OPTIONS ahead of the environment's own, so a NODE_OPTIONS set by the operator wins (the
+   * same flags are the scanner's NODE_OPTIONS in docker-compose.yml).
+   */
+  nodeFlags: string[];
+}
+
+/** Only V8 heap sizes: a manifest is no place to turn on inspectors or loaders. */
+const NODE_FLAG = /^--(max-old-space-size|max-semi-space-size)=\d+$/;
+
+function nodeFlagsOf(name: string, value: unknown): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every((f) => typeof f === 'string' && NODE_FLAG.test(f)))
+    throw new Error(
+      `services/${name}/package.json: elava.node_flags must be a list of V8 heap flags (${NODE_FLAG.source}), got ${JSON.stringify(value)}`,
+    );
+  return value;
 }
 
 /** Whether a service's `when` key (a dotted path into the configuration) is true; no key: always. */
@@ -49,6 +68,7 @@ export function discoverServices(root = repoRoot()): ServiceEntry[] {
       instances: pkg.elava.instances ?? 1,
       demo: pkg.elava.demo === true,
       ...(typeof pkg.elava.when === 'string' ? { when: pkg.elava.when } : {}),
+      nodeFlags: nodeFlagsOf(name, pkg.elava.node_flags),
     }));
 }
 
@@ -75,6 +95,12 @@ export function onStopSignals(stop: (signal: NodeJS.Signals) => void): () => voi
   };
 }
 
+/** The manifest's flags first: V8 takes the last of a flag given twice, so the operator's win. */
+export function nodeOptions(flags: string[], given: string | undefined): { NODE_OPTIONS?: string } {
+  const all = [...flags, ...(given ? [given] : [])].join(' ');
+  return all ? { NODE_OPTIONS: all } : {};
+}
+
 /** One process per instance, its output prefixed with its name; its own process group. */
 export function startService(
   svc: ServiceEntry,
@@ -86,7 +112,7 @@ export function startService(
   // Own process group: Ctrl-C reaches only `elava up`, which then stops each service once with
   // SIGTERM (a service given SIGINT and SIGTERM together would exit abruptly).
   const child = spawn(process.execPath, [svc.entry], {
-    env: { ...env, ELAVA_INSTANCE: label },
+    env: { ...env, ELAVA_INSTANCE: label, ...nodeOptions(svc.nodeFlags, env.NODE_OPTIONS) },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

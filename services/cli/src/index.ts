@@ -1,5 +1,6 @@
 export {
   discoverServices,
+  nodeOptions,
   type Running,
   repoRoot,
   type ServiceEntry,
