@@ -83,6 +83,39 @@ describe('decision memory', () => {
     expect(await memory.admit(both)).not.toBeNull();
   });
 
+  it('answers a whole request at once as it would one proposal after another', async () => {
+    const now = Date.now();
+    const batch = [
+      proposal('finding:a', 'fa'),
+      proposal('finding:b', 'p22,p3389'),
+      proposal('finding:a', 'fa'), // the same key twice in one request: the same id, as a retry
+      proposal('finding:c', 'fc'),
+    ];
+    const one = new DecisionMemory(redis, HOUR, unique('elava-memory'));
+    const all = new DecisionMemory(redis, HOUR, unique('elava-memory'));
+    // A published decision with more findings than now: fewer is no news (and is remembered).
+    for (const m of [one, all]) {
+      await m.admit(proposal('finding:b', 'p22,p3389,p80'), now - 1_000);
+      await m.confirm([proposal('finding:b', 'p22,p3389,p80')]);
+    }
+    const sequential: (string | null)[] = [];
+    for (const p of batch) sequential.push(await one.admit(p, now));
+    const together = await all.admitAll(batch, now);
+    expect(together).toEqual(sequential);
+    expect(together[0]).not.toBeNull();
+    expect(together[1]).toBeNull();
+    expect(together[2]).toBe(together[0]);
+    // And what each wrote is the same: a second request is answered alike by both.
+    await one.confirm(batch);
+    await all.confirm(batch);
+    const again = [proposal('finding:a', 'fa'), proposal('finding:b', 'p22,p3389,p80'), proposal('finding:c', 'fx')];
+    const seqAgain: (string | null)[] = [];
+    for (const p of again) seqAgain.push(await one.admit(p, now + 1));
+    expect(await all.admitAll(again, now + 1)).toEqual(seqAgain);
+    expect(seqAgain[0]).toBeNull();
+    expect(seqAgain[1]).not.toBeNull();
+  });
+
   it('keeps stores apart, and refuses a request of a store the recorder no longer holds', async () => {
     const prefix = unique('elava-memory');
     const other = '0123456789ab';

@@ -107,7 +107,7 @@ describe('policy input history', () => {
           return batch.map((i) => set.evaluate(i));
         },
         recall: async () => {},
-        admit: async (p) => p.key,
+        admit: async (ps) => ps.map((p) => p.key),
         confirm: async () => {},
         publish: async (ds) => void decisions.push(...ds),
         audit: async () => {},

@@ -94,28 +94,37 @@ export class DecisionMemory {
 
   /** The id to publish under, or null when this was decided (and published) already. */
   async admit(p: Proposal, now = this.clock()): Promise<string | null> {
-    const key = this.key(p.decision.store, p.key);
-    const held = await this.redis.get(key);
-    if (held) {
-      const [fingerprint, at, confirmed] = held.split('|');
-      const when = Number(at);
-      if (fingerprint === p.fingerprint && Number.isFinite(when)) {
-        return confirmed !== 'published' && now - when < DUPLICATE_WINDOW_MS ? decisionId(p, when) : null;
+    return (await this.admitAll([p], now))[0] ?? null;
+  }
+
+  /**
+   * `admit` for many at once: one read and one write round trip to Redis for a whole request, not
+   * two per proposal (a sweep that finds the same things again is mostly reads that say "known").
+   * A key twice in one call is answered as if admitted one after the other.
+   */
+  async admitAll(ps: readonly Proposal[], now = this.clock()): Promise<(string | null)[]> {
+    if (ps.length === 0) return [];
+    const keys = ps.map((p) => this.key(p.decision.store, p.key));
+    const held = new Map<string, string | null>();
+    const values = await this.redis.mget(...new Set(keys));
+    [...new Set(keys)].forEach((k, i) => held.set(k, values[i] ?? null));
+    const writes = this.redis.pipeline();
+    let written = 0;
+    const ids = ps.map((p, i) => {
+      const key = keys[i] as string;
+      const { id, write } = admission(held.get(key) ?? null, p, now, this.renotifyMs);
+      if (write) {
+        held.set(key, write.value);
+        if (write.ttlMs === undefined) writes.set(key, write.value, 'KEEPTTL');
+        else writes.set(key, write.value, 'PX', write.ttlMs);
+        written++;
       }
-      // Fewer findings than when decided (a port closed again): nothing new to say. The smaller set
-      // is remembered, so the finding that went is news again if it comes back.
-      if (
-        fingerprint &&
-        confirmed === 'published' &&
-        Number.isFinite(when) &&
-        saysNothingNew(p.fingerprint, fingerprint)
-      ) {
-        await this.redis.set(key, `${p.fingerprint}|${at}|published`, 'KEEPTTL');
-        return null;
-      }
+      return id;
+    });
+    if (written > 0) {
+      for (const [err] of (await writes.exec()) ?? []) if (err) throw err;
     }
-    await this.redis.set(key, `${p.fingerprint}|${now}|pending`, 'PX', Math.max(this.renotifyMs, 1));
-    return decisionId(p, now);
+    return ids;
   }
 
   /** Marks admitted proposals as published (keeping their expiry). */
@@ -136,3 +145,30 @@ if fp ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], fp .. '|' .. at .. '|published', 'KEEPTTL')
 return 1
 `;
+
+/**
+ * What `admit` answers for one proposal given what Redis holds for its key, and what it writes
+ * there (no ttlMs: the entry's expiry is kept).
+ */
+function admission(
+  held: string | null,
+  p: Proposal,
+  now: number,
+  renotifyMs: number,
+): { id: string | null; write?: { value: string; ttlMs?: number } } {
+  if (held) {
+    const [fingerprint, at, confirmed] = held.split('|');
+    const when = Number(at);
+    if (fingerprint === p.fingerprint && Number.isFinite(when)) {
+      return { id: confirmed !== 'published' && now - when < DUPLICATE_WINDOW_MS ? decisionId(p, when) : null };
+    }
+    // Fewer findings than when decided (a port closed again): nothing new to say. The smaller set
+    // is remembered, so the finding that went is news again if it comes back.
+    if (fingerprint && confirmed === 'published' && Number.isFinite(when) && saysNothingNew(p.fingerprint, fingerprint))
+      return { id: null, write: { value: `${p.fingerprint}|${at}|published` } };
+  }
+  return {
+    id: decisionId(p, now),
+    write: { value: `${p.fingerprint}|${now}|pending`, ttlMs: Math.max(renotifyMs, 1) },
+  };
+}

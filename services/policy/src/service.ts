@@ -27,8 +27,8 @@ export interface PolicyOutputs {
    * it) before anything is decided for that store.
    */
   recall(store: string): Promise<void>;
-  /** The id to publish under, or null when already decided (DecisionMemory). */
-  admit: (p: ReturnType<typeof propose>[number]) => Promise<string | null>;
+  /** The id to publish under for each, or null when already decided (DecisionMemory.admitAll). */
+  admit: (ps: ReturnType<typeof propose>) => Promise<(string | null)[]>;
   /** After publishing: these need not be published again. */
   confirm(ps: ReturnType<typeof propose>): Promise<void>;
   publish(decisions: Decision[]): Promise<void>;
@@ -297,18 +297,20 @@ export class PolicyService {
   ): Promise<void> {
     const decisions: Decision[] = [];
     const admitted: Proposal[] = [];
-    for (const s of subjects) {
-      const proposals = propose({ ...s, time: now }, this.settings);
-      for (const p of proposals) {
+    const shadows: Proposal[] = [];
+    for (const s of subjects)
+      for (const p of propose({ ...s, time: now }, this.settings)) {
         const shadow = shadowProposal(p, t.packages);
-        if (!shadow) continue;
-        const id = await this.out.admit(shadow);
-        if (id) {
-          decisions.push({ id, ...shadow.decision });
-          admitted.push(shadow);
-        }
+        if (shadow) shadows.push(shadow);
       }
-    }
+    const ids = await this.out.admit(shadows);
+    shadows.forEach((shadow, i) => {
+      const id = ids[i];
+      if (id) {
+        decisions.push({ id, ...shadow.decision });
+        admitted.push(shadow);
+      }
+    });
     t.shadow.decisions += decisions.length;
     t.shadow.decided.push(...decisions);
     await this.out.publishShadow?.(decisions);
@@ -323,8 +325,8 @@ export class PolicyService {
     const decisions: Decision[] = [];
     const admitted: ReturnType<typeof propose> = [];
     const proposalOf = new Map<string, ReturnType<typeof propose>[number]>();
-    for (const s of subjects) {
-      const proposals = propose(
+    const proposals = subjects.flatMap((s) =>
+      propose(
         {
           store: s.store,
           resource: s.resource,
@@ -334,16 +336,17 @@ export class PolicyService {
           time: now,
         },
         this.settings,
-      );
-      for (const p of proposals) {
-        const id = await this.out.admit(p);
-        if (id) {
-          decisions.push({ id, ...p.decision });
-          admitted.push(p);
-          proposalOf.set(id, p);
-        }
+      ),
+    );
+    const ids = await this.out.admit(proposals);
+    proposals.forEach((p, i) => {
+      const id = ids[i];
+      if (id) {
+        decisions.push({ id, ...p.decision });
+        admitted.push(p);
+        proposalOf.set(id, p);
       }
-    }
+    });
     tally.decisions += decisions.length;
     await this.out.publish(decisions);
     await this.out.audit(

@@ -64,7 +64,7 @@ export function startPolicy(w: PolicyWiring) {
         const n = await memory.recall(store);
         if (n > 0) w.log.info({ store, recalled: n }, 'decision memory rebuilt from the audit trail');
       },
-      admit: (p) => memory.admit(p),
+      admit: (ps) => memory.admitAll(ps),
       confirm: (ps) => memory.confirm(ps),
       publish: (decisions) =>
         inChunks(decisions, (d) => publishEvent(w.js, subjects.decision(d.action, d.severity), d, d.id)),
