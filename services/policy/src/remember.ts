@@ -105,9 +105,9 @@ export class DecisionMemory {
   async admitAll(ps: readonly Proposal[], now = this.clock()): Promise<(string | null)[]> {
     if (ps.length === 0) return [];
     const keys = ps.map((p) => this.key(p.decision.store, p.key));
-    const held = new Map<string, string | null>();
-    const values = await this.redis.mget(...new Set(keys));
-    [...new Set(keys)].forEach((k, i) => held.set(k, values[i] ?? null));
+    const distinct = [...new Set(keys)];
+    const values = await this.redis.mget(...distinct);
+    const held = new Map(distinct.map((k, i) => [k, values[i] ?? null]));
     const writes = this.redis.pipeline();
     let written = 0;
     const ids = ps.map((p, i) => {
