@@ -159,28 +159,29 @@ export class Recorder {
       observed_at: page.observed_at,
       complete: final?.status === 'complete',
     });
-    // A filtered scope is part of one: the whole of it is evaluated when its own scan completes.
-    if (final?.status === 'complete' && !page.scope.filter) {
-      await this.deltas.scopeComplete?.({
-        kind: 'scope',
-        store: this.store.id,
-        key: storeKeys.scopeEvaluation(this.store.id, page.page_id),
-        revision: result.revision,
-        scope: { account: page.scope.account, region: page.scope.region, type: page.scope.type },
-      });
-    }
-    if (result.deltas.length > 0) {
-      await this.deltas.send({
-        store: this.store.id,
-        revision: result.revision,
-        time: result.time,
-        scope: page.scope,
-        scan_id: page.scan_id,
-        deltas: result.deltas,
-        ...(baseline ? { baseline } : {}),
-      });
-    }
-    await this.wal.catchUp();
+    await this.handOn(async () => {
+      // A filtered scope is part of one: the whole of it is evaluated when its own scan completes.
+      if (final?.status === 'complete' && !page.scope.filter) {
+        await this.deltas.scopeComplete?.({
+          kind: 'scope',
+          store: this.store.id,
+          key: storeKeys.scopeEvaluation(this.store.id, page.page_id),
+          revision: result.revision,
+          scope: { account: page.scope.account, region: page.scope.region, type: page.scope.type },
+        });
+      }
+      if (result.deltas.length > 0) {
+        await this.deltas.send({
+          store: this.store.id,
+          revision: result.revision,
+          time: result.time,
+          scope: page.scope,
+          scan_id: page.scan_id,
+          deltas: result.deltas,
+          ...(baseline ? { baseline } : {}),
+        });
+      }
+    });
     if (result.duplicate) this.log.info({ page: page.page_id, revision: result.revision }, 'page already recorded');
     return result;
   }
@@ -234,7 +235,8 @@ export class Recorder {
         })),
       );
     }
-    if (result.deltas.length > 0) {
+    await this.handOn(async () => {
+      if (result.deltas.length === 0) return;
       await this.deltas.send({
         store: this.store.id,
         revision: result.revision,
@@ -245,10 +247,21 @@ export class Recorder {
         ...(baseline ? { baseline } : {}),
         ...(actors ? { actors } : {}),
       });
-    }
-    await this.wal.catchUp();
+    });
     if (result.duplicate) this.log.info({ page: page.page_id, revision: result.revision }, 'page already recorded');
     return result;
+  }
+
+  /**
+   * What follows a commit: the handoff to Redis (deltas, scope evaluation) and the trail to NATS at
+   * once, as neither waits for the other and each is a round trip the page job would otherwise pay
+   * in turn. Both are idempotent, so a page retried after either failed does both again harmlessly;
+   * the job is done only when both are.
+   */
+  private async handOn(handoff: () => Promise<void>): Promise<void> {
+    const [sent, published] = await Promise.allSettled([handoff(), this.wal.catchUp()]);
+    if (sent.status === 'rejected') throw sent.reason;
+    if (published.status === 'rejected') throw published.reason;
   }
 
   /**
