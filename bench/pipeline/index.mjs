@@ -103,16 +103,36 @@ const procs = ['recorder', 'detector'].map((name) =>
     },
   ),
 );
+/**
+ * One step of the clean-up, given 10 s: a step that never settles (seen after full runs, with the
+ * figures printed) would otherwise keep the bench alive and anything piping its output waiting.
+ */
+async function step(name, fn) {
+  let timer;
+  const late = new Promise((r) => {
+    timer = setTimeout(() => r('late'), 10_000);
+  });
+  const outcome = await Promise.race([
+    Promise.resolve()
+      .then(fn)
+      .catch(() => {}),
+    late,
+  ]);
+  clearTimeout(timer);
+  if (outcome === 'late') process.stderr.write(`clean-up: ${name} did not finish in 10 s; moving on\n`);
+}
 async function cleanUp() {
-  await changes.close();
-  await wal.close();
+  await step('closing the change watcher', () => changes.close());
+  await step('closing the trail watcher', () => wal.close());
   for (const p of procs) if (p.exitCode === null) p.kill('SIGTERM');
-  await Promise.all(procs.map((p) => (p.exitCode === null ? new Promise((r) => p.once('exit', r)) : null)));
-  await drain.close();
-  await pages.obliterate({ force: true }).catch(() => {});
-  await pages.close();
+  await step('stopping the services', () =>
+    Promise.all(procs.map((p) => (p.exitCode === null ? new Promise((r) => p.once('exit', r)) : null))),
+  );
+  await step('closing the policy drain', () => drain.close());
+  await step('removing the page queue', () => pages.obliterate({ force: true }));
+  await step('closing the page queue', () => pages.close());
   producer.disconnect();
-  await nc.drain();
+  await step('draining NATS', () => nc.drain());
   rmSync(dir, { recursive: true, force: true });
 }
 process.on('SIGINT', () => void cleanUp().then(() => process.exit(130)));
@@ -274,4 +294,6 @@ try {
   );
 } finally {
   await cleanUp();
+  // Whatever a client library still holds open must not keep the process (and a pipe) waiting.
+  process.exit(process.exitCode ?? 0);
 }
