@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NOW, syntheticInputs } from '../../bench/policy/estate.mjs';
 import { infra, unique } from '../support/infra.js';
 import { libraryPool } from '../support/policy.js';
+import { resetMoto } from '../support/seed.js';
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
@@ -54,6 +55,8 @@ describe('per-type dispatch on the bench estate and on scanned resources', () =>
   beforeAll(async () => {
     pool = await libraryPool({ elava: { config: { required_tags: ['owner'] } } });
     const prefix = unique('pd');
+    // The demo estate's names are fixed (orders-us-east-1): an earlier file's estate would collide.
+    await resetMoto(infra().moto);
     await seedRegion(infra().moto, REGION);
     await seedEveryType(infra().moto, REGION, { prefix, global: true });
     scanned = await scanEverything();
