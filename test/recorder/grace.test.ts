@@ -43,7 +43,7 @@ describe('disappearances and their grace period', () => {
     const startOne = () =>
       startDetector({
         settings: { track: [...CHANGE_TYPES], alertOn, graceMs: GRACE_MS },
-        js: jetstream(stage.nc),
+        nc: stage.nc,
         query: new QueryClient(stage.nc, 5_000, subject),
         producer: conns[2]!,
         consumer: conns[3]!.duplicate(),

@@ -77,7 +77,7 @@ describe('scanner → recorder → detector on moto', () => {
         },
         graceMs: 1_500,
       },
-      js: jetstream(stage.nc),
+      nc: stage.nc,
       query: new QueryClient(stage.nc, 5_000, querySubject),
       producer: conns[2]!,
       consumer: conns[3]!,

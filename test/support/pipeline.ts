@@ -46,7 +46,7 @@ export async function startPipeline(stage: ReturnType<typeof useStage>, o: Pipel
   >;
   const detector = startDetector({
     settings: { track: [...CHANGE_TYPES], alertOn, graceMs: 0 },
-    js,
+    nc: stage.nc,
     query: new QueryClient(stage.nc, 5_000, querySubject),
     producer: conns[2]!,
     consumer: conns[3]!,

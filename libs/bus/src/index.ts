@@ -1,4 +1,5 @@
 export * from './account-status.js';
+export * from './acked-publisher.js';
 export * from './audit-producer.js';
 export * from './chunks.js';
 export * from './heartbeat.js';

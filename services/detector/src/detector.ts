@@ -17,6 +17,7 @@ import {
   storeKeys,
 } from '@elava/types';
 import { classify } from './classify.js';
+import { changeJson } from './wire.js';
 
 export type { PublishedChange, RevisionDeltas } from '@elava/types';
 
@@ -46,7 +47,8 @@ export interface DetectorSettings {
  * must be idempotent by change id, as a retried revision comes again.
  */
 export interface DetectorOutputs {
-  publish(changes: PublishedChange[]): Promise<void>;
+  /** `texts`, when given, are the changes as JSON, in the same order (see wire.ts). */
+  publish(changes: PublishedChange[], texts?: string[]): Promise<void>;
   audit(draft: AuditEntryDraft, key: string): Promise<void>;
   /** Every published change also goes to policy evaluation, a revision's worth per request. */
   evaluate(request: PolicyRequest): Promise<void>;
@@ -102,6 +104,7 @@ export class Detector {
 
   async handle(rd: RevisionDeltas): Promise<PublishedChange[]> {
     const published: PublishedChange[] = [];
+    const texts: string[] = [];
     const held: string[] = [];
     let lookups = 0;
     for (const delta of rd.deltas) {
@@ -128,9 +131,10 @@ export class Detector {
           continue;
         }
         published.push(change);
+        texts.push(changeJson(change, delta));
       }
     }
-    await this.emit(published, rd.store, storeKeys.revision(rd.store, rd.revision), rd.revision);
+    await this.emit(published, rd.store, storeKeys.revision(rd.store, rd.revision), rd.revision, texts);
     if (published.length > 0 || held.length > 0) {
       await this.out.audit(
         {
@@ -209,9 +213,15 @@ export class Detector {
     );
   }
 
-  private async emit(changes: PublishedChange[], store: string, key: string, revision: number): Promise<void> {
+  private async emit(
+    changes: PublishedChange[],
+    store: string,
+    key: string,
+    revision: number,
+    texts?: string[],
+  ): Promise<void> {
     if (changes.length === 0) return;
-    await this.out.publish(changes);
+    await this.out.publish(changes, texts);
     await this.out.evaluate({ store, key, revision, changes });
   }
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The detector process: deltas in, changes out on NATS, policy jobs and audit entries onward.
 import { AccountDirectory, CloudTrailLookup } from '@elava/aws';
-import { connectNats, createRedis, ensureStreams, jetstream, RedisRateLimiter, startHeartbeat } from '@elava/bus';
+import { connectNats, createRedis, ensureStreams, RedisRateLimiter, startHeartbeat } from '@elava/bus';
 import { QueryClient } from '@elava/query';
 import { boot } from '@elava/service';
 import { parseResourceId } from '@elava/types';
@@ -47,7 +47,7 @@ if (lookup) runtime.onShutdown('cloudtrail', () => lookup.destroy());
 const detector = startDetector({
   prefix: config.redis.prefix,
   settings: { track: cd.enabled ? cd.track : [], alertOn: cd.alert_on, graceMs: config.behavior.grace_period },
-  js: jetstream(nc),
+  nc,
   // At the end of a grace period the store is asked whether the resource is still gone.
   query: new QueryClient(nc, config.api.timeout),
   producer,

@@ -1,11 +1,10 @@
 import {
+  AckedPublisher,
   AuditProducer,
   createQueue,
   createWorker,
   heldDisappearanceSchema,
-  inChunks,
-  type JetStreamClient,
-  publishEvent,
+  type NatsConnection,
   QUEUES,
   revisionDeltasSchema,
   subjects,
@@ -25,7 +24,7 @@ import { stillGone } from './still-gone.js';
 
 export interface DetectorWiring {
   settings: DetectorSettings;
-  js: JetStreamClient;
+  nc: NatsConnection;
   producer: Redis;
   consumer: Redis;
   log: Logger;
@@ -49,10 +48,18 @@ export function startDetector(w: DetectorWiring) {
   const audit = new AuditProducer(w.producer, w.prefix);
   const policy = createQueue<PolicyRequest>(QUEUES.policy, { connection: w.producer, prefix: w.prefix });
   const recheck = createQueue<PublishedChange>(QUEUES.recheck, { connection: w.producer, prefix: w.prefix });
+  const changes = new AckedPublisher(w.nc);
   const detector = new Detector(
     w.settings,
     {
-      publish: (changes) => inChunks(changes, (c) => publishEvent(w.js, subjects.change(c.type), c, c.id)),
+      publish: async (list, texts) =>
+        void (await changes.publish(
+          list.map((c, i) => ({
+            subject: subjects.change(c.type),
+            data: texts?.[i] ?? JSON.stringify(c),
+            msgID: c.id,
+          })),
+        )),
       audit: (draft, key) => audit.send([{ draft, key }]),
       evaluate: async (request) => void (await policy.add('evaluate', request, { jobId: request.key })),
       // The change id names the store, the resource and the revision: each disappearance its own timer.
@@ -83,6 +90,7 @@ export function startDetector(w: DetectorWiring) {
     async close() {
       await deltas.close();
       await held.close();
+      changes.close();
       await audit.close();
       await policy.close();
       await recheck.close();

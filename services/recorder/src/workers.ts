@@ -158,7 +158,7 @@ export function startRecorder(w: RecorderWiring): {
     connection: w.producer,
     prefix: w.prefix,
     // Deltas carry documents, so few are kept; the detector is idempotent by change id anyway.
-    defaultJobOptions: { removeOnComplete: { age: 3_600, count: 1_000 } },
+    defaultJobOptions: { removeOnComplete: { age: 3_600, count: 200 } },
   });
   const policy = createQueue<PolicyRequest>(QUEUES.policy, { connection: w.producer, prefix: w.prefix });
   const recorder = new Recorder(

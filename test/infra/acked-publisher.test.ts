@@ -1,0 +1,74 @@
+import {
+  AckedPublisher,
+  connectNats,
+  ensureStreams,
+  jetstreamManager,
+  type NatsConnection,
+  PublishError,
+} from '@elava/bus';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { infra, unique } from '../support/infra.js';
+
+describe('AckedPublisher through a real NATS', () => {
+  let nc: NatsConnection;
+  const stream = unique('ELAVA_ACKED').replace(/-/g, '_');
+  const subject = `elava.acked.${stream}`;
+
+  beforeAll(async () => {
+    nc = await connectNats(infra().nats, 'elava-test');
+    await ensureStreams(nc, [{ name: stream, subjects: [`${subject}.>`] }], { duplicateWindowMs: 60_000 });
+  });
+  afterAll(async () => {
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.delete(stream);
+    await nc.drain();
+  });
+
+  it('stores every message of a batch larger than its window, in order, each once', async () => {
+    const publisher = new AckedPublisher(nc, { window: 64 });
+    const messages = Array.from({ length: 300 }, (_, i) => ({
+      subject: `${subject}.a`,
+      data: JSON.stringify({ n: i }),
+      msgID: `m-${i}`,
+    }));
+    const acks = await publisher.publish(messages);
+    expect(acks).toHaveLength(300);
+    expect(acks.every((a) => a.stream === stream && !a.duplicate)).toBe(true);
+    // In the order given: sequence numbers climb one by one.
+    expect(acks.map((a) => a.seq - (acks[0]?.seq ?? 0))).toEqual(messages.map((_, i) => i));
+    // Again (a retried revision): every one a duplicate of the first copy, nothing stored twice.
+    const again = await publisher.publish(messages.slice(0, 10));
+    expect(again.every((a, i) => a.duplicate && a.seq === acks[i]?.seq)).toBe(true);
+    const jsm = await jetstreamManager(nc);
+    expect((await jsm.streams.info(stream)).state.messages).toBe(300);
+    const first = await jsm.streams.getMessage(stream, { seq: acks[7]?.seq ?? 0 });
+    expect(first?.json()).toEqual({ n: 7 });
+    publisher.close();
+  });
+
+  it('fails, naming the subject, when no stream takes it', async () => {
+    const publisher = new AckedPublisher(nc);
+    const nowhere = `elava.nowhere.${stream}`;
+    const err = await publisher.publish([{ subject: nowhere, data: '{}', msgID: 'x-1' }]).catch((e) => e);
+    expect(err).toBeInstanceOf(PublishError);
+    expect(err.message).toContain(nowhere);
+    publisher.close();
+  });
+
+  it('fails a window whose acks do not come in time, and says how many are missing', async () => {
+    // A subject a plain subscriber answers nothing on: the publish goes out, no ack comes back.
+    const silent = `elava.silent.${stream}`;
+    const sub = nc.subscribe(silent, { callback: () => {} });
+    const publisher = new AckedPublisher(nc, { timeoutMs: 300 });
+    const err = await publisher
+      .publish([
+        { subject: silent, data: '{}', msgID: 's-1' },
+        { subject: silent, data: '{}', msgID: 's-2' },
+      ])
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(PublishError);
+    expect(err.message).toMatch(/2 of 2 messages not acknowledged by JetStream within 300 ms/);
+    sub.unsubscribe();
+    publisher.close();
+  });
+});
