@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { TreeIndex } from './tree-index.js';
+import { VersionTable } from './version-table.js';
+
+const labels = (key: string) => {
+  const [, account = '', region = '', type = ''] = key.split(':');
+  return { account, region, type };
+};
+const id = (n: number) => `aws:111111111111:us-east-1:ec2.vpc:vpc-${String(n).padStart(5, '0')}`;
+const ids = (list: readonly { id: string }[] | null) => (list ?? []).map((k) => k.id);
+
+describe('TreeIndex secondary indexes', () => {
+  it('lists keys added out of order in id order, each once', () => {
+    const tree = new TreeIndex(new VersionTable(), labels);
+    const order = [5, 1, 9, 3, 7, 2, 8, 0, 6, 4];
+    for (const n of order) tree.indexTags(tree.getOrCreate(id(n)), { env: n % 2 ? 'prod' : 'dev' });
+    expect(ids(tree.indexed({ type: 'ec2.vpc' }))).toEqual(order.map(id).sort());
+    expect(ids(tree.indexed({ tag: 'env=prod' }))).toEqual([1, 3, 5, 7, 9].map(id));
+    expect(ids(tree.indexed({ tag: 'env' }))).toEqual(order.map(id).sort());
+  });
+
+  it('counts a key once in a pair it had, lost and had again', () => {
+    const tree = new TreeIndex(new VersionTable(), labels);
+    const a = tree.getOrCreate(id(1));
+    const b = tree.getOrCreate(id(2));
+    tree.indexTags(b, { env: 'prod' });
+    tree.indexTags(a, { env: 'prod' });
+    tree.indexTags(a, { env: 'dev' }, { env: 'prod' });
+    tree.indexTags(a, { env: 'prod' }, { env: 'dev' });
+    expect(ids(tree.indexed({ tag: 'env=prod' }))).toEqual([id(1), id(2)]);
+    expect(ids(tree.indexed({ tag: 'env' }))).toEqual([id(1), id(2)]);
+  });
+
+  it('keeps each key once after a key flipped a tag 50,000 times unread', () => {
+    const tree = new TreeIndex(new VersionTable(), labels);
+    const keys = [2, 1].map((n) => tree.getOrCreate(id(n)));
+    for (const k of keys) tree.indexTags(k, { env: 'prod' });
+    let before: Record<string, string> = { env: 'prod' };
+    for (let i = 0; i < 50_000; i++) {
+      const now = { env: i % 2 ? 'prod' : 'dev' };
+      tree.indexTags(keys[1] as never, now, before);
+      before = now;
+    }
+    expect(ids(tree.indexed({ tag: 'env=prod' }))).toEqual([id(1), id(2)]);
+    expect(ids(tree.indexed({ tag: 'env=dev' }))).toEqual([id(1)]);
+  });
+});
