@@ -46,7 +46,13 @@ const GRACE_CHECK_ATTEMPTS = 12;
  */
 export function startDetector(w: DetectorWiring) {
   const audit = new AuditProducer(w.producer, w.prefix);
-  const policy = createQueue<PolicyRequest>(QUEUES.policy, { connection: w.producer, prefix: w.prefix });
+  const policy = createQueue<PolicyRequest>(QUEUES.policy, {
+    connection: w.producer,
+    prefix: w.prefix,
+    // A request carries its changes' documents (a first scan's, 600 KB a revision): the default
+    // 10,000 kept would hold gigabytes in Redis. The policy service is idempotent by decision key.
+    defaultJobOptions: { removeOnComplete: { age: 3_600, count: 1_000 } },
+  });
   const recheck = createQueue<PublishedChange>(QUEUES.recheck, { connection: w.producer, prefix: w.prefix });
   const changes = new AckedPublisher(w.nc);
   const detector = new Detector(
