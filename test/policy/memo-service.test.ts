@@ -1,4 +1,4 @@
-import { createQueue, createRedis, jetstream, QUEUES } from '@elava/bus';
+import { createQueue, createRedis, QUEUES } from '@elava/bus';
 import { PolicyMemo, RedisMemoTier, startPolicy } from '@elava/policy';
 import { QueryClient, StoreReader, serveQueries } from '@elava/query';
 import { Store } from '@elava/store';
@@ -37,7 +37,7 @@ describe('policy service with the memo', () => {
       renotifyMs: 60_000,
       query: new QueryClient(stage.nc, 5_000, subject),
       pool: () => pool,
-      js: jetstream(stage.nc),
+      nc: stage.nc,
       producer,
       consumer,
       log: silentLog,

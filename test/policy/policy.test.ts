@@ -1,4 +1,4 @@
-import { createQueue, createRedis, jetstream, QUEUES } from '@elava/bus';
+import { createQueue, createRedis, QUEUES } from '@elava/bus';
 import { type ExpectedInventory, startPolicy } from '@elava/policy';
 import { QueryClient, StoreReader, serveQueries } from '@elava/query';
 import { Store } from '@elava/store';
@@ -42,7 +42,7 @@ describe('policy service', () => {
       renotifyMs,
       query: new QueryClient(stage.nc, 5_000, querySubject),
       pool: () => pool,
-      js: jetstream(stage.nc),
+      nc: stage.nc,
       producer,
       consumer,
       log: silentLog,

@@ -1,4 +1,4 @@
-import { createQueue, createRedis, ensureStreams, jetstream, QUEUES } from '@elava/bus';
+import { createQueue, createRedis, ensureStreams, QUEUES } from '@elava/bus';
 import { SHADOW_STREAM, startPolicy } from '@elava/policy';
 import { QueryClient, StoreReader, serveQueries } from '@elava/query';
 import { Store } from '@elava/store';
@@ -33,7 +33,7 @@ describe('policy shadow mode', () => {
       renotifyMs: 60_000,
       query: new QueryClient(stage.nc, 5_000, querySubject),
       pool: () => pool,
-      js: jetstream(stage.nc),
+      nc: stage.nc,
       producer,
       consumer,
       log: silentLog,

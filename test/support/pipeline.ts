@@ -58,7 +58,7 @@ export async function startPipeline(stage: ReturnType<typeof useStage>, o: Pipel
     renotifyMs: 3_600_000,
     query: new QueryClient(stage.nc, 5_000, querySubject),
     pool: () => pool,
-    js,
+    nc: stage.nc,
     producer: conns[4]!,
     consumer: conns[5]!,
     log: silentLog,

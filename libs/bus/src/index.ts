@@ -1,7 +1,6 @@
 export * from './account-status.js';
 export * from './acked-publisher.js';
 export * from './audit-producer.js';
-export * from './chunks.js';
 export * from './heartbeat.js';
 export * from './messages.js';
 export * from './nats.js';

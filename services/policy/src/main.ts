@@ -4,7 +4,7 @@
 // handed to the old one finish there.
 import { existsSync, watch } from 'node:fs';
 import { join } from 'node:path';
-import { connectNats, createRedis, ensureStreams, jetstream, redisPrefix, startHeartbeat } from '@elava/bus';
+import { connectNats, createRedis, ensureStreams, redisPrefix, startHeartbeat } from '@elava/bus';
 import { loadConfig } from '@elava/config';
 import { QueryClient } from '@elava/query';
 import { boot } from '@elava/service';
@@ -124,7 +124,7 @@ const policy = startPolicy({
   renotifyMs: p.renotify_interval,
   query: new QueryClient(nc, config.api.timeout),
   pool: () => library.current,
-  js: jetstream(nc),
+  nc,
   producer,
   consumer,
   log,

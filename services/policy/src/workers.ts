@@ -1,11 +1,10 @@
 import {
+  AckedPublisher,
   AuditProducer,
   createWorker,
-  inChunks,
-  type JetStreamClient,
+  type NatsConnection,
   OwnWrites,
   policyRequestSchema,
-  publishEvent,
   QUEUES,
   redisPrefix,
   subjects,
@@ -28,7 +27,7 @@ export interface PolicyWiring {
   query: QueryClient;
   /** The current pool; a rebuilt library swaps it between jobs. */
   pool: () => PolicyPool;
-  js: JetStreamClient;
+  nc: NatsConnection;
   producer: Redis;
   consumer: Redis;
   log: Logger;
@@ -51,6 +50,7 @@ export interface PolicyWiring {
 export function startPolicy(w: PolicyWiring) {
   const audit = new AuditProducer(w.producer, w.prefix);
   const own = new OwnWrites(w.producer, redisPrefix(w.prefix));
+  const decisions = new AckedPublisher(w.nc);
   const memory = new DecisionMemory(w.producer, w.renotifyMs, redisPrefix(w.prefix), {
     current: () => currentStore(w.query),
     decidedSince: (since) => decidedSince(w.query, since),
@@ -66,10 +66,18 @@ export function startPolicy(w: PolicyWiring) {
       },
       admit: (ps) => memory.admitAll(ps),
       confirm: (ps) => memory.confirm(ps),
-      publish: (decisions) =>
-        inChunks(decisions, (d) => publishEvent(w.js, subjects.decision(d.action, d.severity), d, d.id)),
-      publishShadow: (decisions) =>
-        inChunks(decisions, (d) => publishEvent(w.js, subjects.shadowDecision(d.action, d.severity), d, d.id)),
+      publish: async (list) =>
+        void (await decisions.publish(
+          list.map((d) => ({ subject: subjects.decision(d.action, d.severity), data: JSON.stringify(d), msgID: d.id })),
+        )),
+      publishShadow: async (list) =>
+        void (await decisions.publish(
+          list.map((d) => ({
+            subject: subjects.shadowDecision(d.action, d.severity),
+            data: JSON.stringify(d),
+            msgID: d.id,
+          })),
+        )),
       resources: (scope, revision) => scopeResources(w.query, scope, revision),
       explainOwn: (store, id, diff) => own.explain(store, id, diff),
       history: (id, window) => resourceHistory(w.query, id, window),
@@ -89,6 +97,7 @@ export function startPolicy(w: PolicyWiring) {
     service,
     async close() {
       await worker.close();
+      decisions.close();
       await audit.close();
     },
   };
