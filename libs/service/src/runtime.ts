@@ -136,7 +136,10 @@ export class ServiceRuntime {
     return this.shutdown.run(reason);
   }
 
-  /** SIGINT/SIGTERM stop in order and exit 0; a second signal exits at once. */
+  /**
+   * SIGINT/SIGTERM stop in order and exit 0; a second signal exits at once. So does the loss of
+   * the IPC channel to the process that started this one, when there is one.
+   */
   handleSignals(exit: (code: number) => void = (c) => process.exit(c)): void {
     const onSignal = (signal: NodeJS.Signals) => {
       if (this.shutdown.started) {
@@ -148,5 +151,16 @@ export class ServiceRuntime {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    // Started by `elava up` with an IPC channel: if that supervisor dies without stopping this
+    // process (SIGKILL, a crash), the channel closes, and the service stops as if told to rather
+    // than run on unsupervised, holding its port and its queues. Unref'd: it keeps nothing alive.
+    if (process.channel) {
+      process.channel.unref();
+      process.once('disconnect', () => {
+        if (this.shutdown.started) return;
+        this.log.warn('the process that started this one is gone: stopping');
+        void this.stop('parent gone').then(() => exit(0));
+      });
+    }
   }
 }

@@ -110,15 +110,16 @@ export function startService(
 ): Running {
   const label = svc.instances > 1 ? `${svc.name}-${index + 1}` : svc.name;
   // Own process group: Ctrl-C reaches only `elava up`, which then stops each service once with
-  // SIGTERM (a service given SIGINT and SIGTERM together would exit abruptly).
+  // SIGTERM (a service given SIGINT and SIGTERM together would exit abruptly). The IPC channel
+  // is how a service learns that `elava up` died without stopping it (libs/service runtime.ts).
   const child = spawn(process.execPath, [svc.entry], {
     env: { ...env, ELAVA_INSTANCE: label, ...nodeOptions(svc.nodeFlags, env.NODE_OPTIONS) },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     detached: true,
   });
   children.add(child);
   for (const stream of [child.stdout, child.stderr])
-    createInterface({ input: stream }).on('line', (line) => print(`${label.padEnd(12)} ${line}`));
+    if (stream) createInterface({ input: stream }).on('line', (line) => print(`${label.padEnd(12)} ${line}`));
   return { label, child };
 }
 
