@@ -670,6 +670,39 @@ describe('compute and regional service readers against moto', () => {
     await checkPages('autoscaling.group', [`${u}-asg1`, `${u}-asg2`, `${u}-asg3`], 2);
   });
 
+  it('keeps PropagateAtLaunch on when Elava rewrites the value of a tag that had it on', async () => {
+    const name = `${u}-asg2`;
+    const asg = new AutoScalingClient(config());
+    const tag = (Key: string, Value: string, PropagateAtLaunch: boolean) => ({
+      ResourceId: name,
+      ResourceType: 'auto-scaling-group',
+      Key,
+      Value,
+      PropagateAtLaunch,
+    });
+    await asg.send(new CreateOrUpdateTagsCommand({ Tags: [tag('owner', 'a', true), tag('note', 'x', false)] }));
+    const before = await one('autoscaling.group', name);
+    const propagating = before.attributes.propagate_at_launch as string[];
+    expect(propagating).toContain('owner');
+    expect(propagating).not.toContain('note');
+    const p = PROVIDERS['autoscaling.group'];
+    if (!p.tagWrites.writable) throw new Error('autoscaling.group is not taggable');
+    const ctx = ctxFor({ writes: WRITE_OPERATIONS });
+    try {
+      const calls = p.tagWrites.calls(
+        { nativeId: name, arn: before.attributes.arn as string, tags: before.tags, attributes: before.attributes },
+        { owner: 'b', note: 'y', added: 'z' },
+        {},
+      );
+      for (const call of calls) await send(ctx, call, p.tagWrites.commands);
+    } finally {
+      ctx.clients.destroy();
+    }
+    const after = await one('autoscaling.group', name);
+    expect(after.tags).toMatchObject({ owner: 'b', note: 'y', added: 'z' });
+    expect(after.attributes.propagate_at_launch).toEqual(propagating);
+  });
+
   it('reads ECS clusters (counters left out) and services keyed <cluster>/<service>', async () => {
     const ecs = new ECSClient(config());
     const name = `${u}-ecs1`;

@@ -25,6 +25,8 @@ export interface TagTarget {
   arn: string;
   /** The tags as read now: APIs that replace the whole set (S3) need them. */
   tags: Tags;
+  /** The attributes as read now, for tag settings kept beside the tags (an Auto Scaling group's PropagateAtLaunch). */
+  attributes?: Readonly<Record<string, unknown>>;
 }
 
 /**

@@ -60,6 +60,7 @@ export class AwsCloud implements Cloud {
     return {
       exists: true,
       tags: now.tags,
+      attributes: now.attributes as Readonly<Record<string, unknown>>,
       ...(attributes.arn ? { arn: attributes.arn } : {}),
       ...(provider.protection ? { protected: await provider.protection.isOn(ctx, now) } : {}),
       ...(attributes.vpc_id ? { vpcTags: await this.vpcTags(ctx, attributes.vpc_id) } : {}),

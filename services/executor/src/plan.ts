@@ -11,6 +11,8 @@ export interface Current {
   protected?: boolean;
   /** `attributes.arn`: most services tag by ARN. */
   arn?: string;
+  /** All the attributes as read now (tag writes of some types keep settings from them). */
+  attributes?: Readonly<Record<string, unknown>>;
   /** The tags of the resource's VPC: a source of values for missing tags. */
   vpcTags?: Tags;
   /** Tag values Elava itself wrote (auto_tag): a restore overrides them, not a person's change. */
@@ -110,7 +112,12 @@ function protect(d: Decision, now: Current, s: PlanSettings, blessed: boolean): 
 }
 
 function target(d: Decision, now: Current): TagTarget {
-  return { nativeId: parseResourceId(d.resource.id).nativeId, arn: now.arn ?? '', tags: now.tags };
+  return {
+    nativeId: parseResourceId(d.resource.id).nativeId,
+    arn: now.arn ?? '',
+    tags: now.tags,
+    ...(now.attributes ? { attributes: now.attributes } : {}),
+  };
 }
 
 /** Tag writes in the type's own terms (its reader module says how). */

@@ -47,6 +47,8 @@ export interface AutoscalingGroupAttributes {
   service_linked_role_arn?: string;
   placement_group?: string;
   deletion_protection?: string;
+  /** The tag keys copied onto the instances the group launches (PropagateAtLaunch); absent: none. */
+  propagate_at_launch?: string[];
 }
 
 const template = (t: LaunchTemplateSpecification | undefined): AutoscalingLaunchTemplate | undefined =>
@@ -84,6 +86,7 @@ function normalise(ctx: { account: string; region: string }, g: AutoScalingGroup
     service_linked_role_arn: g.ServiceLinkedRoleARN,
     placement_group: g.PlacementGroup,
     deletion_protection: g.DeletionProtection,
+    propagate_at_launch: nonEmpty(sorted(g.Tags?.filter((t) => t.PropagateAtLaunch === true).map((t) => t.Key))),
   };
   return {
     ...base(ctx, 'autoscaling.group', name, tagsOf(g.Tags), name),
@@ -95,6 +98,7 @@ function normalise(ctx: { account: string; region: string }, g: AutoScalingGroup
 }
 
 const ref = (name: string) => ({ ResourceId: name, ResourceType: 'auto-scaling-group' });
+const nonEmpty = (keys: string[]): string[] | undefined => (keys.length > 0 ? keys : undefined);
 
 export const autoscalingGroup: Provider<'autoscaling.group'> = {
   type: 'autoscaling.group',
@@ -103,16 +107,25 @@ export const autoscalingGroup: Provider<'autoscaling.group'> = {
   tagWrites: {
     writable: true,
     commands: { CreateOrUpdateTags: CreateOrUpdateTagsCommand, DeleteTags: DeleteTagsCommand },
-    // PropagateAtLaunch is not sent: whether a tag is copied onto the group's instances is the
-    // owner's choice. AWS then takes it as off, also when rewriting a tag that had it on: the
-    // target as read carries no such flag (a known limit of tag writes on groups).
+    // Whether a tag is copied onto the group's instances is the owner's choice, and AWS takes a
+    // tag written without PropagateAtLaunch as off: a tag that has it on as read now keeps it on
+    // when its value is rewritten. A tag not there now (added, or put back after a deletion) is
+    // written with it off, as AWS would, for nothing read now says otherwise.
     calls(t, set, remove) {
       const calls: ApiCall[] = [];
+      const propagating = new Set((t.attributes?.propagate_at_launch as string[] | undefined) ?? []);
       if (Object.keys(set).length)
         calls.push({
           service: 'autoscaling',
           operation: 'CreateOrUpdateTags',
-          input: { Tags: Object.entries(set).map(([Key, Value]) => ({ ...ref(t.nativeId), Key, Value })) },
+          input: {
+            Tags: Object.entries(set).map(([Key, Value]) => ({
+              ...ref(t.nativeId),
+              Key,
+              Value,
+              ...(propagating.has(Key) ? { PropagateAtLaunch: true } : {}),
+            })),
+          },
         });
       if (Object.keys(remove).length)
         calls.push({
