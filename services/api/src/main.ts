@@ -47,10 +47,24 @@ const server = createServer(
     log,
   }),
 );
-await new Promise<void>((resolve, reject) => {
-  server.once('error', reject);
-  server.listen(wantedPort, host, () => resolve());
-});
+try {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(wantedPort, host, () => resolve());
+  });
+} catch (err) {
+  // Most often a second `npm start`, or another program on 7070: say so, and how to move.
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code !== 'EADDRINUSE' && code !== 'EACCES') throw err;
+  log.fatal(
+    { host, port: wantedPort, code },
+    code === 'EADDRINUSE'
+      ? `port ${wantedPort} on ${host} is taken (another Elava, or another program): set api.port in the configuration, or ELAVA_API_PORT`
+      : `not allowed to listen on ${host}:${wantedPort}: choose a port above 1023 with api.port or ELAVA_API_PORT`,
+  );
+  await runtime.stop('cannot listen');
+  process.exit(1);
+}
 runtime.onShutdown('http', async () => {
   feed.closeAll();
   const closed = new Promise<void>((r) => server.close(() => r()));
