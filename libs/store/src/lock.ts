@@ -1,9 +1,14 @@
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { StoreLockedError } from './errors.js';
 
 const LOCK = 'LOCK';
+/**
+ * An empty lock is one whose holder was between creating it and writing its name, or died there
+ * (a full disk refused the name): older than this, it is taken over like a dead holder's.
+ */
+const EMPTY_LOCK_STALE_MS = 10_000;
 
 function alive(pid: number): boolean {
   try {
@@ -24,7 +29,14 @@ export function acquireLock(dir: string): () => void {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(path, 'wx');
-      writeSync(fd, me);
+      try {
+        writeSync(fd, me);
+      } catch (err) {
+        // Not left behind empty (a full disk): the next start would find a lock naming no one.
+        closeSync(fd);
+        rmSync(path, { force: true });
+        throw err;
+      }
       closeSync(fd);
       return () => {
         try {
@@ -46,8 +58,20 @@ export function acquireLock(dir: string): () => void {
         rmSync(path, { force: true });
         continue;
       }
+      if (holder === '' && staleEmpty(path)) {
+        rmSync(path, { force: true });
+        continue;
+      }
       throw new StoreLockedError(dir, holder || 'unknown');
     }
   }
   throw new StoreLockedError(dir, 'could not take over a stale lock');
+}
+
+function staleEmpty(path: string): boolean {
+  try {
+    return Date.now() - statSync(path).mtimeMs > EMPTY_LOCK_STALE_MS;
+  } catch {
+    return true;
+  }
 }
