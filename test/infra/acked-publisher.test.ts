@@ -1,31 +1,13 @@
-import {
-  AckedPublisher,
-  connectNats,
-  ensureStreams,
-  jetstreamManager,
-  type NatsConnection,
-  PublishError,
-} from '@elava/bus';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { infra, unique } from '../support/infra.js';
+import { AckedPublisher, jetstreamManager, PublishError } from '@elava/bus';
+import { describe, expect, it } from 'vitest';
+import { useTestStream } from '../support/test-stream.js';
 
 describe('AckedPublisher through a real NATS', () => {
-  let nc: NatsConnection;
-  const stream = unique('ELAVA_ACKED').replace(/-/g, '_');
-  const subject = `elava.acked.${stream}`;
-
-  beforeAll(async () => {
-    nc = await connectNats(infra().nats, 'elava-test');
-    await ensureStreams(nc, [{ name: stream, subjects: [`${subject}.>`] }], { duplicateWindowMs: 60_000 });
-  });
-  afterAll(async () => {
-    const jsm = await jetstreamManager(nc);
-    await jsm.streams.delete(stream);
-    await nc.drain();
-  });
+  const t = useTestStream('ELAVA_ACKED', 'acked');
+  const { stream, subject } = t;
 
   it('stores every message of a batch larger than its window, in order, each once', async () => {
-    const publisher = new AckedPublisher(nc, { window: 64 });
+    const publisher = new AckedPublisher(t.nc, { window: 64 });
     const messages = Array.from({ length: 300 }, (_, i) => ({
       subject: `${subject}.a`,
       data: JSON.stringify({ n: i }),
@@ -39,7 +21,7 @@ describe('AckedPublisher through a real NATS', () => {
     // Again (a retried revision): every one a duplicate of the first copy, nothing stored twice.
     const again = await publisher.publish(messages.slice(0, 10));
     expect(again.every((a, i) => a.duplicate && a.seq === acks[i]?.seq)).toBe(true);
-    const jsm = await jetstreamManager(nc);
+    const jsm = await jetstreamManager(t.nc);
     expect((await jsm.streams.info(stream)).state.messages).toBe(300);
     const first = await jsm.streams.getMessage(stream, { seq: acks[7]?.seq ?? 0 });
     expect(first?.json()).toEqual({ n: 7 });
@@ -47,7 +29,7 @@ describe('AckedPublisher through a real NATS', () => {
   });
 
   it('fails, naming the subject, when no stream takes it', async () => {
-    const publisher = new AckedPublisher(nc);
+    const publisher = new AckedPublisher(t.nc);
     const nowhere = `elava.nowhere.${stream}`;
     const err = await publisher.publish([{ subject: nowhere, data: '{}', msgID: 'x-1' }]).catch((e) => e);
     expect(err).toBeInstanceOf(PublishError);
@@ -58,8 +40,8 @@ describe('AckedPublisher through a real NATS', () => {
   it('fails a window whose acks do not come in time, and says how many are missing', async () => {
     // A subject a plain subscriber answers nothing on: the publish goes out, no ack comes back.
     const silent = `elava.silent.${stream}`;
-    const sub = nc.subscribe(silent, { callback: () => {} });
-    const publisher = new AckedPublisher(nc, { timeoutMs: 300 });
+    const sub = t.nc.subscribe(silent, { callback: () => {} });
+    const publisher = new AckedPublisher(t.nc, { timeoutMs: 300 });
     const err = await publisher
       .publish([
         { subject: silent, data: '{}', msgID: 's-1' },

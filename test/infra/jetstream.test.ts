@@ -1,16 +1,8 @@
-import {
-  connectNats,
-  consumeDurable,
-  ensureStreams,
-  jetstream,
-  jetstreamManager,
-  type NatsConnection,
-  publishEvent,
-  STREAMS,
-} from '@elava/bus';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consumeDurable, ensureStreams, jetstream, jetstreamManager, publishEvent, STREAMS } from '@elava/bus';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { infra, silentLog, unique } from '../support/infra.js';
+import { silentLog, unique } from '../support/infra.js';
+import { useTestStream } from '../support/test-stream.js';
 
 const Event = z.object({ n: z.number().int() });
 
@@ -23,24 +15,13 @@ async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
 }
 
 describe('JetStream through a real NATS', () => {
-  let nc: NatsConnection;
-  const stream = unique('ELAVA_TEST').replace(/-/g, '_');
-  const subject = `elava.test.${stream}`;
-
-  beforeAll(async () => {
-    nc = await connectNats(infra().nats, 'elava-test');
-    await ensureStreams(nc, [{ name: stream, subjects: [`${subject}.>`] }], { duplicateWindowMs: 60_000 });
-  });
-  afterAll(async () => {
-    const jsm = await jetstreamManager(nc);
-    await jsm.streams.delete(stream);
-    await nc.drain();
-  });
+  const t = useTestStream('ELAVA_TEST', 'test');
+  const { stream, subject } = t;
 
   it('creates the contract streams idempotently', async () => {
-    await ensureStreams(nc);
-    await ensureStreams(nc);
-    const jsm = await jetstreamManager(nc);
+    await ensureStreams(t.nc);
+    await ensureStreams(t.nc);
+    const jsm = await jetstreamManager(t.nc);
     for (const def of STREAMS) {
       const info = await jsm.streams.info(def.name);
       expect(info.config.subjects).toEqual(def.subjects);
@@ -48,7 +29,7 @@ describe('JetStream through a real NATS', () => {
   });
 
   it('drops a re-published message id, and a durable consumer resumes where it stopped', async () => {
-    const js = jetstream(nc);
+    const js = jetstream(t.nc);
     const first = await publishEvent(js, `${subject}.a`, { n: 1 }, 'id-1');
     const again = await publishEvent(js, `${subject}.a`, { n: 1 }, 'id-1');
     expect(again).toMatchObject({ duplicate: true, seq: first.seq });
@@ -56,7 +37,7 @@ describe('JetStream through a real NATS', () => {
 
     const seen: number[] = [];
     const durable = unique('durable');
-    const c1 = await consumeDurable(nc, {
+    const c1 = await consumeDurable(t.nc, {
       stream,
       durable,
       schema: Event,
@@ -76,7 +57,7 @@ describe('JetStream through a real NATS', () => {
 
     // A handler that fails once gets the message again; the poison message never reaches a handler.
     let failedOnce = false;
-    const c2 = await consumeDurable(nc, {
+    const c2 = await consumeDurable(t.nc, {
       stream,
       durable,
       schema: Event,
@@ -94,7 +75,7 @@ describe('JetStream through a real NATS', () => {
     await c2.stop();
     expect(seen).toEqual([1, 2, 3, 4, 5, 7]);
     expect(failedOnce).toBe(true);
-    const jsm = await jetstreamManager(nc);
+    const jsm = await jetstreamManager(t.nc);
     const info = await jsm.consumers.info(stream, durable);
     expect(info.num_pending).toBe(0);
     expect(info.num_ack_pending).toBe(0);
