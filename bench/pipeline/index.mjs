@@ -301,6 +301,7 @@ try {
 
   // 2. Back-to-back full scans with 1% churn.
   const rates = [];
+  const churnCpu = cpuSeconds();
   for (let round = 1; PARTS.has('churn') && round <= CHURN_SCANS; round++) {
     const before = arrived.size;
     const ids = regions.map((_, s) => `churn${round}-${s}`);
@@ -317,6 +318,7 @@ try {
       `1% churn scans   ${CHURN_SCANS} full scans of ${fmt(total)}: median ${fmt(median)} observations/s ` +
         `(min ${fmt(Math.min(...rates))}, max ${fmt(Math.max(...rates))}); target ≥ 20,000 ${median >= 20_000 ? '✓' : '✗'}`,
     );
+  if (rates.length > 0) log(`1% churn scans   CPU for the ${rates.length} scans: ${cpuSince(churnCpu)}`);
 
   // 3. Latency, one scope at a time.
   const latencies = [];
