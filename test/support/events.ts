@@ -1,14 +1,13 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { createQueue, createRedis, jetstream, QUEUES } from '@elava/bus';
-import { type DetectorWiring, type PublishedChange, startDetector } from '@elava/detector';
+import { createQueue, QUEUES } from '@elava/bus';
+import type { DetectorWiring, PublishedChange } from '@elava/detector';
 import { type EventsWiring, startEvents } from '@elava/events';
-import { QueryClient, StoreReader, serveQueries } from '@elava/query';
-import { startRecorder, WalPublisher } from '@elava/recorder';
-import { Store } from '@elava/store';
-import { CHANGE_TYPES, type ResourceType, type ScanJob } from '@elava/types';
+import { StoreReader } from '@elava/query';
+import type { ResourceType, ScanJob } from '@elava/types';
 import { ACCOUNT } from './cloudtrail.js';
 import { ELAVA_PATTERNS, EventBridge } from './eventbridge.js';
-import { awsClientConfig, infra, silentLog, tempDirFor, unique } from './infra.js';
+import { awsClientConfig, infra, silentLog, unique } from './infra.js';
+import { startRecording, until } from './pipeline.js';
 import { testScanner } from './scanner.js';
 import { type useStage, watchStream } from './stage.js';
 
@@ -28,32 +27,7 @@ export async function startEventPath(
     attribute?: DetectorWiring['attribute'];
   },
 ) {
-  const prefix = unique('elava-events');
-  const store = await Store.open(tempDirFor('elava-events-'));
-  const conns = Array.from({ length: 7 }, (_, i) => createRedis(infra().redis, i % 2 ? 'worker' : 'producer'));
-  const js = jetstream(stage.nc);
-  const querySubject = unique('elava.query-events');
-  const served = serveQueries(stage.nc, new StoreReader(store), silentLog, querySubject);
-  const recorder = startRecorder({
-    store,
-    wal: new WalPublisher(js, store, silentLog),
-    producer: conns[0]!,
-    consumer: conns[1]!,
-    log: silentLog,
-    prefix,
-  });
-  const alertOn = Object.fromEntries(CHANGE_TYPES.map((t) => [t, 'info'])) as Record<
-    (typeof CHANGE_TYPES)[number],
-    'info'
-  >;
-  const detector = startDetector({
-    settings: { track: [...CHANGE_TYPES], alertOn, graceMs: 0 },
-    nc: stage.nc,
-    query: new QueryClient(stage.nc, 5_000, querySubject),
-    producer: conns[2]!,
-    consumer: conns[3]!,
-    log: silentLog,
-    prefix,
+  const { prefix, store, conns, close } = await startRecording(stage, 'events', {
     ...(o.attribute ? { attribute: o.attribute } : {}),
   });
   for (let i = 0; i < 2; i++) testScanner(prefix, stage.defer, { recheckDelays: o.recheckDelays ?? [500, 1_000] });
@@ -82,13 +56,9 @@ export async function startEventPath(
   const scanQueue = createQueue<ScanJob>(QUEUES.scan, { connection: conns[6]!, prefix });
   stage.defer(async () => {
     await events.close();
-    served.unsubscribe();
     await scanQueue.close();
-    await detector.close();
-    await recorder.close();
-    await store.close();
+    await close();
     sqs.destroy();
-    for (const c of conns) c.disconnect();
   });
 
   /** A full scan of every type, waited for until recorded (the baseline, or a sweep). */
@@ -142,10 +112,4 @@ export async function startEventPath(
   };
 }
 
-export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { until } from './pipeline.js';

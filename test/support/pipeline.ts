@@ -1,5 +1,5 @@
 import { createQueue, createRedis, jetstream, QUEUES } from '@elava/bus';
-import { startDetector } from '@elava/detector';
+import { type DetectorWiring, startDetector } from '@elava/detector';
 import { type DecisionSettings, startPolicy } from '@elava/policy';
 import { QueryClient, StoreReader, serveQueries } from '@elava/query';
 import { startRecorder, WalPublisher } from '@elava/recorder';
@@ -20,21 +20,23 @@ export interface PipelineOptions {
 }
 
 /**
- * Scanner → recorder → detector → policy in process on moto, real Redis and NATS, with the compiled
- * library; the recorder's reads served as main.ts serves them. `scan` scans every type and waits
- * until the recorder has recorded it.
+ * A store with its reads served over NATS as main.ts serves them, and the recorder and detector in
+ * process, each change type tracked at `info`: what every in-process pipeline starts from. Seven
+ * Redis connections are made; 0–3 are the recorder's and detector's, the rest the caller's.
  */
-export async function startPipeline(stage: ReturnType<typeof useStage>, o: PipelineOptions) {
-  const prefix = unique('elava-pipeline');
-  const store = await Store.open(tempDirFor('elava-pipeline-'));
+export async function startRecording(
+  stage: ReturnType<typeof useStage>,
+  name: string,
+  o: { attribute?: DetectorWiring['attribute'] } = {},
+) {
+  const prefix = unique(`elava-${name}`);
+  const store = await Store.open(tempDirFor(`elava-${name}-`));
   const conns = Array.from({ length: 7 }, (_, i) => createRedis(infra().redis, i % 2 ? 'worker' : 'producer'));
-  const pool = await libraryPool(o.data);
-  const js = jetstream(stage.nc);
-  const querySubject = unique('elava.query-pipeline');
+  const querySubject = unique(`elava.query-${name}`);
   const served = serveQueries(stage.nc, new StoreReader(store), silentLog, querySubject);
   const recorder = startRecorder({
     store,
-    wal: new WalPublisher(js, store, silentLog),
+    wal: new WalPublisher(jetstream(stage.nc), store, silentLog),
     producer: conns[0]!,
     consumer: conns[1]!,
     log: silentLog,
@@ -52,7 +54,27 @@ export async function startPipeline(stage: ReturnType<typeof useStage>, o: Pipel
     consumer: conns[3]!,
     log: silentLog,
     prefix,
+    ...(o.attribute ? { attribute: o.attribute } : {}),
   });
+  /** After whatever the caller started on top has stopped. */
+  async function close(): Promise<void> {
+    served.unsubscribe();
+    await detector.close();
+    await recorder.close();
+    await store.close();
+    for (const c of conns) c.disconnect();
+  }
+  return { prefix, store, conns, querySubject, close };
+}
+
+/**
+ * Scanner → recorder → detector → policy in process on moto, real Redis and NATS, with the compiled
+ * library; the recorder's reads served as main.ts serves them. `scan` scans every type and waits
+ * until the recorder has recorded it.
+ */
+export async function startPipeline(stage: ReturnType<typeof useStage>, o: PipelineOptions) {
+  const { prefix, store, conns, querySubject, close } = await startRecording(stage, 'pipeline');
+  const pool = await libraryPool(o.data);
   const policy = startPolicy({
     settings: o.decisions ?? DEFAULT_DECISIONS,
     renotifyMs: 3_600_000,
@@ -66,14 +88,10 @@ export async function startPipeline(stage: ReturnType<typeof useStage>, o: Pipel
   });
   const queue = createQueue<ScanJob>(QUEUES.scan, { connection: conns[6]!, prefix });
   stage.defer(async () => {
-    served.unsubscribe();
     await queue.close();
     await policy.close();
-    await detector.close();
-    await recorder.close();
+    await close();
     await pool.close();
-    await store.close();
-    for (const c of conns) c.disconnect();
   });
   testScanner(prefix, stage.defer);
 
