@@ -18,7 +18,14 @@ export class AuditProducer {
   private readonly queue: Queue<AuditEntryDraft>;
 
   constructor(connection: Redis, prefix?: string) {
-    this.queue = createQueue<AuditEntryDraft>(QUEUES.audit, { connection, prefix });
+    this.queue = createQueue<AuditEntryDraft>(QUEUES.audit, {
+      connection,
+      prefix,
+      // The recorder writes a key once, so finished jobs are kept for nothing but a look: a first
+      // scan's `changes_detected` drafts hold 500 summaries each, and the default 10,000 kept could
+      // hold gigabytes in Redis.
+      defaultJobOptions: { removeOnComplete: { age: 3_600, count: 1_000 } },
+    });
   }
 
   async send(drafts: readonly KeyedDraft[]): Promise<void> {
