@@ -50,7 +50,10 @@ export interface DetectorOutputs {
   /** `texts`, when given, are the changes as JSON, in the same order (see wire.ts). */
   publish(changes: PublishedChange[], texts?: string[]): Promise<void>;
   audit(draft: AuditEntryDraft, key: string): Promise<void>;
-  /** Every published change also goes to policy evaluation, a revision's worth per request. */
+  /**
+   * Published changes go on to policy evaluation, a revision's worth per request; a sweep's
+   * baseline appearances do not (the scope is evaluated whole when that scan completes).
+   */
   evaluate(request: PolicyRequest): Promise<void>;
   /** Holds a disappearance for the grace period: one timer per disappearance (per change id). */
   holdDisappearance(change: PublishedChange, delayMs: number): Promise<void>;
@@ -134,7 +137,12 @@ export class Detector {
         texts.push(changeJson(change, delta));
       }
     }
-    await this.emit(published, rd.store, storeKeys.revision(rd.store, rd.revision), rd.revision, texts);
+    // A sweep's first scan of a scope is judged whole when it completes (the recorder's scope
+    // request, every live resource): asking for its appearances here too evaluated the estate twice
+    // and sent every document through Redis once more. A filtered scope's completion asks for
+    // nothing, so its appearances are judged here.
+    const judged = rd.baseline && !rd.scope.filter ? published.filter((c) => c.type !== 'appeared') : published;
+    await this.emit(published, rd.store, storeKeys.revision(rd.store, rd.revision), rd.revision, texts, judged);
     if (published.length > 0 || held.length > 0) {
       await this.out.audit(
         {
@@ -219,9 +227,10 @@ export class Detector {
     key: string,
     revision: number,
     texts?: string[],
+    judged: PublishedChange[] = changes,
   ): Promise<void> {
     if (changes.length === 0) return;
     await this.out.publish(changes, texts);
-    await this.out.evaluate({ store, key, revision, changes });
+    if (judged.length > 0) await this.out.evaluate({ store, key, revision, changes: judged });
   }
 }
