@@ -9,8 +9,32 @@ export function auditHash(entry: Omit<AuditEntry, 'hash'>): string {
   return hash('sha256', entry.prev_hash + canonicalJson(entry), 'hex');
 }
 
+/** An entry and its JSON text as stored and published. */
+export interface ChainedEntry {
+  entry: AuditEntry;
+  text: string;
+}
+
+/**
+ * Turns a draft into the next entry of the chain, with its text: the canonical text its hash was
+ * made from, with the hash added last. The entry's one serialization serves the hash, the record
+ * and (read back raw) the WAL, where a changes_detected entry of a first scan's page runs to
+ * 150 KB and was serialized three times.
+ */
+export function chainEntryText(draft: AuditEntryDraft, seq: number, prevHash: string, now: number): ChainedEntry {
+  const body = entryBody(draft, seq, prevHash, now);
+  const canonical = canonicalJson(body);
+  const h = hash('sha256', body.prev_hash + canonical, 'hex');
+  return { entry: { ...body, hash: h }, text: `${canonical.slice(0, -1)},"hash":"${h}"}` };
+}
+
 /** Turns a draft into the next entry of the chain. */
 export function chainEntry(draft: AuditEntryDraft, seq: number, prevHash: string, now: number): AuditEntry {
+  const body = entryBody(draft, seq, prevHash, now);
+  return { ...body, hash: auditHash(body) };
+}
+
+function entryBody(draft: AuditEntryDraft, seq: number, prevHash: string, now: number): Omit<AuditEntry, 'hash'> {
   const body: Omit<AuditEntry, 'hash'> = {
     seq,
     type: draft.type,
@@ -21,7 +45,7 @@ export function chainEntry(draft: AuditEntryDraft, seq: number, prevHash: string
     ...(draft.key !== undefined ? { key: draft.key } : {}),
     prev_hash: prevHash,
   };
-  return { ...body, hash: auditHash(body) };
+  return body;
 }
 
 export type AuditVerification =

@@ -1,5 +1,5 @@
-import { AUDIT_ENTRY_TYPES, type AuditEntry, type AuditEntryDraft } from '@elava/types';
-import { type AuditVerification, chainEntry, verifyChain } from './audit-chain.js';
+import { AUDIT_ENTRY_TYPES, type AuditEntry, type AuditEntryDraft, type AuditEntryType } from '@elava/types';
+import { type AuditVerification, chainEntryText, verifyChain } from './audit-chain.js';
 import type { StoreCore } from './core.js';
 import { InvalidWriteError } from './errors.js';
 import { RecordType } from './format/record.js';
@@ -34,12 +34,12 @@ export class AuditTrail {
       return true;
     });
     if (list.length === 0) return this.existing(given);
-    const entries = this.stage(list);
+    const { entries, texts } = this.stage(list);
     let enc: ReturnType<typeof buildAuditRecord> | null = null;
     await core.writer.append({
       type: RecordType.Audit,
       build: () => {
-        enc = buildAuditRecord(entries);
+        enc = buildAuditRecord(texts);
         return enc.record;
       },
       placed: (seg, payloadOffset) => {
@@ -82,15 +82,22 @@ export class AuditTrail {
     }
   }
 
-  /** Chains drafts onto the trail in memory; readers see them once their record is durable. */
-  stage(list: AuditEntryDraft[]): AuditEntry[] {
+  /**
+   * Chains drafts onto the trail in memory; readers see them once their record is durable. The
+   * texts are the entries as the record keeps them.
+   */
+  stage(list: AuditEntryDraft[]): { entries: AuditEntry[]; texts: string[] } {
     const now = Date.now();
     const audit = this.core.state.audit;
-    return list.map((d) => {
-      const e = chainEntry(d, audit.seq + 1, audit.lastHash, now);
+    const entries: AuditEntry[] = [];
+    const texts: string[] = [];
+    for (const d of list) {
+      const { entry: e, text } = chainEntryText(d, audit.seq + 1, audit.lastHash, now);
       audit.add(e.seq, e.resource_id, Date.parse(e.time), e.hash, auditTypeCode(e.type), e.key);
-      return e;
-    });
+      entries.push(e);
+      texts.push(text);
+    }
+    return { entries, texts };
   }
 
   /** The committed entry a writer made under an idempotency key (`decided-<id>`, `changes-rev-<n>`, …). */
@@ -102,6 +109,25 @@ export class AuditTrail {
 
   /** Committed audit entries in order, filtered by resource, types, time and position. */
   query(q: AuditQuery = {}): AuditEntry[] {
+    return this.read(this.select(q));
+  }
+
+  /**
+   * The same entries as `query`, each as the JSON text the record holds, with its sequence number
+   * and type: for passing the trail on (the WAL) without parsing and serializing it again.
+   */
+  queryText(q: AuditQuery = {}): AuditText[] {
+    const a = this.core.state.audit;
+    const seqs = this.select(q);
+    const texts = this.readText(seqs);
+    return seqs.map((seq, i) => ({
+      seq,
+      type: AUDIT_ENTRY_TYPES[a.type[seq - 1] as number] as AuditEntryType,
+      text: texts[i] as string,
+    }));
+  }
+
+  private select(q: AuditQuery): number[] {
     const a = this.core.state.audit;
     const committed = this.core.auditCommitted;
     const limit = q.limit ?? Number.POSITIVE_INFINITY;
@@ -125,7 +151,7 @@ export class AuditTrail {
         if (wanted(s)) seqs.push(s);
       }
     }
-    return this.read(seqs);
+    return seqs;
   }
 
   /** Re-reads the whole trail from disk and checks every link and hash. */
@@ -143,10 +169,20 @@ export class AuditTrail {
   }
 
   private read(seqs: number[]): AuditEntry[] {
+    return this.readText(seqs).map((d) => JSON.parse(d) as AuditEntry);
+  }
+
+  private readText(seqs: number[]): string[] {
     const a = this.core.state.audit;
-    const docs = this.core.files.readMany(
+    return this.core.files.readMany(
       seqs.map((s) => ({ seg: a.seg[s - 1] as number, off: a.off[s - 1] as number, len: a.len[s - 1] as number })),
     );
-    return docs.map((d) => JSON.parse(d) as AuditEntry);
   }
+}
+
+/** One committed audit entry as stored: see AuditTrail.queryText. */
+export interface AuditText {
+  seq: number;
+  type: AuditEntryType;
+  text: string;
 }

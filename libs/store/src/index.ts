@@ -1,4 +1,5 @@
 export { type AuditVerification, auditHash, GENESIS_HASH, verifyChain } from './audit-chain.js';
+export type { AuditText } from './audit-trail.js';
 export { canonicalJson, contentHash } from './canonical.js';
 export { type CheckReport, check, type RepairReport, repair } from './check.js';
 export type { CompactionReport } from './compaction.js';

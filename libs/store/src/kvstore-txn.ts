@@ -196,8 +196,8 @@ export class WriteTxn {
       keys[i] = tree.getOrCreate(s.key, s.labels);
     }
     const written = state.applyRevision(meta, { keys: keys as KeyIndex[], hashes });
-    const entries = this.trail.stage(drafts);
-    const blobs = entries.map((e) => Buffer.from(JSON.stringify(e)));
+    const { entries, texts } = this.trail.stage(drafts);
+    const blobs = texts.map((t) => Buffer.from(t));
     let docStart = 0;
     await core.writer.append({
       type: RecordType.Revision,

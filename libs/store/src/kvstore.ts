@@ -2,7 +2,7 @@ import { closeSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 
 import { join } from 'node:path';
 import type { AuditEntry, AuditEntryDraft, Scope } from '@elava/types';
 import type { AuditVerification } from './audit-chain.js';
-import { AuditTrail } from './audit-trail.js';
+import { type AuditText, AuditTrail } from './audit-trail.js';
 import { awsKeyLabels } from './aws-keys.js';
 import { CHECKPOINT_FILE, writeCheckpoint } from './checkpoint.js';
 import { type CompactionReport, finishCompaction, runCompaction } from './compaction.js';
@@ -229,6 +229,11 @@ export class Store {
 
   audit(q: AuditQuery = {}): AuditEntry[] {
     return this.trail.query(q);
+  }
+
+  /** The same entries as `audit`, as the JSON text stored, with sequence number and type. */
+  auditText(q: AuditQuery = {}): AuditText[] {
+    return this.trail.queryText(q);
   }
 
   /** The newest committed audit sequence number. */

@@ -109,8 +109,9 @@ export function decodeRevision(payload: Buffer): { meta: RevisionMeta; docStart:
  * Audit payload: u32 count, then per entry u32 length and the entry's JSON. Built as a record
  * (FRAME_BYTES free at its start); offsets are within the payload.
  */
-export function buildAuditRecord(entries: AuditEntry[]): { record: Buffer; offsets: number[]; lengths: number[] } {
-  const bufs = entries.map((e) => Buffer.from(JSON.stringify(e)));
+/** A record of audit entries, each given as its JSON text (audit-chain.ts chainEntryText). */
+export function buildAuditRecord(texts: string[]): { record: Buffer; offsets: number[]; lengths: number[] } {
+  const bufs = texts.map((t) => Buffer.from(t));
   const record = Buffer.allocUnsafe(FRAME_BYTES + 4 + bufs.reduce((s, b) => s + 4 + b.length, 0));
   const payload = record.subarray(FRAME_BYTES);
   payload.writeUInt32LE(bufs.length, 0);

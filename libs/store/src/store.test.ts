@@ -181,6 +181,13 @@ describe('Store reads', () => {
     expect(store.audit({ types: ['scan_started'] }).map((e) => e.seq)).toEqual([1, 4]);
     expect(store.audit({ types: ['scan_started', 'observed'], after: 1, limit: 1 }).map((e) => e.seq)).toEqual([2]);
     expect(store.verifyAudit()).toMatchObject({ ok: true, entries: 4 });
+    // The text form (what the WAL publishes) is the same entries, with their types and numbers.
+    const texts = store.auditText({ after: 1, limit: 2 });
+    expect(texts.map((t) => [t.seq, t.type])).toEqual([
+      [2, 'observed'],
+      [3, 'scan_completed'],
+    ]);
+    expect(texts.map((t) => JSON.parse(t.text))).toEqual(store.audit({ after: 1, limit: 2 }));
     await store.close();
     open.pop();
 

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type JetStreamClient, publishEvent, subjects } from '@elava/bus';
+import { type JetStreamClient, subjects } from '@elava/bus';
 import type { Logger } from '@elava/log';
 import type { Store } from '@elava/store';
 
@@ -51,10 +51,11 @@ export class WalPublisher {
   private async publishPending(): Promise<void> {
     let sent = 0;
     for (;;) {
-      const batch = this.store.audit({ after: this.published, limit: 500 });
+      // The entries as stored: the same JSON as the entry, sent without parsing it and writing it again.
+      const batch = this.store.auditText({ after: this.published, limit: 500 });
       if (batch.length === 0) break;
       for (const entry of batch) {
-        await publishEvent(this.js, subjects.wal(entry.type), entry, `${this.storeId}.${entry.seq}`);
+        await this.js.publish(subjects.wal(entry.type), entry.text, { msgID: `${this.storeId}.${entry.seq}` });
         this.published = entry.seq;
         sent++;
       }
