@@ -1,4 +1,12 @@
-import { ACTIONS, type AuditEntry, CHANGE_TYPES, type ChangeSummary, type Decision, SEVERITIES } from '@elava/types';
+import {
+  ACTIONS,
+  type AuditEntry,
+  CHANGE_TYPES,
+  type ChangeSummary,
+  type Decision,
+  SEVERITIES,
+  unpackChanges,
+} from '@elava/types';
 
 /**
  * Items carried by trail entries. The trail is written by our own services, but an entry from an
@@ -6,9 +14,7 @@ import { ACTIONS, type AuditEntry, CHANGE_TYPES, type ChangeSummary, type Decisi
  */
 
 export function changeItems(e: AuditEntry): ChangeSummary[] {
-  const list = e.data.changes;
-  if (!Array.isArray(list)) return [];
-  return list.filter(
+  return (unpackChanges(e.data) as ChangeSummary[]).filter(
     (c): c is ChangeSummary =>
       c !== null &&
       typeof c === 'object' &&

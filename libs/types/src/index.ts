@@ -2,6 +2,7 @@ export * from './actor.js';
 export * from './attributes.js';
 export * from './audit.js';
 export * from './change.js';
+export * from './change-list.js';
 export * from './claim.js';
 export * from './decision.js';
 export * from './delta.js';

@@ -12,6 +12,7 @@ import {
   isManaged,
   type PolicyRequest,
   type PublishedChange,
+  packChanges,
   type RevisionDeltas,
   type Severity,
   storeKeys,
@@ -151,7 +152,7 @@ export class Detector {
           revision: rd.revision,
           data: {
             scan_id: rd.scan_id,
-            changes: published.map(summary),
+            ...packChanges(published.map(summary)),
             held: held.length,
           },
         },
