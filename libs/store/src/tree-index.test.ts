@@ -44,4 +44,17 @@ describe('TreeIndex secondary indexes', () => {
     expect(ids(tree.indexed({ tag: 'env=prod' }))).toEqual([id(1), id(2)]);
     expect(ids(tree.indexed({ tag: 'env=dev' }))).toEqual([id(1)]);
   });
+
+  it('finds a value one key alone has (a Name), and both keys once a second one takes it', () => {
+    const tree = new TreeIndex(new VersionTable(), labels);
+    const a = tree.getOrCreate(id(7));
+    const b = tree.getOrCreate(id(3));
+    tree.indexTags(a, { Name: 'web' });
+    tree.indexTags(a, { Name: 'web', env: 'x' }, { env: 'y' });
+    expect(ids(tree.indexed({ tag: 'Name=web' }))).toEqual([id(7)]);
+    expect(ids(tree.indexed({ tag: 'Name=web', type: 'ec2.vpc' }))).toEqual([id(7)]);
+    tree.indexTags(b, { Name: 'web' });
+    expect(ids(tree.indexed({ tag: 'Name=web' }))).toEqual([id(3), id(7)]);
+    expect(ids(tree.indexed({ tag: 'Name=db' }))).toEqual([]);
+  });
 });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { listKeysOf } from '@elava/aws';
 import { type Delta, diff } from '@elava/store';
 import type { AnyResource, Change, ChangeType, FieldDiff } from '@elava/types';
@@ -14,7 +14,7 @@ const STATUS = /^(status|attributes\.state|attributes\.status)$/;
  * and a new store's revision 1 is never taken for an old one's (JetStream dedups by this id).
  */
 export function changeId(store: string, resourceId: string, revision: number, type: ChangeType): string {
-  return `chg_${createHash('sha1').update(`${store}|${resourceId}|${revision}|${type}`).digest('hex').slice(0, 24)}`;
+  return `chg_${hash('sha1', `${store}|${resourceId}|${revision}|${type}`, 'hex').slice(0, 24)}`;
 }
 
 function monthly(r: AnyResource | null): number | undefined {
