@@ -1,4 +1,12 @@
-import { consumeDurable, ensureStreams, jetstream, jetstreamManager, publishEvent, STREAMS } from '@elava/bus';
+import {
+  consumeDurable,
+  DEFAULT_RETENTION_MS,
+  ensureStreams,
+  jetstream,
+  jetstreamManager,
+  publishEvent,
+  STREAMS,
+} from '@elava/bus';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { silentLog, unique } from '../support/infra.js';
@@ -25,6 +33,26 @@ describe('JetStream through a real NATS', () => {
     for (const def of STREAMS) {
       const info = await jsm.streams.info(def.name);
       expect(info.config.subjects).toEqual(def.subjects);
+    }
+  });
+
+  it('keeps messages for nats.retention: a new stream a week, an existing one brought to the configured age', async () => {
+    const jsm = await jetstreamManager(t.nc);
+    const name = unique('ELAVA_RETAIN').replace(/-/g, '_');
+    const def = [{ name, subjects: [`elava.retain.${name}.>`] }];
+    try {
+      const age = async () => (await jsm.streams.info(name)).config.max_age / 1e6;
+      await ensureStreams(t.nc, def);
+      expect(await age()).toBe(DEFAULT_RETENTION_MS);
+      await ensureStreams(t.nc, def, { maxAgeMs: 3_600_000 });
+      expect(await age()).toBe(3_600_000);
+      // A command without the configuration (a listing's --follow) leaves the age as it is.
+      await ensureStreams(t.nc, def);
+      expect(await age()).toBe(3_600_000);
+      await ensureStreams(t.nc, def, { maxAgeMs: 0 });
+      expect(await age()).toBe(0);
+    } finally {
+      await jsm.streams.delete(name);
     }
   });
 

@@ -78,9 +78,16 @@ function isApiError(err: unknown, code: number): boolean {
 export interface StreamOptions {
   /** How long JetStream remembers message ids to drop re-publishes. */
   duplicateWindowMs?: number;
-  /** 0 keeps messages until limits say otherwise. */
+  /**
+   * How long a stream keeps a message (`nats.retention`; 0 keeps every message). Given, an existing
+   * stream is brought to it; absent (a command without the cluster's configuration), a new stream
+   * gets DEFAULT_RETENTION_MS and an existing one keeps what it has.
+   */
   maxAgeMs?: number;
 }
+
+/** `nats.retention`'s default: a week of changes, decisions and trail on NATS (the store keeps all). */
+export const DEFAULT_RETENTION_MS = 7 * 86_400_000;
 
 /**
  * Creates the streams, or brings an existing one to the wanted subjects and windows. Safe to
@@ -96,10 +103,11 @@ export async function ensureStreams(
     const wanted = {
       subjects: def.subjects,
       duplicate_window: nanos(opts.duplicateWindowMs ?? 60 * 60_000),
-      max_age: nanos(opts.maxAgeMs ?? 0),
+      max_age: nanos(opts.maxAgeMs ?? DEFAULT_RETENTION_MS),
     };
     try {
       const info = await jsm.streams.info(def.name);
+      if (opts.maxAgeMs === undefined) wanted.max_age = info.config.max_age;
       const same =
         info.config.subjects.join() === wanted.subjects.join() &&
         info.config.duplicate_window === wanted.duplicate_window &&

@@ -79,6 +79,13 @@ describe('elava.yaml', () => {
     });
     expect(c.redis.url).toBe('redis://env:2');
     expect(c.nats.url).toBe('nats://env:3');
+    // The environment names the server; how long its streams keep messages stays the file's.
+    expect(c.nats.retention).toBe(7 * 86_400_000);
+    const kept = parseConfig('version: "2.0"\nnats: { retention: 0s }\n', 'x.yaml', { NATS_URL: 'nats://env:3' });
+    expect(kept.nats).toEqual({ url: 'nats://env:3', retention: 0 });
+    expect(() => parseConfig('version: "2.0"\nnats: { retention: forever }\n', 'x.yaml', {})).toThrow(
+      /nats\.retention/,
+    );
     expect(c.aws.endpoint).toBe('http://127.0.0.1:5000');
     expect(c.regions).toEqual(['eu-north-1']);
     expect(c.api).toEqual({ host: '127.0.0.1', port: 7070, timeout: 10_000, auth_token: '' });

@@ -94,7 +94,7 @@ function finish(c: ElavaConfig, env: NodeJS.ProcessEnv, baseDir: string, cwd: st
       // ELAVA_QUEUE_PREFIX is the older name, kept working (tests give each run its own).
       prefix: prefixFrom(env) ?? c.redis.prefix,
     },
-    nats: { url: env.NATS_URL ?? c.nats.url },
+    nats: { ...c.nats, url: env.NATS_URL ?? c.nats.url },
     api: {
       ...c.api,
       host: env.ELAVA_API_HOST ?? c.api.host,

@@ -318,7 +318,16 @@ export const configSchema = z
           .default('elava'),
       })
       .prefault({}),
-    nats: z.strictObject({ url: z.string().default('nats://127.0.0.1:4222') }).prefault({}),
+    nats: z
+      .strictObject({
+        url: z.string().default('nats://127.0.0.1:4222'),
+        /**
+         * How long the streams (changes, decisions, the trail's WAL) keep a message; 0s keeps all.
+         * The store keeps the whole history: this bounds only the server's disk and memory.
+         */
+        retention: duration.prefault('7d'),
+      })
+      .prefault({}),
     api: z
       .strictObject({
         host: z.string().min(1).default('127.0.0.1'),

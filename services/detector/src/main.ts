@@ -13,7 +13,7 @@ runtime.handleSignals();
 await runtime.listen();
 
 const nc = await connectNats(config.nats.url, 'elava-detector', log);
-await ensureStreams(nc);
+await ensureStreams(nc, undefined, { maxAgeMs: config.nats.retention });
 runtime.onShutdown('nats', () => nc.drain());
 const producer = createRedis(config.redis.url, 'producer', 'elava-detector');
 const consumer = createRedis(config.redis.url, 'worker', 'elava-detector-worker');

@@ -17,7 +17,7 @@ await runtime.listen();
 const mode = config.policies.enforcement_mode;
 const safety = config.actions.safety;
 const nc = await connectNats(config.nats.url, 'elava-executor', log);
-await ensureStreams(nc);
+await ensureStreams(nc, undefined, { maxAgeMs: config.nats.retention });
 runtime.onShutdown('nats', () => nc.drain());
 const producer = createRedis(config.redis.url, 'producer', 'elava-executor');
 const consumer = createRedis(config.redis.url, 'worker', 'elava-executor-worker');

@@ -40,7 +40,7 @@ if (!slack.enabled || !slack.webhook) {
   );
   const nc = await connectNats(config.nats.url, 'elava-notifier', log);
   runtime.onShutdown('nats', () => nc.drain());
-  await ensureStreams(nc);
+  await ensureStreams(nc, undefined, { maxAgeMs: config.nats.retention });
   // nats-server 2.9 takes one filter subject: every decision comes, the notifier keeps its own.
   const consumer = await consumeDurable<Decision>(nc, {
     stream: 'ELAVA_DECISIONS',

@@ -72,8 +72,8 @@ const watcher = watch(watched, { recursive: false }, () => {
 runtime.onShutdown('watch', () => watcher.close());
 
 const nc = await connectNats(config.nats.url, 'elava-policy', log);
-await ensureStreams(nc);
-await ensureStreams(nc, [SHADOW_STREAM]);
+await ensureStreams(nc, undefined, { maxAgeMs: config.nats.retention });
+await ensureStreams(nc, [SHADOW_STREAM], { maxAgeMs: config.nats.retention });
 runtime.onShutdown('nats', () => nc.drain());
 const producer = createRedis(config.redis.url, 'producer', 'elava-policy');
 const consumer = createRedis(config.redis.url, 'worker', 'elava-policy-worker');

@@ -36,7 +36,7 @@ log.info({ dir: config.storage.dir, revision: store.revision, ...store.report },
 runtime.onShutdown('store', () => store.close());
 
 const nc = await connectNats(config.nats.url, 'elava-recorder', log);
-await ensureStreams(nc);
+await ensureStreams(nc, undefined, { maxAgeMs: config.nats.retention });
 runtime.onShutdown('nats', () => nc.drain());
 const wal = new WalPublisher(jetstream(nc), store, log);
 await wal.catchUp();

@@ -108,7 +108,7 @@ export function registerUp(program: Command, io: Io, setExit: (code: number) => 
         const { nc } = cluster;
         void (async () => {
           // On a fresh NATS the services may not have made the streams yet: the same definitions.
-          await ensureStreams(nc);
+          await ensureStreams(nc, undefined, { maxAgeMs: cluster.config.nats.retention });
           const consumer = await jetstream(nc).consumers.get('ELAVA_DECISIONS', {
             filter_subjects: 'elava.decisions.>',
             deliver_policy: DeliverPolicy.New,
