@@ -1,4 +1,4 @@
-import { connectNats, consumeDurable, ensureStreams, type JsMsg, type NatsConnection } from '@elava/bus';
+import { connectNats, consumeDurable, ensureStreams, type JsMsg, jetstreamManager, type NatsConnection } from '@elava/bus';
 import { afterAll, beforeAll } from 'vitest';
 import { z } from 'zod';
 import { infra, silentLog, unique } from './infra.js';
@@ -39,9 +39,10 @@ export async function watchStream<T>(
   pick: (item: T, msg: JsMsg) => boolean,
 ): Promise<T[]> {
   const seen: T[] = [];
+  const durable = unique('watch');
   const consumer = await consumeDurable(stage.nc, {
     stream,
-    durable: unique('watch'),
+    durable,
     deliver: 'new',
     schema: z.custom<T>(),
     log: silentLog,
@@ -49,6 +50,11 @@ export async function watchStream<T>(
       if (pick(item, msg)) seen.push(item);
     },
   });
-  stage.defer(() => consumer.stop());
+  stage.defer(async () => {
+    await consumer.stop();
+    // A durable outlives its connection: left behind, every later message of the stream is kept
+    // pending for it, and the server matches each new one against all of them.
+    await (await jetstreamManager(stage.nc)).consumers.delete(stream, durable).catch(() => {});
+  });
   return seen;
 }
