@@ -116,6 +116,17 @@ export function typeCatalogSource(registry: Registry): string {
     ...entries,
     '};',
     '',
+    '/** Lists matched by natural key when diffing (path → key field), by type: see listKeysOf. */',
+    'export const LIST_KEYS: {',
+    '  readonly [T in (typeof RESOURCE_TYPES)[number]]?: Readonly<Record<string, string>>;',
+    '} = {',
+    ...Object.values(registry).flatMap((p) =>
+      p.listKeys
+        ? [`  '${p.type}': {`, ...Object.entries(p.listKeys).map(([path, key]) => `    '${path}': '${key}',`), '  },']
+        : [],
+    ),
+    '};',
+    '',
   ].join('\n');
 }
 

@@ -113,7 +113,5 @@ export const WRITES = catalog.writeOperations(PROVIDERS);
 /** The operation names the executor's clients may send besides reads. */
 export const WRITE_OPERATIONS: ReadonlySet<string> = new Set([...WRITES.keys()].map((k) => k.split(':')[1] as string));
 
-/** How a type's lists are matched in a diff: list path → the field that names an element. */
-export function listKeysOf(type: ResourceType): Readonly<Record<string, string>> {
-  return PROVIDERS[type].listKeys ?? {};
-}
+/** How a type's lists are matched in a diff (the readers' own, as @elava/types has them generated). */
+export { listKeysOf } from '@elava/types';

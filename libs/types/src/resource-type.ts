@@ -1,4 +1,4 @@
-import { RESOURCE_TYPES, TYPE_CATALOG } from './resource-types.generated.js';
+import { LIST_KEYS, RESOURCE_TYPES, TYPE_CATALOG } from './resource-types.generated.js';
 
 /**
  * Every resource type Elava knows, as `<service>.<kind>`; the contract names them. The list is
@@ -28,4 +28,15 @@ export function isGlobalType(type: ResourceType): boolean {
 /** The CloudFormation and AWS Config name of a type: `AWS::EC2::Instance`. */
 export function cfnTypeOf(type: ResourceType): string {
   return TYPE_CATALOG[type].cfn;
+}
+
+const NO_LIST_KEYS: Readonly<Record<string, string>> = {};
+
+/**
+ * How a type's lists are matched in a diff: list path → the field that names an element. Generated
+ * from the readers (each declares its own), so that what diffs (the recorder, the detector, the
+ * CLI) does not load the AWS SDK the readers are built on.
+ */
+export function listKeysOf(type: ResourceType): Readonly<Record<string, string>> {
+  return LIST_KEYS[type] ?? NO_LIST_KEYS;
 }

@@ -97,3 +97,77 @@ export const TYPE_CATALOG: {
   'ec2.network_acl': { cfn: 'AWS::EC2::NetworkAcl', global: false, taggable: true },
   'ec2.vpc_endpoint': { cfn: 'AWS::EC2::VPCEndpoint', global: false, taggable: true },
 };
+
+/** Lists matched by natural key when diffing (path → key field), by type: see listKeysOf. */
+export const LIST_KEYS: {
+  readonly [T in (typeof RESOURCE_TYPES)[number]]?: Readonly<Record<string, string>>;
+} = {
+  'ec2.route_table': {
+    'attributes.routes': 'destination',
+  },
+  'iam.user': {
+    'attributes.inline_policies': 'name',
+    'attributes.inline_policies[].document.statements': 'sid',
+    'attributes.access_keys': 'id',
+    'attributes.mfa_devices': 'serial',
+  },
+  'iam.role': {
+    'attributes.inline_policies': 'name',
+    'attributes.inline_policies[].document.statements': 'sid',
+    'attributes.trust_policy.statements': 'sid',
+  },
+  'iam.group': {
+    'attributes.inline_policies': 'name',
+    'attributes.inline_policies[].document.statements': 'sid',
+  },
+  'iam.policy': {
+    'attributes.document.statements': 'sid',
+  },
+  'lambda.function': {
+    'attributes.policy.statements': 'sid',
+  },
+  'sqs.queue': {
+    'attributes.policy.statements': 'sid',
+  },
+  'sns.topic': {
+    'attributes.policy.statements': 'sid',
+  },
+  'kms.key': {
+    'attributes.policy.statements': 'sid',
+  },
+  'ecr.repository': {
+    'attributes.policy.statements': 'sid',
+    'attributes.lifecycle_rules': 'priority',
+  },
+  'elbv2.target_group': {
+    'attributes.targets': 'id',
+  },
+  'elbv2.listener': {
+    'attributes.rules': 'priority',
+  },
+  'ecs.cluster': {
+    'attributes.settings': 'name',
+    'attributes.default_capacity_provider_strategy': 'capacity_provider',
+  },
+  'ecs.service': {
+    'attributes.load_balancers': 'target',
+    'attributes.capacity_provider_strategy': 'capacity_provider',
+  },
+  'dynamodb.table': {
+    'attributes.global_secondary_indexes': 'name',
+    'attributes.local_secondary_indexes': 'name',
+  },
+  'cloudfront.distribution': {
+    'attributes.origins': 'id',
+    'attributes.cache_behaviors': 'path_pattern',
+  },
+  'route53.hosted_zone': {
+    'attributes.vpcs': 'vpc_id',
+  },
+  'ec2.launch_template': {
+    'attributes.default_version_data.block_devices': 'device_name',
+  },
+  'ec2.network_acl': {
+    'attributes.entries': 'rule_key',
+  },
+};

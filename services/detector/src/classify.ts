@@ -1,7 +1,6 @@
 import { hash } from 'node:crypto';
-import { listKeysOf } from '@elava/aws';
 import { type Delta, diff } from '@elava/store';
-import type { AnyResource, Change, ChangeType, FieldDiff } from '@elava/types';
+import { type AnyResource, type Change, type ChangeType, type FieldDiff, listKeysOf } from '@elava/types';
 import { ebsMonthly, ec2Monthly, rdsMonthly, rdsStorageMonthly } from './prices.js';
 
 /** Fields that move without anything having changed; never a change. */

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // The recorder process: the store's only writer. A second recorder on the same data directory
 // waits as a standby and takes over when the holder's lock is released or its process is gone.
-import { listKeysOf } from '@elava/aws';
 import { connectNats, createRedis, ensureStreams, jetstream, startHeartbeat } from '@elava/bus';
 import { StoreReader, serveQueries } from '@elava/query';
 import { boot } from '@elava/service';
 import { Store, StoreLockedError } from '@elava/store';
+import { listKeysOf } from '@elava/types';
 import { Counter, Gauge } from 'prom-client';
 import { WalPublisher } from './wal-publisher.js';
 import { startRecorder } from './workers.js';

@@ -2,7 +2,6 @@ import { existsSync, realpathSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { loadConfig } from '@elava/config';
-import { PolicyPool, policyData } from '@elava/policy';
 import { parseSelector } from '@elava/store';
 import { CHANGE_TYPES, type ChangeType, isResourceType, type ResourceType } from '@elava/types';
 import type { Command } from 'commander';
@@ -40,6 +39,7 @@ export async function backtest(o: BacktestOptions): Promise<{ run: BacktestRun; 
   const cleanups: (() => Promise<void> | void)[] = [libraries.cleanup];
   try {
     const threads = o.threads ?? availableParallelism();
+    const { PolicyPool } = await import('@elava/policy');
     const pool = await PolicyPool.start(libraries.candidate, o.data ?? {}, threads, libraries.baseline);
     cleanups.push(() => pool.close());
     const snapshot = await openSnapshot(o.dataDir);
@@ -132,6 +132,7 @@ export function registerBacktest(policy: Command, program: Command, io: Io, setE
         const { config } = loadConfig({ path: program.opts().config, env: io.env, cwd: io.cwd });
         let data: unknown;
         try {
+          const { policyData } = await import('@elava/policy');
           data = policyData(config);
         } catch (err) {
           throw new CliError((err as Error).message);

@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@elava/config';
-import { PolicySet, policyData, readCompiled } from '@elava/policy';
 import type { Command } from 'commander';
 import { paint, severity } from '../format.js';
 import { CliError, EXIT, type Io } from '../io.js';
@@ -63,6 +62,8 @@ export function registerPolicy(program: Command, io: Io, setExit: (code: number)
         throw new CliError(`cannot read the input ${file}: ${(err as Error).message}`);
       }
       if (typeof input !== 'object' || input === null) throw new CliError(`the input ${file} is not a JSON object`);
+      // Loaded when evaluating, so that every other command starts without the policy engine.
+      const { PolicySet, policyData, readCompiled } = await import('@elava/policy');
       const { problems, ...library } = readCompiled(dirOf());
       for (const p of problems) io.err(`elava: ${p}`);
       if (library.packages.length === 0) throw new CliError('no compiled policies: run `elava policy build`');

@@ -1,4 +1,3 @@
-import { AccountList, Organization } from '@elava/aws';
 import { connectNats, createQueue, createRedis, QUEUES } from '@elava/bus';
 import { loadConfig } from '@elava/config';
 import { QueryClient } from '@elava/query';
@@ -12,7 +11,6 @@ import {
   type ScanJob,
   scopeKey,
 } from '@elava/types';
-import { QueueEvents } from 'bullmq';
 import type { Command } from 'commander';
 import { CliError, EXIT, type Io } from '../io.js';
 
@@ -69,6 +67,8 @@ export function registerScan(program: Command, io: Io, setExit: (code: number) =
 
       // The configured accounts, the organization's (accounts: organization), or the credentials' own.
       const region = regions[0] ?? 'us-east-1';
+      // The AWS SDK takes most of a second to load: only the command that reads AWS pays for it.
+      const { AccountList, Organization } = await import('@elava/aws');
       const accounts = (
         await new AccountList({
           accounts: config.accounts,
@@ -134,6 +134,7 @@ async function scanOnce(
   const eventsConnection = redis.duplicate();
   // A Redis that goes away for a moment is retried by ioredis; only the timeout ends the wait.
   eventsConnection.on('error', () => {});
+  const { QueueEvents } = await import('bullmq');
   const events = new QueueEvents(QUEUES.scan, { connection: eventsConnection, prefix });
   events.on('error', () => {});
   queue.on('error', () => {});
