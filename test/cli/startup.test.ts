@@ -23,13 +23,12 @@ function sdkModulesAfterImporting(path: string): number {
 // The AWS SDK takes most of a second to load: `elava changes` and the services that never call AWS
 // (the recorder; the detector unless it asks CloudTrail) start without it.
 describe('what starts without the AWS SDK', () => {
-  it.each([
-    'services/cli/dist/program.js',
-    'services/recorder/dist/workers.js',
-    'services/detector/dist/workers.js',
-  ])('%s', (path) => {
-    expect(sdkModulesAfterImporting(path)).toBe(0);
-  });
+  it.each(['services/cli/dist/program.js', 'services/recorder/dist/workers.js', 'services/detector/dist/workers.js'])(
+    '%s',
+    (path) => {
+      expect(sdkModulesAfterImporting(path)).toBe(0);
+    },
+  );
 
   it('while the readers do load it (the check can fail)', () => {
     expect(sdkModulesAfterImporting('libs/aws/dist/index.js')).toBeGreaterThan(0);

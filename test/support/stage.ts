@@ -1,4 +1,11 @@
-import { connectNats, consumeDurable, ensureStreams, type JsMsg, jetstreamManager, type NatsConnection } from '@elava/bus';
+import {
+  connectNats,
+  consumeDurable,
+  ensureStreams,
+  type JsMsg,
+  jetstreamManager,
+  type NatsConnection,
+} from '@elava/bus';
 import { afterAll, beforeAll } from 'vitest';
 import { z } from 'zod';
 import { infra, silentLog, unique } from './infra.js';
