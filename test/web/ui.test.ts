@@ -122,6 +122,10 @@ describe('web UI in a real browser', () => {
     await page.waitForSelector('[data-testid=timeline] li:nth-child(2)');
     await page.waitForSelector('table.diff td.path:text-is("tags.elava:owner")');
     await snapshot(page, 'resource');
+    // Both ends at one revision: nothing between them.
+    const newest = await page.inputValue('label:has-text("to revision") select');
+    await page.selectOption('label:has-text("from revision") select', newest);
+    await page.waitForSelector('text=the same at both revisions');
     expect(problems).toEqual([]);
   });
 

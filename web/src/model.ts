@@ -1,4 +1,4 @@
-import type { AuditEntry, ChangeSummary, Decision, FieldDiff } from '@elava/types';
+import type { AuditEntry, ChangeSummary, Decision, EstateStats, FieldDiff } from '@elava/types';
 
 /** The shapes the API answers with (docs/openapi.yaml). */
 
@@ -9,17 +9,7 @@ export interface Page<T> {
   next_cursor: string | null;
 }
 
-export interface Stats {
-  revision: number;
-  time: string | null;
-  resources: number;
-  by_type: Record<string, number>;
-  by_account: Record<string, number>;
-  by_region: Record<string, number>;
-  changes_per_hour: { hour: string; added: number; modified: number; removed: number }[];
-  findings: Record<'critical' | 'warning' | 'info', number>;
-  since: string;
-}
+export type Stats = EstateStats;
 
 export interface StoreStatus {
   store: string;

@@ -1,25 +1,8 @@
 import { CompactedError, type Store } from '@elava/store';
-import { type AuditEntry, parseResourceId, SEVERITIES, type Severity } from '@elava/types';
+import { type AuditEntry, type EstateStats, parseResourceId, SEVERITIES, type Severity } from '@elava/types';
 import { decisionItem } from './trail-items.js';
 
-/** What the overview shows: the estate now, how fast it changes, and what is wrong with it. */
-export interface EstateStats {
-  revision: number;
-  time: string | null;
-  resources: number;
-  by_type: Record<string, number>;
-  by_account: Record<string, number>;
-  by_region: Record<string, number>;
-  /** Versions recorded per hour of the window, oldest hour first (every hour present, zeros too). */
-  changes_per_hour: { hour: string; added: number; modified: number; removed: number }[];
-  /**
-   * Findings (decisions a policy made) decided within the window, the latest per resource and
-   * policy package, on resources that still exist: the trail records findings, not fixes, so a
-   * finding fixed since is counted until the window passes it.
-   */
-  findings: Record<Severity, number>;
-  since: string;
-}
+export type { EstateStats } from '@elava/types';
 
 const HOUR = 3_600_000;
 /** Findings and hourly buckets are kept for this long, the longest window a caller may ask for. */

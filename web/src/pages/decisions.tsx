@@ -1,4 +1,4 @@
-import { ACTIONS, SEVERITIES } from '@elava/types';
+import { ACTIONS, outcomeText, SEVERITIES } from '@elava/types';
 import { ago, toSelector, when } from '../format';
 import { useApi, useQueryState } from '../hooks';
 import type { Decision, Page, Why } from '../model';
@@ -6,34 +6,6 @@ import { DiffTable } from '../parts/diff-table';
 import { Filters } from '../parts/filters';
 import { Loading, Problem, ResourceLink, Severity } from '../parts/misc';
 import { Pager } from '../parts/pager';
-
-/** What the notifier or the executor did with a decision, in words (as `elava why` says it). */
-function outcome(o: Why['outcomes'][number]): string {
-  const d = o.data;
-  if (d.via === 'slack')
-    return `${o.type === 'executed' ? 'posted' : o.type} to Slack${d.channel ? ` ${d.channel}` : ''}${d.digest ? ` (digest of ${d.digest})` : ''}`;
-  const calls = Array.isArray(d.calls)
-    ? (d.calls as { operation: string; request_id?: string }[])
-        .map((c) => `${c.operation}${c.request_id ? ` (request ${c.request_id})` : ''}`)
-        .join(', ')
-    : '';
-  switch (o.type) {
-    case 'executed':
-      return `executed${calls ? `: ${calls}` : ` (${String(d.note ?? 'nothing to change')})`}`;
-    case 'executing':
-      return `executing under the claim of ${(d.claim as { owner?: string } | undefined)?.owner ?? '?'}`;
-    case 'failed':
-      return `failed: ${String(d.error)}`;
-    case 'skipped':
-      return `skipped: ${String(d.reason)}${calls ? ` (would call ${calls})` : ''}`;
-    case 'awaiting_approval':
-      return `waiting for approval until ${String(d.expires_at)} (${String(d.approve_with)})`;
-    case 'approved':
-      return `approved by ${String(d.by)}`;
-    default:
-      return o.type;
-  }
-}
 
 /** observation → change and diff → policy → decision → notifications and executions. */
 export function WhyChain({ id }: { id: string }) {
@@ -86,7 +58,7 @@ export function WhyChain({ id }: { id: string }) {
       ) : (
         w.outcomes.map((o) => (
           <li key={o.seq}>
-            <b>{o.type === 'executed' && o.data.via === 'slack' ? 'notification' : 'execution'}</b> {outcome(o)}{' '}
+            <b>{o.type === 'executed' && o.data.via === 'slack' ? 'notification' : 'execution'}</b> {outcomeText(o)}{' '}
             <span class="muted">at {when(o.time)}</span>
           </li>
         ))

@@ -80,26 +80,13 @@ export function Resource() {
         <section class="card">
           <h2>Diff</h2>
           <form class="filters" onSubmit={(e) => e.preventDefault()}>
-            <label>
-              <span>from revision</span>
-              <select value={from} onChange={(e) => set({ from: (e.currentTarget as HTMLSelectElement).value }, true)}>
-                {revisions.map((r) => (
-                  <option key={r} value={r}>
-                    {r}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label>
-              <span>to revision</span>
-              <select value={to} onChange={(e) => set({ to: (e.currentTarget as HTMLSelectElement).value }, true)}>
-                {revisions.map((r) => (
-                  <option key={r} value={r}>
-                    {r}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <RevisionPicker
+              label="from revision"
+              value={from}
+              revisions={revisions}
+              pick={(v) => set({ from: v }, true)}
+            />
+            <RevisionPicker label="to revision" value={to} revisions={revisions} pick={(v) => set({ to: v }, true)} />
           </form>
           <Problem error={cmp.error} />
           {cmp.data ? (
@@ -126,5 +113,26 @@ export function Resource() {
         </section>
       ) : null}
     </div>
+  );
+}
+
+/** One end of the diff: a revision the resource has a version at. */
+function RevisionPicker(p: {
+  label: string;
+  value: string | undefined;
+  revisions: readonly string[];
+  pick: (v: string) => void;
+}) {
+  return (
+    <label>
+      <span>{p.label}</span>
+      <select value={p.value} onChange={(e) => p.pick((e.currentTarget as HTMLSelectElement).value)}>
+        {p.revisions.map((r) => (
+          <option key={r} value={r}>
+            {r}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }

@@ -1,4 +1,4 @@
-import { type AuditEntry, actorLabel, type ChangeSummary, type Decision } from '@elava/types';
+import { type AuditEntry, actorLabel, type ChangeSummary, type Decision, outcomeText } from '@elava/types';
 import type { Command } from 'commander';
 import { checkArgs } from '../args.js';
 import { diffLine, paint, severity } from '../format.js';
@@ -11,34 +11,6 @@ interface Explanation {
   observation?: { revision: number; time?: string };
   change?: ChangeSummary & { recorded: { seq: number; time: string } };
   outcomes: { seq: number; type: AuditEntry['type']; time: string; data: Record<string, unknown> }[];
-}
-
-/** One line per outcome, in words: what the notifier or the executor did with the decision. */
-function outcome(o: Explanation['outcomes'][number]): string {
-  const d = o.data;
-  if (d.via === 'slack')
-    return `${o.type === 'executed' ? 'posted' : o.type} to Slack${d.channel ? ` ${d.channel}` : ''}${d.digest ? ` (digest of ${d.digest})` : ''}`;
-  const calls = Array.isArray(d.calls)
-    ? (d.calls as { operation: string; request_id?: string }[])
-        .map((c) => `${c.operation}${c.request_id ? ` (request ${c.request_id})` : ''}`)
-        .join(', ')
-    : '';
-  switch (o.type) {
-    case 'executed':
-      return `executed${calls ? `: ${calls}` : ` (${d.note ?? 'nothing to change'})`}`;
-    case 'executing':
-      return `executing under the claim of ${(d.claim as { owner?: string } | undefined)?.owner ?? '?'}`;
-    case 'failed':
-      return `failed: ${d.error}`;
-    case 'skipped':
-      return `skipped: ${d.reason}${calls ? ` (would call ${calls})` : ''}`;
-    case 'awaiting_approval':
-      return `waiting for approval until ${d.expires_at} (${d.approve_with})`;
-    case 'approved':
-      return `approved by ${d.by}`;
-    default:
-      return o.type;
-  }
 }
 
 export function registerWhy(program: Command, io: Io): void {
@@ -90,7 +62,7 @@ export function registerWhy(program: Command, io: Io): void {
           `${d.action} ${severity(io, d.severity)}: ${d.reason} (revision ${d.revision}, decided ${w.decided.time})`,
         );
         if (w.outcomes.length === 0) step(n++, 'execution', paint(io, 'dim', 'nothing done with it yet'));
-        for (const oc of w.outcomes) step(n++, 'execution', `${outcome(oc)} at ${oc.time}`);
+        for (const oc of w.outcomes) step(n++, 'execution', `${outcomeText(oc)} at ${oc.time}`);
       });
     });
 }
