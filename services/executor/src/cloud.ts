@@ -56,12 +56,11 @@ export class AwsCloud implements Cloud {
     const provider = providerFor(d.resource.type);
     const now = await readOne(provider, ctx, parseResourceId(d.resource.id).nativeId);
     if (!now) return { exists: false, tags: {} };
-    const attributes = now.attributes as { arn?: string; vpc_id?: string };
+    const attributes = now.attributes as { vpc_id?: string };
     return {
       exists: true,
       tags: now.tags,
       attributes: now.attributes as Readonly<Record<string, unknown>>,
-      ...(attributes.arn ? { arn: attributes.arn } : {}),
       ...(provider.protection ? { protected: await provider.protection.isOn(ctx, now) } : {}),
       ...(attributes.vpc_id ? { vpcTags: await this.vpcTags(ctx, attributes.vpc_id) } : {}),
     };

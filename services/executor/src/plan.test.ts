@@ -80,7 +80,7 @@ describe('plan', () => {
     });
     const rds = plan(
       decision('auto_tag', 'rds.instance', 'orders'),
-      now({ environment: 'dev' }, { arn: 'arn:aws:rds:us-east-1:123456789012:db:orders' }),
+      now({ environment: 'dev' }, { attributes: { arn: 'arn:aws:rds:us-east-1:123456789012:db:orders' } }),
       settings,
     );
     expect('calls' in rds && rds.calls[0]).toMatchObject({
@@ -177,7 +177,7 @@ describe('plan for types whose reader module says how their tags are written', (
   it('a global type is tagged through its own API, by the name or ARN its module names', () => {
     const p = plan(
       decision('auto_tag', 'iam.role', 'deployer'),
-      now({}, { arn: 'arn:aws:iam::123456789012:role/deployer' }),
+      now({}, { attributes: { arn: 'arn:aws:iam::123456789012:role/deployer' } }),
       settings,
     );
     expect('calls' in p && p.calls.map((c) => `${c.service}:${c.operation}`)).toEqual(['iam:TagRole']);

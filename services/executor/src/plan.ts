@@ -9,8 +9,6 @@ export interface Current {
   tags: Tags;
   /** Termination / deletion protection, where the type has it. */
   protected?: boolean;
-  /** `attributes.arn`: most services tag by ARN. */
-  arn?: string;
   /** All the attributes as read now (tag writes of some types keep settings from them). */
   attributes?: Readonly<Record<string, unknown>>;
   /** The tags of the resource's VPC: a source of values for missing tags. */
@@ -114,7 +112,8 @@ function protect(d: Decision, now: Current, s: PlanSettings, blessed: boolean): 
 function target(d: Decision, now: Current): TagTarget {
   return {
     nativeId: parseResourceId(d.resource.id).nativeId,
-    arn: now.arn ?? '',
+    // Most services tag by ARN, which the readers record as `attributes.arn`.
+    arn: typeof now.attributes?.arn === 'string' ? now.attributes.arn : '',
     tags: now.tags,
     ...(now.attributes ? { attributes: now.attributes } : {}),
   };
