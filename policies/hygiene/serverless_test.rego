@@ -17,6 +17,21 @@ test_each_family_listed if {
 	}
 }
 
+lambda_at(runtime, now) := {"resource": resource("lambda.function", {"runtime": runtime}), "now": now}
+
+test_dated_deprecation_counts_from_its_day if {
+	count(hygiene.warn) == 0 with input as lambda_at("python3.10", "2026-06-29T23:59:59Z")
+	msgs := {w.msg | some w in hygiene.warn} with input as lambda_at("python3.10", "2026-06-30T00:00:00Z")
+	msgs == {"lambda function x-1 runs on python3.10, a deprecated runtime"}
+	count(hygiene.warn) == 1 with input as lambda_at("nodejs20.x", "2026-12-03T00:00:00Z")
+	count(hygiene.warn) == 0 with input as lambda_at("nodejs22.x", "2026-12-03T00:00:00Z")
+	count(hygiene.warn) == 1 with input as lambda_at("nodejs22.x", "2027-05-01T00:00:00Z")
+}
+
+test_dated_runtime_quiet_without_a_time if {
+	count(hygiene.warn) == 0 with input as {"resource": resource("lambda.function", {"runtime": "dotnet8"})}
+}
+
 test_current_runtime_and_container_image_quiet if {
 	count(hygiene.warn) == 0 with input as {"resource": resource("lambda.function", {"runtime": "python3.12"})}
 	count(hygiene.warn) == 0 with input as {"resource": resource("lambda.function", {"runtime": "provided.al2023"})}
