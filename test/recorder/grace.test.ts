@@ -1,13 +1,10 @@
-import { createRedis, jetstream } from '@elava/bus';
-import { type PublishedChange, startDetector } from '@elava/detector';
-import { QueryClient, StoreReader, serveQueries } from '@elava/query';
-import { startRecorder, WalPublisher } from '@elava/recorder';
-import { encodeResource, Store } from '@elava/store';
+import type { PublishedChange } from '@elava/detector';
+import { encodeResource } from '@elava/store';
 import { instance } from '@elava/store/testing';
 import { CHANGE_TYPES, type ObservationPage } from '@elava/types';
 import { describe, expect, it } from 'vitest';
-import { infra, silentLog, tempDirFor, unique } from '../support/infra.js';
-import { until } from '../support/pipeline.js';
+import { unique } from '../support/infra.js';
+import { startRecording, until } from '../support/pipeline.js';
 import { useStage, watchStream } from '../support/stage.js';
 
 const GRACE_MS = 1_200;
@@ -22,42 +19,14 @@ describe('disappearances and their grace period', () => {
   const stage = useStage(async () => {});
 
   async function wire() {
-    const prefix = unique('elava-grace');
     const region = `us-west-${2 + Math.floor(Math.random() * 1_000)}`;
-    const store = await Store.open(tempDirFor('elava-grace-'));
-    const conns = Array.from({ length: 4 }, (_, i) => createRedis(infra().redis, i % 2 ? 'worker' : 'producer'));
-    const subject = unique('elava.query-grace');
-    const served = serveQueries(stage.nc, new StoreReader(store), silentLog, subject);
-    const recorder = startRecorder({
-      store,
-      wal: new WalPublisher(jetstream(stage.nc), store, silentLog),
-      producer: conns[0]!,
-      consumer: conns[1]!,
-      log: silentLog,
-      prefix,
-    });
     const alertOn = Object.fromEntries(CHANGE_TYPES.map((t) => [t, 'warning'])) as Record<
       (typeof CHANGE_TYPES)[number],
       'warning'
     >;
-    const startOne = () =>
-      startDetector({
-        settings: { track: [...CHANGE_TYPES], alertOn, graceMs: GRACE_MS },
-        nc: stage.nc,
-        query: new QueryClient(stage.nc, 5_000, subject),
-        producer: conns[2]!,
-        consumer: conns[3]!.duplicate(),
-        log: silentLog,
-        prefix,
-      });
-    let detector: ReturnType<typeof startOne> | null = startOne();
-    stage.defer(async () => {
-      await detector?.close();
-      await recorder.close();
-      served.unsubscribe();
-      await store.close();
-      for (const c of conns) c.disconnect();
-    });
+    const w = await startRecording(stage, 'grace', { settings: { alertOn, graceMs: GRACE_MS } });
+    stage.defer(() => w.close());
+    const { store, recorder } = w;
     const changes = await watchStream<PublishedChange>(stage, 'ELAVA_CHANGES', (c) =>
       c.resource_id.startsWith(`aws:${ACCOUNT}:${region}:`),
     );
@@ -76,7 +45,7 @@ describe('disappearances and their grace period', () => {
         resources: resources.map((r) => ({ id: r.id, json: r.json, tags: r.tags, hash: r.hash })),
         final: { status: 'complete', count: ns.length, pages: 1, seen: resources.map((r) => r.id) },
       };
-      await recorder.recorder.recordPage(page);
+      await recorder.recordPage(page);
     };
     const id = (n: number) => instance(n, { region }).id;
     const gone = (n: number) => changes.filter((c) => c.type === 'disappeared' && c.resource_id === id(n));
@@ -92,13 +61,8 @@ describe('disappearances and their grace period', () => {
       id,
       gone,
       withdrawn,
-      async stopDetector() {
-        await detector?.close();
-        detector = null;
-      },
-      startDetector() {
-        detector = startOne();
-      },
+      stopDetector: w.stopDetector,
+      startDetector: w.startDetector,
     };
   }
 

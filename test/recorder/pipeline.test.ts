@@ -7,14 +7,13 @@ import {
   ModifyInstanceAttributeCommand,
   StopInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { createQueue, createRedis, jetstream, QUEUES } from '@elava/bus';
-import { type PublishedChange, startDetector } from '@elava/detector';
-import { QueryClient, StoreReader, serveQueries } from '@elava/query';
-import { startRecorder, WalPublisher } from '@elava/recorder';
-import { Store } from '@elava/store';
+import { createQueue, QUEUES } from '@elava/bus';
+import type { PublishedChange } from '@elava/detector';
+import { StoreReader } from '@elava/query';
 import type { ScanJob } from '@elava/types';
 import { describe, expect, it } from 'vitest';
-import { infra, silentLog, tempDirFor, unique } from '../support/infra.js';
+import { infra, unique } from '../support/infra.js';
+import { startRecording } from '../support/pipeline.js';
 import { testScanner } from '../support/scanner.js';
 import { resetMoto, seedRegion } from '../support/seed.js';
 import { useStage, watchStream } from '../support/stage.js';
@@ -30,7 +29,6 @@ describe('scanner → recorder → detector on moto', () => {
   });
 
   it('announces exactly the changes made between two scans, blessed disappearance at once, the other after grace', async () => {
-    const prefix = unique('elava-pipe');
     const ec2 = new EC2Client({
       region: 'us-east-1',
       endpoint: infra().moto,
@@ -48,25 +46,8 @@ describe('scanner → recorder → detector on moto', () => {
     ).VolumeId!;
     const plain = seeded.volumes[0]!;
 
-    const store = await Store.open(tempDirFor('elava-pipe-'));
-    const conns = Array.from({ length: 4 }, (_, i) => createRedis(infra().redis, i % 2 ? 'worker' : 'producer'));
-    stage.defer(async () => {
-      for (const c of conns) c.disconnect();
-    });
-    const recorder = startRecorder({
-      store,
-      wal: new WalPublisher(jetstream(stage.nc), store, silentLog),
-      producer: conns[0]!,
-      consumer: conns[1]!,
-      log: silentLog,
-      prefix,
-    });
-    const querySubject = unique('elava.query-pipe');
-    const served = serveQueries(stage.nc, new StoreReader(store), silentLog, querySubject);
-    stage.defer(async () => served.unsubscribe());
-    const detector = startDetector({
+    const w = await startRecording(stage, 'pipe', {
       settings: {
-        track: ['appeared', 'disappeared', 'modified', 'tag_drift', 'status_changed', 'cost_increase'],
         alertOn: {
           appeared: 'info',
           disappeared: 'warning',
@@ -77,18 +58,9 @@ describe('scanner → recorder → detector on moto', () => {
         },
         graceMs: 1_500,
       },
-      nc: stage.nc,
-      query: new QueryClient(stage.nc, 5_000, querySubject),
-      producer: conns[2]!,
-      consumer: conns[3]!,
-      log: silentLog,
-      prefix,
     });
-    stage.defer(async () => {
-      await detector.close();
-      await recorder.close();
-      await store.close();
-    });
+    stage.defer(() => w.close());
+    const { store, conns, prefix } = w;
     testScanner(prefix, stage.defer);
 
     const ours = new Set([seeded.instance, seeded.sg, plain, blessed]);
@@ -196,7 +168,7 @@ describe('scanner → recorder → detector on moto', () => {
     expect(listed.find((c) => c.type === 'tag_drift')?.diff).toEqual(changes.find((c) => c.type === 'tag_drift')?.diff);
     expect(store.verifyAudit().ok).toBe(true);
     // Each announced change went on to policy evaluation once, with its revision's others.
-    const requests = await detector.policy.getJobs(['waiting', 'active', 'completed', 'delayed']);
+    const requests = await w.detector()!.policy.getJobs(['waiting', 'active', 'completed', 'delayed']);
     const evaluated = requests.flatMap((j) => (j.data.kind === 'scope' ? [] : j.data.changes.map((c) => c.id)));
     expect(evaluated.filter((id) => changes.some((c) => c.id === id)).sort()).toEqual(changes.map((c) => c.id).sort());
   });

@@ -2,7 +2,7 @@ import { createQueue, createRedis, jetstream, QUEUES } from '@elava/bus';
 import { type DetectorWiring, startDetector } from '@elava/detector';
 import { type DecisionSettings, startPolicy } from '@elava/policy';
 import { QueryClient, StoreReader, serveQueries } from '@elava/query';
-import { startRecorder, WalPublisher } from '@elava/recorder';
+import { type Recorder, startRecorder, WalPublisher } from '@elava/recorder';
 import { Store } from '@elava/store';
 import { CHANGE_TYPES, type ResourceType, type ScanJob } from '@elava/types';
 import { infra, silentLog, tempDirFor, unique } from './infra.js';
@@ -27,7 +27,11 @@ export interface PipelineOptions {
 export async function startRecording(
   stage: ReturnType<typeof useStage>,
   name: string,
-  o: { attribute?: DetectorWiring['attribute'] } = {},
+  o: {
+    attribute?: DetectorWiring['attribute'];
+    /** The detector's settings other than these defaults (every change type tracked at `info`, no grace). */
+    settings?: Partial<DetectorWiring['settings']>;
+  } = {},
 ) {
   const prefix = unique(`elava-${name}`);
   const store = await Store.open(tempDirFor(`elava-${name}-`));
@@ -46,25 +50,47 @@ export async function startRecording(
     (typeof CHANGE_TYPES)[number],
     'info'
   >;
-  const detector = startDetector({
-    settings: { track: [...CHANGE_TYPES], alertOn, graceMs: 0 },
-    nc: stage.nc,
-    query: new QueryClient(stage.nc, 5_000, querySubject),
-    producer: conns[2]!,
-    consumer: conns[3]!,
-    log: silentLog,
-    prefix,
-    ...(o.attribute ? { attribute: o.attribute } : {}),
-  });
+  // Each detector its own consumer connection: a restarted one must not share the stopped one's.
+  const consumers: ReturnType<typeof createRedis>[] = [];
+  const startOne = () =>
+    startDetector({
+      settings: { track: [...CHANGE_TYPES], alertOn, graceMs: 0, ...o.settings },
+      nc: stage.nc,
+      query: new QueryClient(stage.nc, 5_000, querySubject),
+      producer: conns[2]!,
+      consumer: consumers[consumers.push(conns[3]!.duplicate()) - 1]!,
+      log: silentLog,
+      prefix,
+      ...(o.attribute ? { attribute: o.attribute } : {}),
+    });
+  let detector: ReturnType<typeof startOne> | null = startOne();
   /** After whatever the caller started on top has stopped. */
   async function close(): Promise<void> {
     served.unsubscribe();
-    await detector.close();
+    await detector?.close();
     await recorder.close();
     await store.close();
-    for (const c of conns) c.disconnect();
+    for (const c of [...conns, ...consumers]) c.disconnect();
   }
-  return { prefix, store, conns, querySubject, close };
+  return {
+    prefix,
+    store,
+    conns,
+    querySubject,
+    /** The recorder's logic, to hand it pages directly. */
+    recorder: recorder.recorder as Recorder,
+    /** The running detector (null while stopped). */
+    detector: () => detector,
+    async stopDetector() {
+      await detector?.close();
+      detector = null;
+    },
+    /** A new detector on the same queues, as after a restart. */
+    startDetector() {
+      detector = startOne();
+    },
+    close,
+  };
 }
 
 /**
