@@ -52,17 +52,20 @@ export async function startRecording(
   >;
   // Each detector its own consumer connection: a restarted one must not share the stopped one's.
   const consumers: ReturnType<typeof createRedis>[] = [];
-  const startOne = () =>
-    startDetector({
+  const startOne = () => {
+    const consumer = conns[3]!.duplicate();
+    consumers.push(consumer);
+    return startDetector({
       settings: { track: [...CHANGE_TYPES], alertOn, graceMs: 0, ...o.settings },
       nc: stage.nc,
       query: new QueryClient(stage.nc, 5_000, querySubject),
       producer: conns[2]!,
-      consumer: consumers[consumers.push(conns[3]!.duplicate()) - 1]!,
+      consumer,
       log: silentLog,
       prefix,
       ...(o.attribute ? { attribute: o.attribute } : {}),
     });
+  };
   let detector: ReturnType<typeof startOne> | null = startOne();
   /** After whatever the caller started on top has stopped. */
   async function close(): Promise<void> {

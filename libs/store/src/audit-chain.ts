@@ -22,19 +22,6 @@ export interface ChainedEntry {
  * 150 KB and was serialized three times.
  */
 export function chainEntryText(draft: AuditEntryDraft, seq: number, prevHash: string, now: number): ChainedEntry {
-  const body = entryBody(draft, seq, prevHash, now);
-  const canonical = canonicalJson(body);
-  const h = hash('sha256', body.prev_hash + canonical, 'hex');
-  return { entry: { ...body, hash: h }, text: `${canonical.slice(0, -1)},"hash":"${h}"}` };
-}
-
-/** Turns a draft into the next entry of the chain. */
-export function chainEntry(draft: AuditEntryDraft, seq: number, prevHash: string, now: number): AuditEntry {
-  const body = entryBody(draft, seq, prevHash, now);
-  return { ...body, hash: auditHash(body) };
-}
-
-function entryBody(draft: AuditEntryDraft, seq: number, prevHash: string, now: number): Omit<AuditEntry, 'hash'> {
   const body: Omit<AuditEntry, 'hash'> = {
     seq,
     type: draft.type,
@@ -45,7 +32,14 @@ function entryBody(draft: AuditEntryDraft, seq: number, prevHash: string, now: n
     ...(draft.key !== undefined ? { key: draft.key } : {}),
     prev_hash: prevHash,
   };
-  return body;
+  const canonical = canonicalJson(body);
+  const h = hash('sha256', prevHash + canonical, 'hex');
+  return { entry: { ...body, hash: h }, text: `${canonical.slice(0, -1)},"hash":"${h}"}` };
+}
+
+/** Turns a draft into the next entry of the chain (the entry alone). */
+export function chainEntry(draft: AuditEntryDraft, seq: number, prevHash: string, now: number): AuditEntry {
+  return chainEntryText(draft, seq, prevHash, now).entry;
 }
 
 export type AuditVerification =

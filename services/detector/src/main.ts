@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The detector process: deltas in, changes out on NATS, policy jobs and audit entries onward.
+import type { CloudTrailLookup } from '@elava/aws';
 import { connectNats, createRedis, ensureStreams, RedisRateLimiter, startHeartbeat } from '@elava/bus';
 import { QueryClient } from '@elava/query';
 import { boot } from '@elava/service';
@@ -30,23 +31,21 @@ const cloudTrailBudget = new RedisRateLimiter(
   `${config.redis.prefix}:rate:cloudtrail`,
 );
 // The AWS SDK (most of a second to load) only when the detector is to ask CloudTrail.
-const aws = config.attribution.cloudtrail_lookup ? await import('@elava/aws') : undefined;
-const readers = aws
-  ? new aws.AccountDirectory(config.accounts, {
-      region: config.regions[0] ?? 'us-east-1',
-      endpoint: config.aws.endpoint,
-      purpose: 'read',
-    })
-  : undefined;
-const lookup =
-  aws && readers
-    ? new aws.CloudTrailLookup({
-        access: (account) => readers.access(account),
-        endpoint: config.aws.endpoint,
-        take: (key) => cloudTrailBudget.take(key),
-        executorRoles: new Set(config.accounts.flatMap((a) => (a.executor_role_arn ? [a.executor_role_arn] : []))),
-      })
-    : undefined;
+let lookup: CloudTrailLookup | undefined;
+if (config.attribution.cloudtrail_lookup) {
+  const aws = await import('@elava/aws');
+  const readers = new aws.AccountDirectory(config.accounts, {
+    region: config.regions[0] ?? 'us-east-1',
+    endpoint: config.aws.endpoint,
+    purpose: 'read',
+  });
+  lookup = new aws.CloudTrailLookup({
+    access: (account) => readers.access(account),
+    endpoint: config.aws.endpoint,
+    take: (key) => cloudTrailBudget.take(key),
+    executorRoles: new Set(config.accounts.flatMap((a) => (a.executor_role_arn ? [a.executor_role_arn] : []))),
+  });
+}
 if (lookup) runtime.onShutdown('cloudtrail', () => lookup.destroy());
 const detector = startDetector({
   prefix: config.redis.prefix,
