@@ -9,8 +9,10 @@
 //   3. latency with an unsaturated pipeline: one scope's scan at a time, from its last page being
 //      queued to each change on NATS (p50/p95/p99).
 // Needs Redis and NATS: run it under `npm run infra -- up`. ELAVA_BENCH_SCALE=0.1 for a quick look;
-// ELAVA_BENCH_PARTS=load (or churn, latency; comma-separated) runs only those parts, and
-// BENCH_PROFILE=<dir> writes each service's CPU profile there.
+// ELAVA_BENCH_PARTS=load (or churn, latency; comma-separated) runs only those parts,
+// ELAVA_BENCH_PAGE sets the page size (500), and BENCH_PROFILE=<dir> writes each service's CPU
+// profile there. The throughput parts count what ELAVA_CHANGES took in and read it back afterwards,
+// off the clock; nothing else may publish changes meanwhile (the read-back refuses the figure).
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,7 +28,7 @@ const REDIS = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const NATS = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const SCOPES = 10;
 const PER_SCOPE = Math.round(10_000 * SCALE);
-const PAGE = 500;
+const PAGE = Number(process.env.ELAVA_BENCH_PAGE ?? 500);
 const CHURN = 0.01;
 const CHURN_SCANS = 5;
 const PARTS = new Set((process.env.ELAVA_BENCH_PARTS ?? 'load,churn,latency').split(',').map((p) => p.trim()));
@@ -67,12 +69,13 @@ const drain = setInterval(() => void policyJobs.drain().catch(() => {}), 500);
 
 const nc = await connectNats(NATS, 'bench-pipeline', quiet);
 await ensureStreams(nc);
-/** Arrival time of each change id of this run, and of each `scan_completed` scan id. */
+/** Arrival time of each change id of this run (latency part only), and of each `scan_completed` scan id. */
 const arrived = new Map();
 const completed = new Map();
 const mine = `aws:${account}:`;
 // Ordered consumers (no acks, nothing left on the server): the watcher costs the cluster little.
 const js = jetstream(nc);
+const jsm = await js.jetstreamManager();
 async function watch(stream, subject, onMsg) {
   const consumer = await js.consumers.get(stream, { filter_subjects: subject, deliver_policy: DeliverPolicy.New });
   const messages = await consumer.consume();
@@ -81,21 +84,69 @@ async function watch(stream, subject, onMsg) {
   })();
   return messages;
 }
-// The watcher shares the two cores with what it measures, so it is a plain subscription (no
-// consumer for the server to keep, no per-message JetStream metadata to decode) that reads each
-// change's id from its message id and looks for this run's account in the bytes, rather than
-// decoding 100,000 documents. The server routes a message to it as the stream takes it in; the
-// detector's acks (which it waits for) follow.
-const ownResource = Buffer.from(`"resource_id":"${mine}`);
-const changes = nc.subscribe('elava.changes.>', {
-  callback: (err, m) => {
-    if (err) return;
+
+/**
+ * How many changes the stream has taken in since `from` (a sequence). The throughput parts count
+ * the stream rather than receive its messages: a subscriber taking 100,000 documents (100 MB)
+ * cost the bench 1.3 CPU-seconds and nats-server about one more to deliver them, a sixth of the
+ * two cores the pipeline runs on. What was counted is checked afterwards, off the clock (`check`).
+ */
+let stored = 0;
+let asking = false;
+const poll = setInterval(async () => {
+  if (asking) return;
+  asking = true;
+  try {
+    stored = (await jsm.streams.info('ELAVA_CHANGES')).state.last_seq;
+  } catch {} // the next tick asks again
+  asking = false;
+}, 10);
+async function streamSeq() {
+  return (await jsm.streams.info('ELAVA_CHANGES')).state.last_seq;
+}
+/**
+ * Reads back the `count` messages after sequence `from`: each must be a change of this run's
+ * account, each change id once. Anything else on ELAVA_CHANGES meanwhile (another run or test)
+ * would have been counted as this run's, so the figure is refused.
+ */
+async function check(from, count, what) {
+  const ownResource = Buffer.from(`"resource_id":"${mine}`);
+  const consumer = await js.consumers.get('ELAVA_CHANGES', { opt_start_seq: from + 1 });
+  const ids = new Set();
+  let foreign = 0;
+  let read = 0;
+  const messages = await consumer.consume();
+  const timer = setTimeout(() => messages.stop(), 60_000);
+  for await (const m of messages) {
     const data = Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
-    const id = m.headers?.get('Nats-Msg-Id');
-    if (id && data.includes(ownResource)) arrived.set(id, performance.now());
-  },
-});
-await nc.flush();
+    if (data.includes(ownResource)) ids.add(m.headers?.get('Nats-Msg-Id'));
+    else foreign++;
+    if (++read === count) break;
+  }
+  clearTimeout(timer);
+  await messages.close();
+  if (read < count) throw new Error(`${what}: only ${read} of ${count} changes could be read back`);
+  if (foreign > 0 || ids.size !== count)
+    throw new Error(
+      `${what}: of the ${count} messages counted, ${foreign} were not this run's and ${count - foreign - ids.size} repeated a change id; the figure is void (was something else publishing changes?)`,
+    );
+}
+
+// The latency part times each change: a plain subscription (no consumer for the server to keep,
+// no per-message JetStream metadata to decode) reads its id from the message id and looks for
+// this run's account in the bytes. The server routes a message to it as the stream takes it in.
+function watchChanges() {
+  const ownResource = Buffer.from(`"resource_id":"${mine}`);
+  return nc.subscribe('elava.changes.>', {
+    callback: (err, m) => {
+      if (err) return;
+      const data = Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
+      const id = m.headers?.get('Nats-Msg-Id');
+      if (id && data.includes(ownResource)) arrived.set(id, performance.now());
+    },
+  });
+}
+let changes = null;
 const wal = await watch('ELAVA_WAL', 'elava.wal.scan_completed', (m) => {
   completed.set(m.json().data.scan_id, performance.now());
 });
@@ -133,7 +184,8 @@ async function step(name, fn) {
   if (outcome === 'late') process.stderr.write(`clean-up: ${name} did not finish in 10 s; moving on\n`);
 }
 async function cleanUp() {
-  await step('closing the change watcher', () => changes.unsubscribe());
+  await step('closing the change watcher', () => changes?.unsubscribe());
+  clearInterval(poll);
   await step('closing the trail watcher', () => wal.close());
   for (const p of procs) if (p.exitCode === null) p.kill('SIGTERM');
   await step('stopping the services', () =>
@@ -260,13 +312,16 @@ const cpuSince = (before) =>
     .map(([k, v]) => `${k} ${(v - (before[k] ?? 0)).toFixed(1)} s`)
     .join(', ');
 
+/** The sequence the current part counts changes from. */
+let base = 0;
 async function until(check, what, ms = 600_000) {
   const deadline = Date.now() + ms;
   let shown = Date.now();
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     if (Date.now() - shown > 5_000) {
-      process.stderr.write(`  … ${what}: ${fmt(arrived.size)} changes on NATS so far\n`);
+      const so = changes ? arrived.size : Math.max(0, stored - base);
+      process.stderr.write(`  … ${what}: ${fmt(so)} changes on NATS so far\n`);
       shown = Date.now();
     }
     await new Promise((r) => setTimeout(r, 5));
@@ -291,8 +346,8 @@ try {
       observed_at: new Date(clock).toISOString(),
       resources: [warm],
     });
-    await until(() => arrived.size === 1, 'the services to start', 60_000);
-    arrived.clear();
+    base = await streamSeq();
+    await until(() => stored >= base + 1, 'the services to start', 60_000);
   }
 
   // 1. Initial load. The scanners' part (reading the estate and queueing its pages) runs on other
@@ -301,32 +356,38 @@ try {
   const firstIds = regions.map((_, s) => `load-${s}`);
   await pages.pause();
   for (let s = 0; s < SCOPES; s++) await scanScope(s, firstIds[s], 0, 0);
+  base = await streamSeq();
   let t0 = performance.now();
   const cpu0 = cpuSeconds();
   await pages.resume();
   await until(() => firstIds.every((id) => completed.has(id)), 'the initial load recorded');
   const recordedSecs = (performance.now() - t0) / 1000;
-  await until(() => arrived.size >= total, 'the initial load detected');
+  await until(() => stored >= base + total, 'the initial load detected');
   let secs = (performance.now() - t0) / 1000;
+  const loadCpu = cpuSince(cpu0);
+  await check(base, total, 'initial load');
   log(`initial load     recorded in ${recordedSecs.toFixed(1)} s, every change on NATS after ${secs.toFixed(1)} s`);
   log(
     `initial load     ${fmt(total)} appeared in ${secs.toFixed(1)} s: ${fmt(total / secs)} observations/s ` +
       `(pages queued beforehand); target ≥ 20,000 ${total / secs >= 20_000 ? '✓' : '✗'}`,
   );
-  log(`initial load     CPU: ${cpuSince(cpu0)}`);
+  log(`initial load     CPU: ${loadCpu}`);
 
   // 2. Back-to-back full scans with 1% churn.
   const rates = [];
+  const checks = [];
   const churnCpu = cpuSeconds();
   for (let round = 1; PARTS.has('churn') && round <= CHURN_SCANS; round++) {
-    const before = arrived.size;
     const ids = regions.map((_, s) => `churn${round}-${s}`);
+    const from = await streamSeq();
+    base = from;
     t0 = performance.now();
     let expected = 0;
     for (let s = 0; s < SCOPES; s++) expected += (await scanScope(s, ids[s], CHURN, round)).expected;
-    await until(() => arrived.size >= before + expected && ids.every((id) => completed.has(id)), `churn scan ${round}`);
+    await until(() => stored >= from + expected && ids.every((id) => completed.has(id)), `churn scan ${round}`);
     secs = (performance.now() - t0) / 1000;
     rates.push(total / secs);
+    checks.push([from, expected, `churn scan ${round}`]);
   }
   const median = pct(rates, 50);
   if (rates.length > 0)
@@ -335,9 +396,14 @@ try {
         `(min ${fmt(Math.min(...rates))}, max ${fmt(Math.max(...rates))}); target ≥ 20,000 ${median >= 20_000 ? '✓' : '✗'}`,
     );
   if (rates.length > 0) log(`1% churn scans   CPU for the ${rates.length} scans: ${cpuSince(churnCpu)}`);
+  for (const c of checks) await check(...c);
 
   // 3. Latency, one scope at a time.
   const latencies = [];
+  if (PARTS.has('latency')) {
+    changes = watchChanges();
+    await nc.flush();
+  }
   for (let round = 1; PARTS.has('latency') && round <= 3; round++) {
     for (let s = 0; s < SCOPES; s++) {
       const already = new Set(arrived.keys());
