@@ -28,6 +28,46 @@ describe('AckedPublisher through a real NATS', () => {
     publisher.close();
   });
 
+  it('publishes a window again with an ack each when part of it was stored before, and stores nothing twice', async () => {
+    const publisher = new AckedPublisher(t.nc, { window: 100 });
+    const messages = Array.from({ length: 100 }, (_, i) => ({
+      subject: `${subject}.p`,
+      data: JSON.stringify({ n: i }),
+      msgID: `p-${i}`,
+    }));
+    const jsm = await jetstreamManager(t.nc);
+    const count = async () => (await jsm.streams.info(stream)).state.messages;
+    // A retried revision whose first attempt stored the middle of the window only.
+    const before = await publisher.publish(messages.slice(40, 60));
+    const stored = await count();
+    const acks = await publisher.publish(messages);
+    // Its ends were new, the middle not: the sequences do not add up, so each message was asked
+    // about (the copies its own first try stored among them, which then say `duplicate`).
+    expect(acks.slice(40, 60).map((a) => a.seq)).toEqual(before.map((a) => a.seq));
+    expect(acks.slice(40, 60).every((a) => a.duplicate)).toBe(true);
+    expect(await count()).toBe(stored + 80);
+    for (const i of [0, 39, 60, 99]) {
+      const m = await jsm.streams.getMessage(stream, { seq: acks[i]?.seq ?? 0 });
+      expect(m?.json()).toEqual({ n: i });
+    }
+    publisher.close();
+  });
+
+  it('finds a message in the middle of a window that no stream took, though the ends were stored', async () => {
+    const publisher = new AckedPublisher(t.nc);
+    const nowhere = `elava.nowhere.${stream}`;
+    const messages = Array.from({ length: 10 }, (_, i) => ({
+      subject: i === 5 ? nowhere : `${subject}.m`,
+      data: '{}',
+      msgID: `mid-${i}`,
+    }));
+    const err = await publisher.publish(messages).catch((e) => e);
+    expect(err).toBeInstanceOf(PublishError);
+    expect(err.message).toContain(nowhere);
+    expect(err.msgID).toBe('mid-5');
+    publisher.close();
+  });
+
   it('fails, naming the subject, when no stream takes it', async () => {
     const publisher = new AckedPublisher(t.nc);
     const nowhere = `elava.nowhere.${stream}`;
