@@ -1,8 +1,15 @@
+import type { Tags } from '@elava/types';
 import type { StoreCore } from './core.js';
 import { CompactedError } from './errors.js';
 import type { KeyIndex } from './key-index.js';
 import type { KvView } from './kv-view.js';
 import type { Delta, ScanResult } from './types.js';
+
+/** The documents and tags of a revision's puts, in sub order, while the writer still holds them. */
+export interface FreshPuts {
+  docs: readonly string[];
+  tags: readonly (Tags | null)[];
+}
 
 /**
  * The result of a write: counts at once, deltas on first read. Building a delta per version
@@ -16,8 +23,7 @@ export function writeResult(
   main: number,
   duplicate: boolean,
   withDocs: boolean,
-  /** The documents of the revision's puts, in sub order, when the caller still holds them. */
-  fresh?: readonly string[],
+  fresh?: FreshPuts,
 ): ScanResult {
   const entry = core.state.revisions.get(main);
   const result = {
@@ -48,7 +54,7 @@ function buildDeltas(
   view: KvView,
   main: number,
   withDocs: boolean,
-  fresh: readonly string[] | undefined,
+  fresh: FreshPuts | undefined,
 ): Delta[] {
   const state = core.state;
   if (main < state.compactedAt) throw new CompactedError(main, state.compactedAt);
@@ -66,7 +72,12 @@ function buildDeltas(
       previous: prev >= 0 ? view.meta(prev, timeOf(t.main[prev] as number)) : null,
     };
     if (withDocs) {
-      if (!t.isTombstone(row)) d.current_json = fresh?.[i] ?? core.files.readString(core.docRef(row));
+      if (!t.isTombstone(row)) {
+        d.current_json = fresh?.docs[i] ?? core.files.readString(core.docRef(row));
+        // Only an appearance is judged by its tags alone; a modification is diffed whole anyway.
+        const tags = d.kind === 'modified' ? null : fresh?.tags[i];
+        if (tags) d.current_tags = tags;
+      }
       if (prev >= 0 && !t.isTombstone(prev)) d.previous_json = core.files.readString(core.docRef(prev));
     }
     return d;

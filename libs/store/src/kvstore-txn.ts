@@ -147,6 +147,7 @@ export class WriteTxn {
     const keys: (KeyIndex | undefined)[] = [];
     const fresh: Staged[] = [];
     const docs: string[] = [];
+    const tags: (Tags | null)[] = [];
     let docBytes = 0;
     for (const s of staged) {
       if (s === null) continue;
@@ -160,6 +161,7 @@ export class WriteTxn {
       tuples.push([s.key, tuples.length, s.hash, len, created, ver, s.tags]);
       keys.push(ki);
       docs.push(s.value);
+      tags.push(s.tags);
       docBytes += len;
     }
     const puts = tuples.length;
@@ -219,7 +221,7 @@ export class WriteTxn {
     core.committed = Math.max(core.committed, main);
     if (entries.length > 0)
       core.auditCommitted = Math.max(core.auditCommitted, (entries[entries.length - 1] as AuditEntry).seq);
-    const result = writeResult(core, this.view, main, false, withDocs, docs);
+    const result = writeResult(core, this.view, main, false, withDocs, { docs, tags });
     result.audit = entries;
     return result;
   }

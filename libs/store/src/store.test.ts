@@ -53,6 +53,22 @@ describe('Store writes', () => {
     expect(r5.deltas).toMatchObject([{ id: b.id, kind: 'reappeared', current: { version: 1, created: 5 } }]);
   });
 
+  it("gives an appearance's delta its tags (the detector then need not parse it), not a modification's", async () => {
+    const store = await openStore(tempDir());
+    const a = instance(1);
+    const r1 = await store.applyScan('s1', scope(), [a, instance(2)], { complete: true });
+    expect(r1.deltas.map((d) => d.current_tags)).toEqual([a.tags, instance(2).tags]);
+    const r2 = await store.applyScan('s2', scope(), [instance(1, { state: 'stopped' })]);
+    expect(r2.deltas.map((d) => [d.kind, d.current_tags])).toEqual([['modified', undefined]]);
+    // A retried page's deltas are read back from disk, without them.
+    const again = await store.applyScan('s1', scope(), [a, instance(2)], { complete: true });
+    expect(again.duplicate).toBe(true);
+    expect(again.deltas.map((d) => [d.kind, d.current_tags])).toEqual([
+      ['added', undefined],
+      ['added', undefined],
+    ]);
+  });
+
   it('never tombstones from a partial page, a failed scan, a filtered scope or another region', async () => {
     const store = await openStore(tempDir());
     const east = instance(1);

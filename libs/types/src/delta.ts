@@ -1,4 +1,5 @@
 import type { Actor } from './actor.js';
+import type { Tags } from './resource.js';
 import type { Revision } from './revision.js';
 import type { Scope } from './scope.js';
 
@@ -23,6 +24,11 @@ export interface Delta {
   previous: VersionMeta | null;
   current_json?: string;
   previous_json?: string;
+  /**
+   * An appearance's tags, when the write still had them at hand (not on a retried page's deltas,
+   * read back from disk): the detector then need not parse `current_json` to judge it.
+   */
+  current_tags?: Tags;
 }
 
 /**

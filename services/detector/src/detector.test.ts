@@ -109,3 +109,46 @@ describe('Detector: what goes to policy evaluation', () => {
     expect(r.evaluated[0]?.key).toBe(storeKeys.revision('st_1', 5));
   });
 });
+
+describe('Detector: appearances the recorder gave the tags of', () => {
+  const untaggedSettings = (out: DetectorOutputs) =>
+    new Detector(
+      {
+        track: [...CHANGE_TYPES],
+        alertOn: { ...Object.fromEntries(CHANGE_TYPES.map((t) => [t, 'info'])), new_untagged: 'warning' } as never,
+        graceMs: 0,
+      },
+      out,
+      createLogger({ service: 'test', level: 'silent' }),
+    );
+
+  it('judges them by the tags given, publishes the recorded text, and parses the document only when read', async () => {
+    const texts: string[] = [];
+    const r = recordingOutputs();
+    const out = { ...r.out, publish: async (_c: PublishedChange[], t?: string[]) => void texts.push(...(t ?? [])) };
+    const tagged = { ...added('aws:1:r:ec2.vpc:vpc-1'), current_tags: { env: 'a' } };
+    // The delta says it has only AWS's own tags, whatever the document says: the tags decide.
+    const bare = { ...added('aws:1:r:ec2.vpc:vpc-2'), current_tags: { 'aws:cloudformation:stack-name': 's' } };
+    const published = await untaggedSettings(out).handle(revision([tagged, bare], { baseline: true }));
+    expect(published.map((c) => c.severity)).toEqual(['info', 'warning']);
+    expect(texts.map((t) => JSON.parse(t).current)).toEqual([
+      JSON.parse(tagged.current_json as string),
+      JSON.parse(bare.current_json as string),
+    ]);
+    expect(texts[0]).toContain(`"current":${tagged.current_json}`);
+    // Read, the document is there as if parsed at once; and it serializes (a policy request carries it).
+    expect(published[0]?.current).toEqual(JSON.parse(tagged.current_json as string));
+    expect(JSON.parse(JSON.stringify(published[1])).current.id).toBe('aws:1:r:ec2.vpc:vpc-2');
+  });
+
+  it('parses the document as before when the delta has no tags (a retried page, read back from disk)', async () => {
+    const r = recordingOutputs();
+    const untagged = {
+      ...added('aws:1:r:ec2.vpc:vpc-3'),
+      current_json: JSON.stringify({ id: 'aws:1:r:ec2.vpc:vpc-3', type: 'ec2.vpc', tags: {} }),
+    };
+    const published = await untaggedSettings(r.out).handle(revision([added('aws:1:r:ec2.vpc:vpc-1'), untagged]));
+    expect(published.map((c) => c.severity)).toEqual(['info', 'warning']);
+    expect(Object.getOwnPropertyDescriptor(published[0], 'current')?.value).toMatchObject({ tags: { env: 'a' } });
+  });
+});

@@ -16,9 +16,10 @@ import {
   type RevisionDeltas,
   type Severity,
   storeKeys,
+  type Tags,
 } from '@elava/types';
 import { classify } from './classify.js';
-import { changeJson } from './wire.js';
+import { changeJson, lazyCurrent, withoutDocuments } from './wire.js';
 
 export type { PublishedChange, RevisionDeltas } from '@elava/types';
 
@@ -71,10 +72,10 @@ export interface DetectorOutputs {
 }
 
 /** The trail keeps each change without its two documents (the store has them at both revisions). */
-const summary = ({ previous: _p, current: _c, ...rest }: PublishedChange): ChangeSummary => rest;
+const summary = (c: PublishedChange): ChangeSummary => withoutDocuments(c);
 
 /** No tags at all, AWS's own (`aws:…`, which nobody chose) aside. */
-const untagged = (r: AnyResource): boolean => !Object.keys(r.tags ?? {}).some((k) => !k.startsWith('aws:'));
+const untagged = (tags: Tags | undefined): boolean => !Object.keys(tags ?? {}).some((k) => !k.startsWith('aws:'));
 
 const parse = (json: string | undefined): AnyResource | null => (json ? (JSON.parse(json) as AnyResource) : null);
 
@@ -90,14 +91,17 @@ export class Detector {
     private readonly log: Logger,
   ) {}
 
-  /** The `change_detection.alert_on` label: the finer keys first (blessed, managed, untagged). */
-  private severity(change: Change): Severity | 'none' {
+  /**
+   * The `change_detection.alert_on` label: the finer keys first (blessed, managed, untagged).
+   * `tags` are the current version's (an appearance's document may not be parsed).
+   */
+  private severity(change: Change, tags: Tags | undefined): Severity | 'none' {
     const a = this.settings.alertOn;
     if (change.type === 'disappeared' && change.previous) {
       if (isBlessed(change.previous)) return a.disappeared_blessed ?? 'critical';
       if (isManaged(change.previous)) return a.disappeared_managed ?? a.disappeared;
     }
-    if (change.type === 'appeared' && change.current && untagged(change.current)) return a.new_untagged ?? a.appeared;
+    if (change.type === 'appeared' && untagged(tags)) return a.new_untagged ?? a.appeared;
     const s = a[change.type];
     if (change.type === 'tag_drift' && this.settings.alertOn.tag_keys) {
       const keys = new Set(this.settings.alertOn.tag_keys);
@@ -113,7 +117,10 @@ export class Detector {
     let lookups = 0;
     for (const delta of rd.deltas) {
       const previous = parse(delta.previous_json);
-      const current = parse(delta.current_json);
+      // An appearance the delta gives the tags of needs its document only when someone reads it.
+      const lazy = delta.current_tags !== undefined && delta.current_json !== undefined && delta.kind !== 'modified';
+      const current = lazy ? null : parse(delta.current_json);
+      const tags = lazy ? delta.current_tags : current?.tags;
       const changes = classify(rd.store, delta, previous, current).filter((c) => this.settings.track.includes(c.type));
       let actor = rd.actors?.[delta.id];
       // A change no event named: CloudTrail says who, when asked to (not for the estate being found).
@@ -124,10 +131,11 @@ export class Detector {
         const change: PublishedChange = {
           ...c,
           // Elava's own executor made it: recorded and attributed, never reported as drift.
-          severity: actor?.elava ? 'none' : this.severity(c),
+          severity: actor?.elava ? 'none' : this.severity(c, tags),
           ...(rd.baseline && c.type === 'appeared' ? { baseline: true } : {}),
           ...(actor ? { actor } : {}),
         };
+        if (lazy) lazyCurrent(change, delta.current_json as string);
         const blessed = previous !== null && isBlessed(previous);
         if (change.type === 'disappeared' && !blessed && this.settings.graceMs > 0) {
           await this.out.holdDisappearance(change, this.settings.graceMs);
