@@ -233,6 +233,7 @@ export const revisionDeltasSchema = z.object({
   ),
   baseline: z.boolean().optional(),
   actors: z.record(z.string(), actorSchema).optional(),
+  documents: z.string().min(1).optional(),
 }) as unknown as z.ZodType<RevisionDeltas>;
 
 /** A disappearance waiting out its grace period (the detector's own delayed job). */

@@ -29,6 +29,12 @@ export interface Delta {
    * read back from disk): the detector then need not parse `current_json` to judge it.
    */
   current_tags?: Tags;
+  /**
+   * Where `current_json` / `previous_json` are in the revision's document stash
+   * (`RevisionDeltas.documents`): [byte offset, byte length]. On the queue instead of the text.
+   */
+  current_at?: [number, number];
+  previous_at?: [number, number];
 }
 
 /**
@@ -46,4 +52,9 @@ export interface RevisionDeltas {
   baseline?: boolean;
   /** Who made the versions of this revision, where an event said (resource id → actor). */
   actors?: Record<string, Actor>;
+  /**
+   * The Redis key of the revision's documents, one binary value the deltas point into
+   * (`current_at`, `previous_at`); absent when the deltas carry the text themselves.
+   */
+  documents?: string;
 }

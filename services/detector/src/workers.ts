@@ -3,11 +3,13 @@ import {
   AuditProducer,
   createQueue,
   createWorker,
+  DocumentStash,
   heldDisappearanceSchema,
   type NatsConnection,
   QUEUES,
   revisionDeltasSchema,
   subjects,
+  unpackDocuments,
 } from '@elava/bus';
 import type { Logger } from '@elava/log';
 import type { QueryClient } from '@elava/query';
@@ -76,7 +78,8 @@ export function startDetector(w: DetectorWiring) {
     },
     w.log,
   );
-  const deltas = createWorker<RevisionDeltas>(QUEUES.deltas, async (rd) => void (await detector.handle(rd)), {
+  const stash = new DocumentStash(w.producer, w.prefix);
+  const deltas = createWorker<RevisionDeltas>(QUEUES.deltas, (rd) => handOver(rd, stash, detector), {
     connection: w.consumer,
     prefix: w.prefix,
     schema: revisionDeltasSchema,
@@ -102,4 +105,20 @@ export function startDetector(w: DetectorWiring) {
       await recheck.close();
     },
   };
+}
+
+/**
+ * One revision's deltas, their documents taken from the stash. Once handled, the documents give
+ * way to a marker: a job retried after a crash just then finds it and is done.
+ */
+async function handOver(rd: RevisionDeltas, stash: DocumentStash, detector: Detector): Promise<void> {
+  if (!rd.documents) return void (await detector.handle(rd));
+  const blob = await stash.take(rd.documents);
+  if (blob === null)
+    throw new Error(
+      `the documents of revision ${rd.revision} are gone from Redis (${rd.documents}): kept 7 days, or removed by hand; its changes cannot be told`,
+    );
+  if (blob.length === 0) return;
+  await detector.handle(unpackDocuments(rd, blob));
+  await stash.done(rd.documents);
 }

@@ -1,4 +1,12 @@
-import { auditDraftSchema, createQueue, createWorker, observationPageSchema, QUEUES } from '@elava/bus';
+import {
+  auditDraftSchema,
+  createQueue,
+  createWorker,
+  DocumentStash,
+  observationPageSchema,
+  packDocuments,
+  QUEUES,
+} from '@elava/bus';
 import type { Logger } from '@elava/log';
 import { StorageUnavailableError, type Store, StoreFailedError } from '@elava/store';
 import { type AuditEntryDraft, type ObservationPage, type PolicyRequest, storeKeys } from '@elava/types';
@@ -143,7 +151,8 @@ export class StorageGate {
  * The recorder's queue side: one page at a time (the store orders writes anyway, and one at a time
  * keeps a scan's pages in order), the audit queue beside it, deltas out to the detector's queue with
  * the revision as job id (a retried page that hands a revision over again is deduplicated while the
- * job is kept, and the detector is idempotent by change id after that).
+ * job is kept, and the detector is idempotent by change id after that) and their documents in the
+ * stash beside it.
  */
 
 export function startRecorder(w: RecorderWiring): {
@@ -161,11 +170,18 @@ export function startRecorder(w: RecorderWiring): {
     defaultJobOptions: { removeOnComplete: { age: 3_600, count: 200 } },
   });
   const policy = createQueue<PolicyRequest>(QUEUES.policy, { connection: w.producer, prefix: w.prefix });
+  const stash = new DocumentStash(w.producer, w.prefix);
   const recorder = new Recorder(
     w.store,
     w.wal,
     {
-      send: async (d) => void (await deltas.add('deltas', d, { jobId: storeKeys.revision(d.store, d.revision) })),
+      send: async (d) => {
+        const id = storeKeys.revision(d.store, d.revision);
+        // The documents first, so the detector never meets a job without them.
+        const { deltas: job, blob } = packDocuments(d, stash.key(id));
+        if (blob) await stash.put(stash.key(id), blob);
+        await deltas.add('deltas', job, { jobId: id });
+      },
       scopeComplete: async (req) => void (await policy.add('evaluate', req, { jobId: req.key })),
     },
     w.log,

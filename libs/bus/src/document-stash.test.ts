@@ -1,0 +1,44 @@
+import type { Delta, RevisionDeltas } from '@elava/types';
+import { describe, expect, it } from 'vitest';
+import { packDocuments, unpackDocuments } from './document-stash.js';
+
+const meta = { revision: { main: 3, sub: 0 }, created: 3, version: 1, tombstone: false, content_hash: 'h', time: 't' };
+const revision = (deltas: Delta[]): RevisionDeltas => ({
+  store: 'st_1',
+  revision: 3,
+  time: 't',
+  scope: { account: '1', region: 'r', type: 'ec2.vpc' },
+  scan_id: 's',
+  deltas,
+});
+
+describe('packDocuments / unpackDocuments', () => {
+  const deltas: Delta[] = [
+    { id: 'a', kind: 'added', current: meta, previous: null, current_json: '{"n":"café ☕"}', current_tags: {} },
+    { id: 'b', kind: 'modified', current: meta, previous: meta, current_json: '{"v":2}', previous_json: '{"v":1}' },
+    { id: 'c', kind: 'tombstoned', current: meta, previous: meta, previous_json: '{"v":9}' },
+  ];
+
+  it('moves every document out of the job into one value, and gives the deltas back as they were', () => {
+    const { deltas: job, blob } = packDocuments(revision(deltas), 'elava:documents:x');
+    expect(job.documents).toBe('elava:documents:x');
+    expect(JSON.stringify(job)).not.toContain('"v"');
+    expect(job.deltas[0]?.current_at).toEqual([0, Buffer.byteLength('{"n":"café ☕"}')]);
+    expect(blob?.toString()).toBe('{"n":"café ☕"}{"v":2}{"v":1}{"v":9}');
+    // Through the queue's JSON and back.
+    const back = unpackDocuments(JSON.parse(JSON.stringify(job)), blob as Buffer);
+    expect(back).toEqual(revision(deltas));
+  });
+
+  it('leaves a revision without documents as it is', () => {
+    const gone: Delta[] = [{ id: 'c', kind: 'tombstoned', current: meta, previous: null }];
+    expect(packDocuments(revision(gone), 'k')).toEqual({ deltas: revision(gone), blob: null });
+  });
+
+  it('refuses a range outside the stash, naming the revision', () => {
+    const { deltas: job, blob } = packDocuments(revision(deltas), 'k');
+    expect(() => unpackDocuments(job, (blob as Buffer).subarray(0, 10))).toThrow(
+      /revision 3: .* outside its 10-byte stash/,
+    );
+  });
+});

@@ -1,0 +1,59 @@
+import { createQueue, QUEUES } from '@elava/bus';
+import type { PublishedChange } from '@elava/detector';
+import { encodeResource } from '@elava/store';
+import { instance } from '@elava/store/testing';
+import { type ObservationPage, type RevisionDeltas, storeKeys } from '@elava/types';
+import { describe, expect, it } from 'vitest';
+import { unique } from '../support/infra.js';
+import { startRecording, until } from '../support/pipeline.js';
+import { useStage, watchStream } from '../support/stage.js';
+
+describe("the recorder → detector hand-over of a revision's documents", () => {
+  const stage = useStage(async () => {});
+
+  it('carries them beside the job, not in it, leaves a marker once handled, and fails a job whose documents are gone', async () => {
+    const w = await startRecording(stage, 'stash');
+    stage.defer(() => w.close());
+    const region = 'eu-west-3';
+    const changes = await watchStream<PublishedChange>(
+      stage,
+      'ELAVA_CHANGES',
+      (c) => c.resource_id.includes(`:${region}:`) && c.store === w.store.id,
+    );
+    const resources = [1, 2, 3].map((n) => encodeResource(instance(n, { region })));
+    const scanId = unique('stash');
+    const page: ObservationPage = {
+      scan_id: scanId,
+      page_id: `${scanId}@1#0`,
+      page: 0,
+      attempt: 1,
+      scope: { account: instance(1).account, region, type: 'ec2.instance' },
+      observed_at: new Date().toISOString(),
+      resources: resources.map((r) => ({ id: r.id, json: r.json, tags: r.tags, hash: r.hash })),
+    };
+    const result = await w.recorder.recordPage(page);
+    await until(() => changes.length === 3, 'three appearances on NATS');
+    expect(changes.map((c) => c.current)).toEqual(resources.map((r) => JSON.parse(r.json)));
+
+    const redis = w.conns[4] as NonNullable<(typeof w.conns)[4]>;
+    const deltas = createQueue<RevisionDeltas>(QUEUES.deltas, { connection: redis, prefix: w.prefix });
+    stage.defer(() => deltas.close());
+    const job = await deltas.getJob(storeKeys.revision(w.store.id, result?.revision ?? 0));
+    expect(job?.data.deltas.every((d) => d.current_json === undefined && d.current_at !== undefined)).toBe(true);
+    const key = job?.data.documents as string;
+    expect(key.startsWith(`${w.prefix}:documents:`)).toBe(true);
+    // Handled: the documents gave way to the marker a retried job recognises.
+    await until(async () => (await redis.getBuffer(key))?.length === 0, 'the marker');
+
+    // A job pointing at documents that are gone fails, naming them, and publishes nothing.
+    const gone = `${w.prefix}:documents:nowhere`;
+    const lost = await deltas.add(
+      'deltas',
+      { ...(job?.data as RevisionDeltas), revision: 999_999, documents: gone },
+      { attempts: 1, jobId: unique('lost') },
+    );
+    await until(async () => (await lost.getState()) === 'failed', 'the job failed');
+    expect((await deltas.getJob(lost.id as string))?.failedReason).toContain(gone);
+    expect(changes).toHaveLength(3);
+  });
+});
