@@ -18,7 +18,16 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { connectNats, createQueue, createRedis, ensureStreams, jetstream, QUEUES } from '@elava/bus';
+import {
+  connectNats,
+  createQueue,
+  createRedis,
+  DocumentStash,
+  ensureStreams,
+  jetstream,
+  packPage,
+  QUEUES,
+} from '@elava/bus';
 import { createLogger } from '@elava/log';
 import { encodeResource } from '@elava/store';
 import { DeliverPolicy } from '@nats-io/jetstream';
@@ -56,6 +65,7 @@ writeFileSync(
 );
 const env = { ...process.env, ELAVA_CONFIG: config, ELAVA_QUEUE_PREFIX: prefix, ELAVA_LOG_LEVEL: 'warn' };
 const producer = createRedis(REDIS, 'producer');
+const stash = new DocumentStash(producer, prefix);
 const pages = createQueue(QUEUES.observations, {
   connection: producer,
   prefix,
@@ -277,9 +287,18 @@ async function scanScope(s, scanId, churn, round) {
       resources: list.slice(p * PAGE, (p + 1) * PAGE),
       ...(last ? { final: { status: 'complete', count: list.length, pages: count, seen: list.map((r) => r.id) } } : {}),
     };
-    jobs.push({ name: 'page', data, opts: { jobId: data.page_id } });
+    jobs.push(data);
   }
-  await pages.addBulk(jobs);
+  // As scanners send them (DocumentStash.sendPage): each page's documents beside its job, in bulk.
+  const put = producer.pipeline();
+  const queued = jobs.map((data) => {
+    const key = stash.key(`page.${data.page_id}`);
+    const { page, blob } = packPage(data, key);
+    if (blob) put.set(key, blob, 'EX', 3_600, 'NX');
+    return { name: 'page', data: page, opts: { jobId: data.page_id } };
+  });
+  await put.exec();
+  await pages.addBulk(queued);
   return { lastQueued: performance.now(), expected };
 }
 

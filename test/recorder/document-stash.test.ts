@@ -1,8 +1,8 @@
-import { createQueue, QUEUES } from '@elava/bus';
+import { createQueue, DocumentStash, QUEUES } from '@elava/bus';
 import type { PublishedChange } from '@elava/detector';
 import { encodeResource } from '@elava/store';
 import { instance } from '@elava/store/testing';
-import { type ObservationPage, type RevisionDeltas, storeKeys } from '@elava/types';
+import { type ObservationPage, type QueuedPage, type RevisionDeltas, storeKeys } from '@elava/types';
 import { describe, expect, it } from 'vitest';
 import { unique } from '../support/infra.js';
 import { startRecording, until } from '../support/pipeline.js';
@@ -55,5 +55,48 @@ describe("the recorder → detector hand-over of a revision's documents", () => 
     await until(async () => (await lost.getState()) === 'failed', 'the job failed');
     expect((await deltas.getJob(lost.id as string))?.failedReason).toContain(gone);
     expect(changes).toHaveLength(3);
+  });
+
+  it("takes a scanner's page with its documents from beside the job, once, and fails one whose documents are gone", async () => {
+    const w = await startRecording(stage, 'pagestash');
+    stage.defer(() => w.close());
+    const redis = w.conns[4] as NonNullable<(typeof w.conns)[4]>;
+    const stash = new DocumentStash(redis, w.prefix);
+    const pages = createQueue<QueuedPage>(QUEUES.observations, { connection: redis, prefix: w.prefix });
+    stage.defer(() => pages.close());
+    const region = 'eu-south-1';
+    const resources = [1, 2].map((n) => encodeResource(instance(n, { region })));
+    const scanId = unique('pagestash');
+    const page: ObservationPage = {
+      scan_id: scanId,
+      page_id: `${scanId}@1#0`,
+      page: 0,
+      attempt: 1,
+      scope: { account: instance(1).account, region, type: 'ec2.instance' },
+      observed_at: new Date().toISOString(),
+      resources: resources.map((r) => ({ id: r.id, json: r.json, tags: r.tags, hash: r.hash })),
+    };
+    await stash.sendPage(pages, page);
+    const job = await pages.getJob(page.page_id);
+    expect(job?.data.resources.every((r) => !('json' in r) && 'json_at' in r)).toBe(true);
+    await until(() => w.store.get(resources[1]?.id as string) !== null, 'the page recorded');
+    expect(w.store.get(resources[0]?.id as string)?.resource).toEqual(JSON.parse(resources[0]?.json as string));
+    const key = job?.data.documents as string;
+    await until(async () => (await redis.getBuffer(key))?.length === 0, 'the marker');
+    const revision = w.store.revision;
+
+    // The same page again after the marker (a retry after a crash): done, nothing recorded twice.
+    const again = await pages.add('page', job?.data as QueuedPage, { jobId: unique('again') });
+    await until(async () => (await again.getState()) === 'completed', 'the retry completed');
+    expect(w.store.revision).toBe(revision);
+
+    // A page whose documents are gone fails, naming the key.
+    const lost = await pages.add(
+      'page',
+      { ...(job?.data as QueuedPage), page_id: `${scanId}@2#0`, documents: `${w.prefix}:documents:nowhere` },
+      { jobId: unique('lost'), attempts: 1 },
+    );
+    await until(async () => (await lost.getState()) === 'failed', 'the page failed');
+    expect((await pages.getJob(lost.id as string))?.failedReason).toContain(`${w.prefix}:documents:nowhere`);
   });
 });

@@ -1,17 +1,26 @@
-import { createRedis, createWorker, observationPageSchema, QUEUES } from '@elava/bus';
+import { createRedis, createWorker, DocumentStash, observationPageSchema, QUEUES } from '@elava/bus';
 import type { ObservationPage } from '@elava/types';
 import { infra, silentLog } from './infra.js';
 
-/** Stands in for the recorder's queue side: collects every observation page, validated. */
+/** Stands in for the recorder's queue side: collects every observation page, documents and all, validated. */
 export function collectPages(prefix: string) {
   const pages: ObservationPage[] = [];
   const connection = createRedis(infra().redis, 'worker');
+  const stashConnection = createRedis(infra().redis, 'producer');
+  const stash = new DocumentStash(stashConnection, prefix);
   const worker = createWorker(
     QUEUES.observations,
     async (page: ObservationPage) => {
       pages.push(page);
     },
-    { connection, prefix, schema: observationPageSchema, log: silentLog, concurrency: 8 },
+    {
+      connection,
+      prefix,
+      schema: observationPageSchema,
+      log: silentLog,
+      concurrency: 8,
+      prepare: (data) => stash.takePage(data),
+    },
   );
   return {
     pages,
@@ -27,6 +36,7 @@ export function collectPages(prefix: string) {
     async close() {
       await worker.close();
       connection.disconnect();
+      stashConnection.disconnect();
     },
   };
 }

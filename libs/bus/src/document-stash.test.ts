@@ -1,6 +1,6 @@
-import type { Delta, RevisionDeltas } from '@elava/types';
+import type { Delta, ObservationPage, RevisionDeltas } from '@elava/types';
 import { describe, expect, it } from 'vitest';
-import { packDocuments, unpackDocuments } from './document-stash.js';
+import { packDocuments, packPage, unpackDocuments, unpackPage } from './document-stash.js';
 
 const meta = { revision: { main: 3, sub: 0 }, created: 3, version: 1, tombstone: false, content_hash: 'h', time: 't' };
 const revision = (deltas: Delta[]): RevisionDeltas => ({
@@ -40,5 +40,33 @@ describe('packDocuments / unpackDocuments', () => {
     expect(() => unpackDocuments(job, (blob as Buffer).subarray(0, 10))).toThrow(
       /revision 3: .* outside its 10-byte stash/,
     );
+  });
+});
+
+describe('packPage / unpackPage', () => {
+  const page: ObservationPage = {
+    scan_id: 's',
+    page_id: 's@1#0',
+    page: 0,
+    attempt: 1,
+    scope: { account: '1', region: 'r', type: 'ec2.vpc' },
+    observed_at: '2026-12-03T06:00:00.000Z',
+    resources: [
+      { id: 'a', json: '{"id":"a","n":"é"}', tags: { Name: 'a' }, hash: 'h'.repeat(28) },
+      { id: 'b', json: '{"id":"b"}', tags: {}, hash: 'h'.repeat(28) },
+    ],
+  };
+
+  it("moves a page's documents beside it and back", () => {
+    const { page: queued, blob } = packPage(page, 'k');
+    expect(queued.documents).toBe('k');
+    expect(JSON.stringify(queued)).not.toContain('"json"');
+    expect(unpackPage(JSON.parse(JSON.stringify(queued)), blob as Buffer)).toEqual({ ...page, documents: 'k' });
+  });
+
+  it('leaves a resource whose range is not in the stash without a document, for the schema to name', () => {
+    const { page: queued, blob } = packPage(page, 'k');
+    const back = unpackPage(queued, (blob as Buffer).subarray(0, 5));
+    expect(back.resources.map((r) => 'json' in r)).toEqual([false, false]);
   });
 });

@@ -1,4 +1,5 @@
-import type { Delta, RevisionDeltas } from '@elava/types';
+import type { Delta, EncodedObservation, ObservationPage, QueuedPage, RevisionDeltas } from '@elava/types';
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { redisPrefix } from './queue.js';
 
@@ -11,10 +12,11 @@ const KEEP_SECONDS = 7 * 86_400;
 const DONE_SECONDS = 3_600;
 
 /**
- * The recorder → detector hand-over of documents, out of the job's JSON. A first scan's deltas
- * carried 100 MB of documents as escaped strings inside JSON: stringified by BullMQ, converted by
- * ioredis, parsed again by the detector, a sixth of the recorder's work (the pipeline's slowest
- * stage). Here they are one binary value per revision that the deltas point into.
+ * Documents handed from one service to the next beside a job rather than inside its JSON: a
+ * scanner's page to the recorder, a revision's deltas to the detector. A first scan's 100 MB of
+ * documents went as escaped strings inside JSON, twice: stringified by BullMQ, converted by
+ * ioredis, parsed again on the other side, a sixth of the recorder's work (the pipeline's slowest
+ * stage). Here each job's documents are one binary value that the job points into by byte range.
  */
 export class DocumentStash {
   private readonly base: string;
@@ -40,46 +42,102 @@ export class DocumentStash {
     return this.redis.getBuffer(key);
   }
 
-  /** The revision was handled: its documents give way to a marker a retry recognises. */
+  /** The job was done: its documents give way to a marker a retry recognises. */
   async done(key: string): Promise<void> {
     await this.redis.set(key, '', 'EX', DONE_SECONDS);
   }
+
+  /** Queues a page (job id = page id) with its documents stashed beside it. */
+  async sendPage(queue: Queue<QueuedPage>, page: ObservationPage): Promise<void> {
+    const key = this.key(`page.${page.page_id}`);
+    const { page: queued, blob } = packPage(page, key);
+    if (blob) await this.put(key, blob);
+    await queue.add('page', queued, { jobId: page.page_id });
+  }
+
+  /**
+   * A queued page as the recorder takes it (a worker's `prepare`): its documents back from the
+   * stash; null once it was recorded (the marker). Anything malformed is left for the schema.
+   */
+  async takePage(data: unknown): Promise<unknown | null> {
+    const page = data as QueuedPage;
+    if (page === null || typeof page !== 'object' || typeof page.documents !== 'string') return data;
+    const blob = await this.take(page.documents);
+    if (blob === null)
+      throw new Error(
+        `page ${page.page_id}: its documents are gone from Redis (${page.documents}): kept 7 days, or removed by hand`,
+      );
+    return blob.length === 0 ? null : unpackPage(page, blob);
+  }
+}
+
+/** Lays texts end to end in one buffer, each placed by [byte offset, byte length]. */
+function packer(texts: Iterable<string>): { blob: Buffer; place(text: string): [number, number] } | null {
+  let bytes = 0;
+  for (const t of texts) bytes += Buffer.byteLength(t);
+  if (bytes === 0) return null;
+  const blob = Buffer.allocUnsafe(bytes);
+  let at = 0;
+  return {
+    blob,
+    place(text) {
+      const n = blob.write(text, at);
+      const range: [number, number] = [at, n];
+      at += n;
+      return range;
+    },
+  };
+}
+
+/** The text at a range, or undefined when the range is not one inside the blob. */
+function textAt(blob: Buffer, range: unknown): string | undefined {
+  if (!Array.isArray(range) || range.length !== 2) return undefined;
+  const [at, n] = range as [number, number];
+  if (!Number.isInteger(at) || !Number.isInteger(n) || at < 0 || n < 0 || at + n > blob.length) return undefined;
+  return blob.toString('utf8', at, at + n);
+}
+
+/** Moves a page's documents into one binary value, to be stashed under `key`; null when there are none. */
+export function packPage(page: ObservationPage, key: string): { page: QueuedPage; blob: Buffer | null } {
+  const p = packer(page.resources.map((r) => r.json));
+  if (!p) return { page, blob: null };
+  const resources = page.resources.map(({ json, ...rest }) => ({ ...rest, json_at: p.place(json) }));
+  return { page: { ...page, resources, documents: key }, blob: p.blob };
+}
+
+/** A page with its documents' text back; a resource whose range is not in the blob keeps none (the schema names it). */
+export function unpackPage(page: QueuedPage, blob: Buffer): QueuedPage {
+  const resources = page.resources.map((r) => {
+    if (!('json_at' in r)) return r;
+    const { json_at, ...rest } = r;
+    const json = textAt(blob, json_at);
+    return json === undefined ? r : ({ ...rest, json } as EncodedObservation);
+  });
+  return { ...page, resources };
 }
 
 /** Moves the deltas' documents into one binary value, to be stashed under `key`; null when there are none. */
 export function packDocuments(rd: RevisionDeltas, key: string): { deltas: RevisionDeltas; blob: Buffer | null } {
-  let bytes = 0;
-  for (const d of rd.deltas) {
-    if (d.current_json !== undefined) bytes += Buffer.byteLength(d.current_json);
-    if (d.previous_json !== undefined) bytes += Buffer.byteLength(d.previous_json);
-  }
-  if (bytes === 0) return { deltas: rd, blob: null };
-  const blob = Buffer.allocUnsafe(bytes);
-  let at = 0;
-  const place = (text: string): [number, number] => {
-    const n = blob.write(text, at);
-    const range: [number, number] = [at, n];
-    at += n;
-    return range;
-  };
+  const p = packer(rd.deltas.flatMap((d) => [d.current_json ?? '', d.previous_json ?? '']));
+  if (!p) return { deltas: rd, blob: null };
   const deltas = rd.deltas.map(({ current_json, previous_json, ...rest }) => {
     const d: Delta = rest;
-    if (current_json !== undefined) d.current_at = place(current_json);
-    if (previous_json !== undefined) d.previous_at = place(previous_json);
+    if (current_json !== undefined) d.current_at = p.place(current_json);
+    if (previous_json !== undefined) d.previous_at = p.place(previous_json);
     return d;
   });
-  return { deltas: { ...rd, deltas, documents: key }, blob };
+  return { deltas: { ...rd, deltas, documents: key }, blob: p.blob };
 }
 
 /** The deltas with their documents' text back from the stash; throws on a range outside it. */
 export function unpackDocuments(rd: RevisionDeltas, blob: Buffer): RevisionDeltas {
   const text = (range: [number, number]): string => {
-    const [at, n] = range;
-    if (!Number.isInteger(at) || !Number.isInteger(n) || at < 0 || n < 0 || at + n > blob.length)
+    const t = textAt(blob, range);
+    if (t === undefined)
       throw new Error(
         `revision ${rd.revision}: a document range [${range}] lies outside its ${blob.length}-byte stash`,
       );
-    return blob.toString('utf8', at, at + n);
+    return t;
   };
   const deltas = rd.deltas.map(({ current_at, previous_at, ...rest }) => {
     const d: Delta = rest;

@@ -143,6 +143,7 @@ export const observationPageSchema: z.ZodType<ObservationPage> = z
       .optional(),
     partial: z.object({ ids: z.array(z.string().min(1)), gone: z.array(z.string().min(1)) }).optional(),
     actors: z.record(z.string(), actorSchema).optional(),
+    documents: z.string().min(1).optional(),
   })
   .superRefine((p, ctx) => {
     // A partial page says nothing about the rest of the scope, so it can never end a scan.

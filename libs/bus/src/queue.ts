@@ -55,6 +55,11 @@ export interface TypedWorkerSettings<T> {
   prefix?: string;
   concurrency?: number;
   worker?: Omit<WorkerOptions, 'connection' | 'prefix' | 'concurrency'>;
+  /**
+   * Completes the data before it is checked: fetches what the job refers to (its documents in the
+   * stash). Null means the job was done before (a retry after a crash): it completes untouched.
+   */
+  prepare?: (data: unknown) => Promise<unknown | null>;
 }
 
 /**
@@ -81,8 +86,10 @@ export function createWorker<T, R = void>(
     name,
     async (job, token) => {
       let data: T;
+      const given = settings.prepare ? await settings.prepare(job.data) : job.data;
+      if (given === null) return undefined as R;
       try {
-        data = parseMessage(settings.schema, job.data, `queue ${name} job ${job.id}`);
+        data = parseMessage(settings.schema, given, `queue ${name} job ${job.id}`);
       } catch (err) {
         if (err instanceof InvalidMessageError) {
           settings.log.error({ queue: name, job: job.id, problems: err.problems }, 'rejected invalid job');

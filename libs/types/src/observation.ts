@@ -72,7 +72,17 @@ export interface ObservationPage {
   partial?: { ids: string[]; gone: string[] };
   /** Who made the change behind each resource of the page (canonical id → actor). */
   actors?: Record<string, Actor>;
+  /** While queued: the Redis key of the page's documents (see QueuedPage). */
+  documents?: string;
 }
+
+/** A resource of a queued page whose document waits in Redis: its [byte offset, byte length] there. */
+export type StashedObservation = Omit<EncodedObservation, 'json'> & { json_at: [number, number] };
+
+/** A page as it waits on the recorder's queue: its documents beside it in Redis (`documents`), or inline. */
+export type QueuedPage = Omit<ObservationPage, 'resources'> & {
+  resources: (EncodedObservation | StashedObservation)[];
+};
 
 export type ScanOutcome =
   | {

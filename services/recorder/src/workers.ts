@@ -190,6 +190,8 @@ export function startRecorder(w: RecorderWiring): {
     QUEUES.observations,
     storage.wrap(async (page) => {
       const r = await recorder.recordPage(page);
+      // Recorded (or dropped as stale): a retry of this job now finds the marker and is done.
+      if (page.documents) await stash.done(page.documents);
       if (r) w.onPage?.(page, r.revision, r.deltas.length);
     }),
     {
@@ -198,6 +200,7 @@ export function startRecorder(w: RecorderWiring): {
       schema: observationPageSchema,
       log: w.log,
       concurrency: 1,
+      prepare: (data) => stash.takePage(data),
     },
   );
   const audit = createWorker<AuditEntryDraft>(

@@ -1,7 +1,22 @@
 import { ClientSet } from '@elava/aws';
-import { createQueue, createWorker, QUEUES, type RedisRateLimiter, redisPrefix, scanJobSchema } from '@elava/bus';
+import {
+  createQueue,
+  createWorker,
+  DocumentStash,
+  QUEUES,
+  type RedisRateLimiter,
+  redisPrefix,
+  scanJobSchema,
+} from '@elava/bus';
 import type { Logger } from '@elava/log';
-import { type AuditEntryDraft, isTargeted, type ObservationPage, type ScanJob, scopeKey } from '@elava/types';
+import {
+  type AuditEntryDraft,
+  isTargeted,
+  type ObservationPage,
+  type QueuedPage,
+  type ScanJob,
+  scopeKey,
+} from '@elava/types';
 import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Accounts } from './accounts.js';
@@ -38,7 +53,7 @@ export interface ScannerOptions {
  */
 export function createScanner(opts: ScannerOptions): { worker: Worker<ScanJob, ScanSummary>; close(): Promise<void> } {
   // A recorded page lives in the store (which also makes a resent page a no-op): keep few in Redis.
-  const observations = createQueue<ObservationPage>(QUEUES.observations, {
+  const observations = createQueue<QueuedPage>(QUEUES.observations, {
     connection: opts.producer,
     prefix: opts.prefix,
     defaultJobOptions: { removeOnComplete: { age: 600, count: 100 } },
@@ -47,6 +62,8 @@ export function createScanner(opts: ScannerOptions): { worker: Worker<ScanJob, S
   // The later reads of ids a delete event named and a read still found (targeted.ts).
   const rechecks = createQueue<ScanJob>(QUEUES.scan, { connection: opts.producer, prefix: opts.prefix });
   const markerPrefix = redisPrefix(opts.prefix);
+  // Each page's documents go beside its job, as one binary value, not as strings in its JSON.
+  const stash = new DocumentStash(opts.producer, opts.prefix);
 
   const worker = createWorker<ScanJob, ScanSummary>(
     QUEUES.scan,
@@ -78,7 +95,7 @@ export function createScanner(opts: ScannerOptions): { worker: Worker<ScanJob, S
           resources: [],
           final: { status: 'failed', error, code: 'AccessError' },
         };
-        await observations.add('page', page, { jobId: page.page_id });
+        await stash.sendPage(observations, page);
         opts.log.warn({ scan: job.scan_id, err: error }, 'scan failed');
         return {
           scan_id: job.scan_id,
@@ -110,7 +127,7 @@ export function createScanner(opts: ScannerOptions): { worker: Worker<ScanJob, S
           pageSize: opts.pageSize,
           apiPageSize: opts.apiPageSize,
           sendPage: async (page) => {
-            await observations.add('page', page, { jobId: page.page_id });
+            await stash.sendPage(observations, page);
             if (page.final) {
               const summary: ScanSummary = {
                 scan_id: job.scan_id,
@@ -183,7 +200,7 @@ export function createScanner(opts: ScannerOptions): { worker: Worker<ScanJob, S
         clients,
         log: opts.log,
         delays: opts.recheckDelays,
-        sendPage: async (page) => void (await observations.add('page', page, { jobId: page.page_id })),
+        sendPage: (page) => stash.sendPage(observations, page),
         recheck: async (next, delay) =>
           void (await rechecks.add('recheck', next, {
             jobId: next.scan_id,
