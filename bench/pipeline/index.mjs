@@ -30,7 +30,7 @@ import {
 } from '@elava/bus';
 import { createLogger } from '@elava/log';
 import { encodeResource } from '@elava/store';
-import { DeliverPolicy } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
 
 const SCALE = Number(process.env.ELAVA_BENCH_SCALE ?? 1);
 const REDIS = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -83,17 +83,33 @@ await ensureStreams(nc);
 const arrived = new Map();
 const completed = new Map();
 const mine = `aws:${account}:`;
-// Ordered consumers (no acks, nothing left on the server): the watcher costs the cluster little.
 const js = jetstream(nc);
 const jsm = await js.jetstreamManager();
-async function watch(stream, subject, onMsg) {
-  const consumer = await js.consumers.get(stream, { filter_subjects: subject, deliver_policy: DeliverPolicy.New });
-  const messages = await consumer.consume();
-  void (async () => {
-    for await (const m of messages) onMsg(m);
+/**
+ * A consumer of this run's own, without acks, deleted when done and by the server 30 s after the
+ * bench stopped reading (a killed run). Ordered consumers were left behind by runs that exited: each
+ * kept every later message pending, and nats-server's CPU for the same run grew to three times.
+ */
+async function readStream(stream, config, onMsg) {
+  const { name } = await jsm.consumers.add(stream, {
+    ack_policy: AckPolicy.None,
+    inactive_threshold: 30_000_000_000,
+    ...config,
+  });
+  const messages = await (await js.consumers.get(stream, name)).consume();
+  const done = (async () => {
+    for await (const m of messages) if (onMsg(m) === false) break;
   })();
-  return messages;
+  return {
+    done,
+    async close() {
+      await messages.close();
+      await jsm.consumers.delete(stream, name).catch(() => {});
+    },
+  };
 }
+const watch = (stream, subject, onMsg) =>
+  readStream(stream, { filter_subject: subject, deliver_policy: DeliverPolicy.New }, (m) => void onMsg(m));
 
 /**
  * How many changes the stream has taken in since `from` (a sequence). The throughput parts count
@@ -121,20 +137,23 @@ async function streamSeq() {
  */
 async function check(from, count, what) {
   const ownResource = Buffer.from(`"resource_id":"${mine}`);
-  const consumer = await js.consumers.get('ELAVA_CHANGES', { opt_start_seq: from + 1 });
   const ids = new Set();
   let foreign = 0;
   let read = 0;
-  const messages = await consumer.consume();
-  const timer = setTimeout(() => messages.stop(), 60_000);
-  for await (const m of messages) {
-    const data = Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
-    if (data.includes(ownResource)) ids.add(m.headers?.get('Nats-Msg-Id'));
-    else foreign++;
-    if (++read === count) break;
-  }
+  const reader = await readStream(
+    'ELAVA_CHANGES',
+    { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from + 1 },
+    (m) => {
+      const data = Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
+      if (data.includes(ownResource)) ids.add(m.headers?.get('Nats-Msg-Id'));
+      else foreign++;
+      return ++read < count;
+    },
+  );
+  let timer;
+  await Promise.race([reader.done, new Promise((r) => (timer = setTimeout(r, 60_000)))]);
   clearTimeout(timer);
-  await messages.close();
+  await reader.close();
   if (read < count) throw new Error(`${what}: only ${read} of ${count} changes could be read back`);
   if (foreign > 0 || ids.size !== count)
     throw new Error(
