@@ -113,6 +113,8 @@ export class Detector {
   async handle(rd: RevisionDeltas): Promise<PublishedChange[]> {
     const published: PublishedChange[] = [];
     const texts: string[] = [];
+    // Each change without its documents: the head of its text and its line in the trail.
+    const summaries: ChangeSummary[] = [];
     const held: string[] = [];
     let lookups = 0;
     for (const delta of rd.deltas) {
@@ -143,7 +145,9 @@ export class Detector {
           continue;
         }
         published.push(change);
-        texts.push(changeJson(change, delta));
+        const own = summary(change);
+        summaries.push(own);
+        texts.push(changeJson(change, delta, own));
       }
     }
     // A sweep's first scan of a scope is judged whole when it completes (the recorder's scope
@@ -160,7 +164,7 @@ export class Detector {
           revision: rd.revision,
           data: {
             scan_id: rd.scan_id,
-            ...packChanges(published.map(summary)),
+            ...packChanges(summaries),
             held: held.length,
           },
         },

@@ -6,8 +6,12 @@ import type { Delta, PublishedChange } from '@elava/types';
  * JSON value as `JSON.stringify(change)`, fields in another order; the documents keep the
  * recorded canonical key order, where stringify would put integer-like tag keys first.
  */
-export function changeJson(change: PublishedChange, delta: Delta): string {
-  const head = JSON.stringify(withoutDocuments(change));
+export function changeJson(
+  change: PublishedChange,
+  delta: Delta,
+  own: Omit<PublishedChange, 'previous' | 'current'> = withoutDocuments(change),
+): string {
+  const head = JSON.stringify(own);
   // The recorded text when there is one: `change.current` may be a document not parsed yet (lazyCurrent).
   const doc = (key: 'previous' | 'current', recorded: string | undefined): string =>
     recorded ?? JSON.stringify(change[key] ?? null);
