@@ -4,11 +4,11 @@ import type { Redis } from 'ioredis';
 import { redisPrefix } from './queue.js';
 
 /**
- * A revision's documents wait here, beside its deltas job, long enough to outlast a detector that
- * is away for days; a backlog is the only thing that keeps them.
+ * A job's documents wait long enough to outlast a recorder or detector that is away for days; only
+ * a backlog keeps them that long.
  */
 const KEEP_SECONDS = 7 * 86_400;
-/** What is left once the detector is done: a retry after a crash knows the revision was handled. */
+/** What is left once the job is done: a retry after a crash knows it was. */
 const DONE_SECONDS = 3_600;
 
 /**
@@ -32,12 +32,12 @@ export class DocumentStash {
     return `${this.base}${id}`;
   }
 
-  /** Kept unless already there (a retried page hands the same revision over again). */
+  /** Kept unless already there (a job sent again: a retried page, a resent one). */
   async put(key: string, blob: Buffer): Promise<void> {
     await this.redis.set(key, blob, 'EX', KEEP_SECONDS, 'NX');
   }
 
-  /** The documents; empty once the revision was handled; null when they are gone. */
+  /** The documents; empty once their job was done; null when they are gone. */
   take(key: string): Promise<Buffer | null> {
     return this.redis.getBuffer(key);
   }
