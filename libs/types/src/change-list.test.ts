@@ -43,6 +43,9 @@ describe('packChanges / unpackChanges', () => {
     const packed = packChanges(list);
     expect(packed.shared).toEqual({ store: 'st_1', revision: 9, time: base.time });
     expect(packed.changes[1]).toMatchObject({ type: 'tag_drift', previous_revision: 4, diff: drift.diff });
+    // Each change's own keys in sorted order (the trail's canonical form), whatever order it came in.
+    const own = (c: object) => Object.keys(c);
+    expect(packed.changes.map(own)).toEqual(packed.changes.map((c) => own(c).sort()));
     expect(unpackChanges({ ...packed })).toEqual(list);
   });
 

@@ -25,12 +25,19 @@ export function packChanges(list: readonly ChangeSummary[]): PackedChanges {
   }
   if (list.every((c) => c.diff.length === 0)) shared.diff = [];
   if (Object.keys(shared).length === 0) return { changes: [...list] };
+  // Each change's own keys in sorted order, as the trail's canonical form has it (the hash then
+  // copies nothing); sorted once per shape of change rather than once per change.
+  const orders = new Map<string, string[]>();
   const changes = list.map((c) => {
-    const own: Record<string, unknown> = {};
-    // In sorted order, as the trail's canonical form has it: the hash then copies nothing.
-    for (const k of Object.keys(c).sort()) {
-      if (!(k in shared)) own[k] = c[k as keyof ChangeSummary];
+    const keys = Object.keys(c);
+    const shape = keys.join('\u0000');
+    let order = orders.get(shape);
+    if (!order) {
+      order = keys.filter((k) => !(k in shared)).sort();
+      orders.set(shape, order);
     }
+    const own: Record<string, unknown> = {};
+    for (const k of order) own[k] = c[k as keyof ChangeSummary];
     return own as Partial<ChangeSummary>;
   });
   return { shared: shared as Partial<ChangeSummary>, changes };
