@@ -8,6 +8,22 @@ import { unique } from '../support/infra.js';
 import { startRecording, until } from '../support/pipeline.js';
 import { useStage, watchStream } from '../support/stage.js';
 
+/** The first page of a new scan of these instances in `region`, as a scanner encodes it. */
+function firstPage(region: string, ns: number[]) {
+  const resources = ns.map((n) => encodeResource(instance(n, { region })));
+  const scanId = unique('stash');
+  const page: ObservationPage = {
+    scan_id: scanId,
+    page_id: `${scanId}@1#0`,
+    page: 0,
+    attempt: 1,
+    scope: { account: instance(1).account, region, type: 'ec2.instance' },
+    observed_at: new Date().toISOString(),
+    resources: resources.map((r) => ({ id: r.id, json: r.json, tags: r.tags, hash: r.hash })),
+  };
+  return { resources, scanId, page };
+}
+
 describe("the recorder → detector hand-over of a revision's documents", () => {
   const stage = useStage(async () => {});
 
@@ -20,17 +36,7 @@ describe("the recorder → detector hand-over of a revision's documents", () => 
       'ELAVA_CHANGES',
       (c) => c.resource_id.includes(`:${region}:`) && c.store === w.store.id,
     );
-    const resources = [1, 2, 3].map((n) => encodeResource(instance(n, { region })));
-    const scanId = unique('stash');
-    const page: ObservationPage = {
-      scan_id: scanId,
-      page_id: `${scanId}@1#0`,
-      page: 0,
-      attempt: 1,
-      scope: { account: instance(1).account, region, type: 'ec2.instance' },
-      observed_at: new Date().toISOString(),
-      resources: resources.map((r) => ({ id: r.id, json: r.json, tags: r.tags, hash: r.hash })),
-    };
+    const { resources, page } = firstPage(region, [1, 2, 3]);
     const result = await w.recorder.recordPage(page);
     await until(() => changes.length === 3, 'three appearances on NATS');
     expect(changes.map((c) => c.current)).toEqual(resources.map((r) => JSON.parse(r.json)));
@@ -65,17 +71,7 @@ describe("the recorder → detector hand-over of a revision's documents", () => 
     const pages = createQueue<QueuedPage>(QUEUES.observations, { connection: redis, prefix: w.prefix });
     stage.defer(() => pages.close());
     const region = 'eu-south-1';
-    const resources = [1, 2].map((n) => encodeResource(instance(n, { region })));
-    const scanId = unique('pagestash');
-    const page: ObservationPage = {
-      scan_id: scanId,
-      page_id: `${scanId}@1#0`,
-      page: 0,
-      attempt: 1,
-      scope: { account: instance(1).account, region, type: 'ec2.instance' },
-      observed_at: new Date().toISOString(),
-      resources: resources.map((r) => ({ id: r.id, json: r.json, tags: r.tags, hash: r.hash })),
-    };
+    const { resources, scanId, page } = firstPage(region, [1, 2]);
     await stash.sendPage(pages, page);
     const job = await pages.getJob(page.page_id);
     expect(job?.data.resources.every((r) => !('json' in r) && 'json_at' in r)).toBe(true);

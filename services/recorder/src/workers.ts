@@ -177,9 +177,10 @@ export function startRecorder(w: RecorderWiring): {
     {
       send: async (d) => {
         const id = storeKeys.revision(d.store, d.revision);
+        const key = stash.key(id);
         // The documents first, so the detector never meets a job without them.
-        const { deltas: job, blob } = packDocuments(d, stash.key(id));
-        if (blob) await stash.put(stash.key(id), blob);
+        const { deltas: job, blob } = packDocuments(d, key);
+        if (blob) await stash.put(key, blob);
         await deltas.add('deltas', job, { jobId: id });
       },
       scopeComplete: async (req) => void (await policy.add('evaluate', req, { jobId: req.key })),
