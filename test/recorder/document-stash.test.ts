@@ -1,4 +1,4 @@
-import { createQueue, DocumentStash, QUEUES } from '@elava/bus';
+import { createQueue, DocumentStash, packDocuments, QUEUES } from '@elava/bus';
 import type { PublishedChange } from '@elava/detector';
 import { encodeResource } from '@elava/store';
 import { instance } from '@elava/store/testing';
@@ -45,7 +45,9 @@ describe("the recorder → detector hand-over of a revision's documents", () => 
     const deltas = createQueue<RevisionDeltas>(QUEUES.deltas, { connection: redis, prefix: w.prefix });
     stage.defer(() => deltas.close());
     const job = await deltas.getJob(storeKeys.revision(w.store.id, result?.revision ?? 0));
-    expect(job?.data.deltas.every((d) => d.current_json === undefined && d.current_at !== undefined)).toBe(true);
+    // The job is the envelope; the deltas and their documents wait beside it.
+    expect(job?.data.deltas).toEqual([]);
+    expect(job?.data.stashed).toBe(3);
     const key = job?.data.documents as string;
     expect(key.startsWith(`${w.prefix}:documents:`)).toBe(true);
     // Handled: the documents gave way to the marker a retried job recognises.
@@ -60,7 +62,54 @@ describe("the recorder → detector hand-over of a revision's documents", () => 
     );
     await until(async () => (await lost.getState()) === 'failed', 'the job failed');
     expect((await deltas.getJob(lost.id as string))?.failedReason).toContain(gone);
+
+    // A stash value that is not deltas (another program's, a hand edit) fails at once, named.
+    const torn = `${w.prefix}:documents:torn`;
+    await redis.set(torn, Buffer.from([0, 0, 0, 9, 1, 2]));
+    const bad = await deltas.add(
+      'deltas',
+      { ...(job?.data as RevisionDeltas), revision: 999_998, documents: torn },
+      { attempts: 3, jobId: unique('torn') },
+    );
+    await until(async () => (await bad.getState()) === 'failed', 'the torn job failed');
+    const failed = await deltas.getJob(bad.id as string);
+    expect(failed?.failedReason).toMatch(/revision 999998 .*runs past the 6-byte value/);
+    expect(failed?.attemptsMade).toBe(1);
     expect(changes).toHaveLength(3);
+
+    // Deltas an older recorder queued (documents stashed, metadata in the job) are still told.
+    const older = firstPage(region, [4]);
+    const oldKey = `${w.prefix}:documents:older`;
+    const { deltas: oldJob, blob } = packDocuments(
+      {
+        store: w.store.id,
+        revision: 999_997,
+        time: new Date().toISOString(),
+        scope: older.page.scope,
+        scan_id: older.scanId,
+        deltas: [
+          {
+            id: older.resources[0]?.id as string,
+            kind: 'added',
+            current: {
+              revision: { main: 999_997, sub: 0 },
+              created: 999_997,
+              version: 1,
+              tombstone: false,
+              content_hash: older.resources[0]?.hash as string,
+              time: new Date().toISOString(),
+            },
+            previous: null,
+            current_json: older.resources[0]?.json as string,
+          },
+        ],
+      },
+      oldKey,
+    );
+    await redis.set(oldKey, blob as Buffer);
+    await deltas.add('deltas', oldJob, { jobId: unique('older') });
+    await until(() => changes.length === 4, 'the older job told');
+    expect(changes[3]?.current).toEqual(JSON.parse(older.resources[0]?.json as string));
   });
 
   it("takes a scanner's page with its documents from beside the job, once, and fails one whose documents are gone", async () => {

@@ -1,6 +1,7 @@
 export * from './account-status.js';
 export * from './acked-publisher.js';
 export * from './audit-producer.js';
+export * from './delta-wire.js';
 export * from './document-stash.js';
 export * from './heartbeat.js';
 export * from './messages.js';

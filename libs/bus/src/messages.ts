@@ -223,19 +223,25 @@ export const decisionSchema = z.object({
 }) as unknown as z.ZodType<Decision>;
 
 /** The recorder's hand-over to the detector; the deltas are the recorder's own, so only the envelope is checked closely. */
-export const revisionDeltasSchema = z.object({
-  store: storeIdSchema,
-  revision: z.number().int().positive(),
-  time: z.string(),
-  scope: scopeSchema,
-  scan_id: z.string(),
-  deltas: z.array(
-    z.object({ id: z.string(), kind: z.enum(['added', 'modified', 'reappeared', 'tombstoned']) }).passthrough(),
-  ),
-  baseline: z.boolean().optional(),
-  actors: z.record(z.string(), actorSchema).optional(),
-  documents: z.string().min(1).optional(),
-}) as unknown as z.ZodType<RevisionDeltas>;
+export const revisionDeltasSchema = z
+  .object({
+    store: storeIdSchema,
+    revision: z.number().int().positive(),
+    time: z.string(),
+    scope: scopeSchema,
+    scan_id: z.string(),
+    deltas: z.array(
+      z.object({ id: z.string(), kind: z.enum(['added', 'modified', 'reappeared', 'tombstoned']) }).passthrough(),
+    ),
+    baseline: z.boolean().optional(),
+    actors: z.record(z.string(), actorSchema).optional(),
+    documents: z.string().min(1).optional(),
+    stashed: z.number().int().positive().optional(),
+  })
+  .refine((rd) => rd.stashed === undefined || rd.documents !== undefined, {
+    message: 'stashed deltas need the key of their stash (documents)',
+    path: ['documents'],
+  }) as unknown as z.ZodType<RevisionDeltas>;
 
 /** A disappearance waiting out its grace period (the detector's own delayed job). */
 export const heldDisappearanceSchema = z

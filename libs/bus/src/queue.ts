@@ -75,7 +75,8 @@ export function jobLock(env: NodeJS.ProcessEnv = process.env): { lockDuration: n
 
 /**
  * A worker whose handler only ever sees data that matched its schema. A message that does not
- * match fails at once, unretried, with the problems named in the job's failure reason.
+ * match, or that the handler refuses with an InvalidMessageError, fails at once, unretried, with
+ * the problems named in the job's failure reason.
  */
 export function createWorker<T, R = void>(
   name: string,
@@ -85,19 +86,19 @@ export function createWorker<T, R = void>(
   const worker = new Worker<T, R>(
     name,
     async (job, token) => {
-      let data: T;
-      const given = settings.prepare ? await settings.prepare(job.data) : job.data;
-      if (given === null) return undefined as R;
       try {
-        data = parseMessage(settings.schema, given, `queue ${name} job ${job.id}`);
+        const given = settings.prepare ? await settings.prepare(job.data) : job.data;
+        if (given === null) return undefined as R;
+        const data = parseMessage(settings.schema, given, `queue ${name} job ${job.id}`);
+        return await handler(data, job, token);
       } catch (err) {
+        // Also what the handler finds malformed beyond the schema (a stash value): no retry mends it.
         if (err instanceof InvalidMessageError) {
           settings.log.error({ queue: name, job: job.id, problems: err.problems }, 'rejected invalid job');
           throw new UnrecoverableError(err.message);
         }
         throw err;
       }
-      return handler(data, job, token);
     },
     {
       ...jobLock(),

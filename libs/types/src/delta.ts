@@ -57,4 +57,9 @@ export interface RevisionDeltas {
    * (`current_at`, `previous_at`); absent when the deltas carry the text themselves.
    */
   documents?: string;
+  /**
+   * How many deltas the stash value holds (see delta-wire.ts in @elava/bus): then `deltas` is empty
+   * on the queue and comes back whole from the stash, metadata and documents both.
+   */
+  stashed?: number;
 }

@@ -10,6 +10,7 @@ import {
   revisionDeltasSchema,
   subjects,
   unpackDocuments,
+  unpackRevision,
 } from '@elava/bus';
 import type { Logger } from '@elava/log';
 import type { QueryClient } from '@elava/query';
@@ -119,6 +120,7 @@ async function handOver(rd: RevisionDeltas, stash: DocumentStash, detector: Dete
       `the documents of revision ${rd.revision} are gone from Redis (${rd.documents}): kept 7 days, or removed by hand; its changes cannot be told`,
     );
   if (blob.length === 0) return;
-  await detector.handle(unpackDocuments(rd, blob));
+  // Deltas queued by an older recorder point into the stash for their documents only.
+  await detector.handle(rd.stashed ? unpackRevision(rd, blob) : unpackDocuments(rd, blob));
   await stash.done(rd.documents);
 }

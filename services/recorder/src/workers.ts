@@ -4,7 +4,7 @@ import {
   createWorker,
   DocumentStash,
   observationPageSchema,
-  packDocuments,
+  packRevision,
   QUEUES,
 } from '@elava/bus';
 import type { Logger } from '@elava/log';
@@ -149,10 +149,10 @@ export class StorageGate {
 
 /**
  * The recorder's queue side: one page at a time (the store orders writes anyway, and one at a time
- * keeps a scan's pages in order), the audit queue beside it, deltas out to the detector's queue with
- * the revision as job id (a retried page that hands a revision over again is deduplicated while the
- * job is kept, and the detector is idempotent by change id after that) and their documents in the
- * stash beside it.
+ * keeps a scan's pages in order), the audit queue beside it, a job per revision out to the
+ * detector's queue with the revision as job id (a retried page that hands a revision over again is
+ * deduplicated while the job is kept, and the detector is idempotent by change id after that), its
+ * deltas and their documents in the stash beside it (delta-wire.ts in @elava/bus).
  */
 
 export function startRecorder(w: RecorderWiring): {
@@ -178,9 +178,9 @@ export function startRecorder(w: RecorderWiring): {
       send: async (d) => {
         const id = storeKeys.revision(d.store, d.revision);
         const key = stash.key(id);
-        // The documents first, so the detector never meets a job without them.
-        const { deltas: job, blob } = packDocuments(d, key);
-        if (blob) await stash.put(key, blob);
+        // The deltas and their documents first, so the detector never meets a job without them.
+        const { deltas: job, blob } = packRevision(d, key);
+        await stash.put(key, blob);
         await deltas.add('deltas', job, { jobId: id });
       },
       scopeComplete: async (req) => void (await policy.add('evaluate', req, { jobId: req.key })),
