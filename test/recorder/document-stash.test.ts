@@ -1,8 +1,8 @@
-import { createQueue, DocumentStash, packDocuments, QUEUES } from '@elava/bus';
+import { createQueue, DocumentStash, packDocuments, packRevision, QUEUES } from '@elava/bus';
 import type { PublishedChange } from '@elava/detector';
 import { encodeResource } from '@elava/store';
 import { instance } from '@elava/store/testing';
-import { type ObservationPage, type QueuedPage, type RevisionDeltas, storeKeys } from '@elava/types';
+import { type Delta, type ObservationPage, type QueuedPage, type RevisionDeltas, storeKeys } from '@elava/types';
 import { describe, expect, it } from 'vitest';
 import { unique } from '../support/infra.js';
 import { startRecording, until } from '../support/pipeline.js';
@@ -22,6 +22,26 @@ function firstPage(region: string, ns: number[]) {
     resources: resources.map((r) => ({ id: r.id, json: r.json, tags: r.tags, hash: r.hash })),
   };
   return { resources, scanId, page };
+}
+
+type Encoded = ReturnType<typeof encodeResource>;
+
+/** The delta of a resource that appeared at `revision`, its document inline. */
+function appeared(r: Encoded | undefined, revision: number): Delta {
+  return {
+    id: r?.id as string,
+    kind: 'added',
+    current: {
+      revision: { main: revision, sub: 0 },
+      created: revision,
+      version: 1,
+      tombstone: false,
+      content_hash: r?.hash as string,
+      time: new Date().toISOString(),
+    },
+    previous: null,
+    current_json: r?.json as string,
+  };
 }
 
 describe("the recorder → detector hand-over of a revision's documents", () => {
@@ -87,22 +107,7 @@ describe("the recorder → detector hand-over of a revision's documents", () => 
         time: new Date().toISOString(),
         scope: older.page.scope,
         scan_id: older.scanId,
-        deltas: [
-          {
-            id: older.resources[0]?.id as string,
-            kind: 'added',
-            current: {
-              revision: { main: 999_997, sub: 0 },
-              created: 999_997,
-              version: 1,
-              tombstone: false,
-              content_hash: older.resources[0]?.hash as string,
-              time: new Date().toISOString(),
-            },
-            previous: null,
-            current_json: older.resources[0]?.json as string,
-          },
-        ],
+        deltas: [appeared(older.resources[0], 999_997)],
       },
       oldKey,
     );
@@ -120,6 +125,11 @@ describe("the recorder → detector hand-over of a revision's documents", () => 
     const pages = createQueue<QueuedPage>(QUEUES.observations, { connection: redis, prefix: w.prefix });
     stage.defer(() => pages.close());
     const region = 'eu-south-1';
+    const changes = await watchStream<PublishedChange>(
+      stage,
+      'ELAVA_CHANGES',
+      (c) => c.resource_id.includes(`:${region}:`) && c.store === w.store.id,
+    );
     const { resources, scanId, page } = firstPage(region, [1, 2]);
     await stash.sendPage(pages, page);
     const job = await pages.getJob(page.page_id);
@@ -127,8 +137,34 @@ describe("the recorder → detector hand-over of a revision's documents", () => 
     await until(() => w.store.get(resources[1]?.id as string) !== null, 'the page recorded');
     expect(w.store.get(resources[0]?.id as string)?.resource).toEqual(JSON.parse(resources[0]?.json as string));
     const key = job?.data.documents as string;
+    // Every document of the page appeared: the detector read them from the page's own value, and
+    // marked it done once it had told the changes.
+    await until(() => changes.length === 2, 'two appearances on NATS');
+    expect(changes.map((c) => c.current)).toEqual(resources.map((r) => JSON.parse(r.json)));
     await until(async () => (await redis.getBuffer(key))?.length === 0, 'the marker');
     const revision = w.store.revision;
+    const deltas = createQueue<RevisionDeltas>(QUEUES.deltas, { connection: redis, prefix: w.prefix });
+    stage.defer(() => deltas.close());
+    const handed = await deltas.getJob(storeKeys.revision(w.store.id, revision));
+    expect(handed?.data.page_documents).toBe(key);
+
+    // A revision whose page value is gone fails, naming it, and tells nothing.
+    const own = `${w.prefix}:documents:own`;
+    const missing = `${w.prefix}:documents:page.nowhere`;
+    const packed = packRevision(
+      { ...(handed?.data as RevisionDeltas), revision: 999_996, deltas: [appeared(resources[0], 999_996)] },
+      own,
+      {
+        documents: missing,
+        resources: [{ ...(resources[0] as Encoded), json_at: [0, resources[0]?.json.length ?? 0] }],
+      },
+    );
+    expect(packed.deltas.page_documents).toBe(missing);
+    await redis.set(own, packed.blob);
+    const orphan = await deltas.add('deltas', packed.deltas, { jobId: unique('orphan'), attempts: 1 });
+    await until(async () => (await orphan.getState()) === 'failed', 'the orphan failed');
+    expect((await deltas.getJob(orphan.id as string))?.failedReason).toContain(missing);
+    expect(changes).toHaveLength(2);
 
     // The same page again after the marker (a retry after a crash): done, nothing recorded twice.
     const again = await pages.add('page', job?.data as QueuedPage, { jobId: unique('again') });

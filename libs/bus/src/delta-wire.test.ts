@@ -73,6 +73,54 @@ describe('packRevision / unpackRevision', () => {
     expect(blob.length).toBeLessThan(0.7 * JSON.stringify(many).length);
   });
 
+  describe("a revision recorded from a page mostly of its changes (a first scan's)", () => {
+    const docs = ['{"n":"café ☕"}', '{"v":2}'];
+    const pageValue = Buffer.from(`xx${docs.join('')}`);
+    const ranges: [number, number][] = [
+      [2, Buffer.byteLength(docs[0] as string)],
+      [2 + Buffer.byteLength(docs[0] as string), 7],
+    ];
+    const page = {
+      documents: 'elava:documents:page.p',
+      resources: [
+        { id: 'a', json: docs[0] as string, tags: {}, hash: 'h', json_at: ranges[0] },
+        { id: 'b', json: docs[1] as string, tags: {}, hash: 'h', json_at: ranges[1] },
+      ],
+    };
+
+    it("reads the current documents from the page's value instead of copying them", () => {
+      const { deltas: job, blob } = packRevision(revision(deltas), 'k', page);
+      expect(job.page_documents).toBe(page.documents);
+      expect(blob.toString()).not.toContain('café');
+      expect(blob.toString()).toContain('{"v":1}');
+      expect(unpackRevision(queued(job), blob, pageValue)).toEqual(revision(deltas));
+    });
+
+    it('refuses such a revision without the page value', () => {
+      const { deltas: job, blob } = packRevision(revision(deltas), 'k', page);
+      expect(() => unpackRevision(job, blob)).toThrow(/delta 0 \(a\): its current document lies in a page's value/);
+      expect(() => unpackRevision(job, blob, pageValue.subarray(0, 5))).toThrow(
+        /delta 0 \(a\): the current document's range \[2,\d+,1\] lies outside the 5 bytes of the page's value/,
+      );
+    });
+
+    it('copies them when few of the page changed, or the text is not the same', () => {
+      const bigger = {
+        ...page,
+        resources: [
+          ...page.resources,
+          { id: 'z', json: 'x'.repeat(100), tags: {}, hash: 'h', json_at: [0, 100] as [number, number] },
+        ],
+      };
+      const few = packRevision(revision(deltas), 'k', bigger);
+      expect(few.deltas.page_documents).toBeUndefined();
+      expect(unpackRevision(few.deltas, few.blob)).toEqual(revision(deltas));
+      const other = { ...page, resources: page.resources.map((r) => ({ ...r, json: `${r.json} ` })) };
+      expect(packRevision(revision(deltas), 'k', other).deltas.page_documents).toBeUndefined();
+      expect(packRevision(revision(deltas), 'k', { resources: page.resources }).deltas.page_documents).toBeUndefined();
+    });
+  });
+
   it('refuses a value that is not what was packed, naming the revision and the delta', () => {
     const { deltas: job, blob } = packRevision(revision(deltas), 'k');
     const refused = (value: Buffer, problem: RegExp) => {

@@ -1,4 +1,4 @@
-import type { Delta, DeltaKind, RevisionDeltas, Tags, VersionMeta } from '@elava/types';
+import type { Delta, DeltaKind, EncodedObservation, RevisionDeltas, Tags, VersionMeta } from '@elava/types';
 import { InvalidMessageError } from './validate.js';
 
 /**
@@ -17,21 +17,42 @@ import { InvalidMessageError } from './validate.js';
  *    tags: 0 | {…}, current_at: 0 | [at, n], previous_at: 0 | [at, n]]
  *
  * with `kind` an index into KINDS, `tombstone` 0 or 1, and ranges counted from the documents' start.
+ * A current document read from the scanner's page value instead has the range it has there and a
+ * third element, 1: [at, n, 1] (see `page_documents`).
  */
 const KINDS: readonly DeltaKind[] = ['added', 'modified', 'reappeared', 'tombstoned'];
 const KIND_INDEX = new Map(KINDS.map((k, i) => [k, i]));
 
 type Range = [number, number];
+type PageRange = [number, number, 1];
 type PackedCurrent = [number, number, number, 0 | 1, string];
 type PackedPrevious = [number, number, number, number, 0 | 1, string, string];
-type PackedDelta = [string, number, PackedCurrent, PackedPrevious | 0, Tags | 0, Range | 0, Range | 0];
+type PackedDelta = [string, number, PackedCurrent, PackedPrevious | 0, Tags | 0, Range | PageRange | 0, Range | 0];
 
 const HEAD = 4;
 
-/** The deltas and their documents as one stash value; the job keeps the envelope and their count. */
-export function packRevision(rd: RevisionDeltas, key: string): { deltas: RevisionDeltas; blob: Buffer } {
+/** The page a revision was recorded from, as the recorder took it: its value's key and ranges. */
+export interface PageSource {
+  documents?: string;
+  resources: readonly EncodedObservation[];
+}
+
+/**
+ * The deltas and their documents as one stash value; the job keeps the envelope and their count.
+ * When most of `page` changed (a first scan), the current documents are not copied: the detector
+ * reads them from the page's own value, which it then marks done.
+ */
+export function packRevision(
+  rd: RevisionDeltas,
+  key: string,
+  page?: PageSource,
+): { deltas: RevisionDeltas; blob: Buffer } {
+  const inPage = pageRanges(rd, page);
   let bytes = 0;
-  for (const d of rd.deltas) bytes += byteLength(d.current_json) + byteLength(d.previous_json);
+  rd.deltas.forEach((d, i) => {
+    if (!inPage?.[i]) bytes += byteLength(d.current_json);
+    bytes += byteLength(d.previous_json);
+  });
   const docs = Buffer.allocUnsafe(bytes);
   let at = 0;
   const place = (text: string | undefined): Range | 0 => {
@@ -41,8 +62,9 @@ export function packRevision(rd: RevisionDeltas, key: string): { deltas: Revisio
     at += n;
     return range;
   };
-  const packed = rd.deltas.map((d): PackedDelta => {
+  const packed = rd.deltas.map((d, i): PackedDelta => {
     const c = d.current;
+    const pageAt = inPage?.[i];
     const p = d.previous;
     return [
       d.id,
@@ -50,7 +72,7 @@ export function packRevision(rd: RevisionDeltas, key: string): { deltas: Revisio
       [c.revision.sub, c.created, c.version, c.tombstone ? 1 : 0, c.content_hash],
       p ? [p.revision.main, p.revision.sub, p.created, p.version, p.tombstone ? 1 : 0, p.content_hash, p.time] : 0,
       d.current_tags ?? 0,
-      place(d.current_json),
+      pageAt ? [pageAt[0], pageAt[1], 1] : place(d.current_json),
       place(d.previous_json),
     ];
   });
@@ -61,7 +83,34 @@ export function packRevision(rd: RevisionDeltas, key: string): { deltas: Revisio
   blob.write(meta, HEAD);
   docs.copy(blob, HEAD + metaBytes);
   const { deltas: _inline, ...envelope } = rd;
-  return { deltas: { ...envelope, deltas: [], stashed: rd.deltas.length, documents: key }, blob };
+  const job: RevisionDeltas = { ...envelope, deltas: [], stashed: rd.deltas.length, documents: key };
+  if (inPage && page?.documents) job.page_documents = page.documents;
+  return { deltas: job, blob };
+}
+
+/**
+ * Where each delta's current document lies in the page's value, when it is the page's own text
+ * and most of the page's documents are; else null, and the documents are copied. A sweep that
+ * changed a few resources of a page copies those few rather than have the detector read it whole.
+ */
+function pageRanges(rd: RevisionDeltas, page: PageSource | undefined): (Range | undefined)[] | null {
+  if (!page?.documents) return null;
+  const byId = new Map<string, EncodedObservation>();
+  let total = 0;
+  for (const r of page.resources) {
+    if (!r.json_at) continue;
+    byId.set(r.id, r);
+    total += r.json_at[1];
+  }
+  let used = 0;
+  const ranges = rd.deltas.map((d) => {
+    const r = d.current_json === undefined ? undefined : byId.get(d.id);
+    // The same text, not only the same id (a page listing an id twice): usually the same string.
+    if (!r?.json_at || r.json !== d.current_json) return undefined;
+    used += r.json_at[1];
+    return r.json_at;
+  });
+  return used > 0 && used * 2 >= total ? ranges : null;
 }
 
 /**
@@ -69,7 +118,7 @@ export function packRevision(rd: RevisionDeltas, key: string): { deltas: Revisio
  * wrote (another version's, a truncated or hand-edited one) is refused naming the revision and
  * the delta, and never retried.
  */
-export function unpackRevision(rd: RevisionDeltas, blob: Buffer): RevisionDeltas {
+export function unpackRevision(rd: RevisionDeltas, blob: Buffer, page?: Buffer): RevisionDeltas {
   const where = `the deltas of revision ${rd.revision} (${rd.documents})`;
   const bad = (problem: string): never => {
     throw new InvalidMessageError(where, [problem]);
@@ -86,12 +135,19 @@ export function unpackRevision(rd: RevisionDeltas, blob: Buffer): RevisionDeltas
   if (!Array.isArray(list)) return bad('the metadata is not a list');
   if (list.length !== rd.stashed) bad(`${list.length} deltas stashed, the job says ${rd.stashed}`);
   const docs = blob.subarray(HEAD + metaBytes);
-  const deltas = list.map((x, i) => unpackDelta(x, i, rd, docs, bad));
-  const { stashed: _n, documents: _key, ...envelope } = rd;
+  const deltas = list.map((x, i) => unpackDelta(x, i, rd, docs, page, bad));
+  const { stashed: _n, documents: _key, page_documents: _page, ...envelope } = rd;
   return { ...envelope, deltas };
 }
 
-function unpackDelta(x: unknown, i: number, rd: RevisionDeltas, docs: Buffer, bad: (p: string) => never): Delta {
+function unpackDelta(
+  x: unknown,
+  i: number,
+  rd: RevisionDeltas,
+  docs: Buffer,
+  page: Buffer | undefined,
+  bad: (p: string) => never,
+): Delta {
   const at = `delta ${i}`;
   if (!Array.isArray(x) || x.length !== 7) return bad(`${at} is not a 7-tuple`);
   const [id, kind, c, p, tags, currentAt, previousAt] = x as unknown[];
@@ -105,13 +161,24 @@ function unpackDelta(x: unknown, i: number, rd: RevisionDeltas, docs: Buffer, ba
   if (tags !== 0 && !isTagMap(tags)) bad(`${at} (${id}): the tags are not a map of strings`);
   const text = (range: unknown, which: string): string | undefined => {
     if (range === 0) return undefined;
-    const [from, n] = Array.isArray(range) ? (range as number[]) : [];
-    if (!Number.isInteger(from) || !Number.isInteger(n) || (from as number) < 0 || (n as number) < 0)
+    const [from, n, where] = Array.isArray(range) ? (range as number[]) : [];
+    const inPage = which === 'current' && where === 1 && (range as unknown[]).length === 3;
+    if (
+      !Number.isInteger(from) ||
+      !Number.isInteger(n) ||
+      (from as number) < 0 ||
+      (n as number) < 0 ||
+      ((range as unknown[]).length !== 2 && !inPage)
+    )
       return bad(`${at} (${id}): the ${which} document's range is not [offset, length]`);
+    const source = inPage ? page : docs;
+    if (!source) return bad(`${at} (${id}): its current document lies in a page's value the job names none of`);
     const end = (from as number) + (n as number);
-    if (end > docs.length)
-      bad(`${at} (${id}): the ${which} document's range [${range}] lies outside the ${docs.length} bytes of documents`);
-    return docs.toString('utf8', from, end);
+    if (end > source.length)
+      bad(
+        `${at} (${id}): the ${which} document's range [${range}] lies outside the ${source.length} bytes of ${inPage ? "the page's value" : 'documents'}`,
+      );
+    return source.toString('utf8', from, end);
   };
   const [sub, created, version, tomb, hash] = c as PackedCurrent;
   const d: Delta = {

@@ -61,7 +61,15 @@ describe('packPage / unpackPage', () => {
     const { page: queued, blob } = packPage(page, 'k');
     expect(queued.documents).toBe('k');
     expect(JSON.stringify(queued)).not.toContain('"json"');
-    expect(unpackPage(JSON.parse(JSON.stringify(queued)), blob as Buffer)).toEqual({ ...page, documents: 'k' });
+    // Each keeps where its document lies, for the detector to read from the same value.
+    expect(unpackPage(JSON.parse(JSON.stringify(queued)), blob as Buffer)).toEqual({
+      ...page,
+      resources: [
+        { ...page.resources[0], json_at: [0, Buffer.byteLength('{"id":"a","n":"é"}')] },
+        { ...page.resources[1], json_at: [19, 10] },
+      ],
+      documents: 'k',
+    });
   });
 
   it('leaves a resource whose range is not in the stash without a document, for the schema to name', () => {

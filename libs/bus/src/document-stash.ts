@@ -42,9 +42,17 @@ export class DocumentStash {
     return this.redis.getBuffer(key);
   }
 
-  /** The job was done: its documents give way to a marker a retry recognises. */
-  async done(key: string): Promise<void> {
-    await this.redis.set(key, '', 'EX', DONE_SECONDS);
+  /** Several values in one round trip, each as `take` gives it. */
+  async takeAll(keys: readonly string[]): Promise<(Buffer | null)[]> {
+    return this.redis.mgetBuffer(...keys);
+  }
+
+  /** The job was done: its documents give way to a marker a retry recognises (all or none of several). */
+  async done(...keys: string[]): Promise<void> {
+    if (keys.length === 1) return void (await this.redis.set(keys[0] as string, '', 'EX', DONE_SECONDS));
+    const tx = this.redis.multi();
+    for (const key of keys) tx.set(key, '', 'EX', DONE_SECONDS);
+    await tx.exec();
   }
 
   /** Queues a page (job id = page id) with its documents stashed beside it. */
@@ -108,10 +116,10 @@ export function packPage(page: ObservationPage, key: string): { page: QueuedPage
 /** A page with its documents' text back; a resource whose range is not in the blob keeps none (the schema names it). */
 export function unpackPage(page: QueuedPage, blob: Buffer): QueuedPage {
   const resources = page.resources.map((r) => {
-    if (!('json_at' in r)) return r;
-    const { json_at, ...rest } = r;
-    const json = textAt(blob, json_at);
-    return json === undefined ? r : ({ ...rest, json } as EncodedObservation);
+    if (!('json_at' in r) || 'json' in r) return r;
+    const json = textAt(blob, r.json_at);
+    // The range stays: the recorder hands the page's value on to the detector rather than a copy.
+    return json === undefined ? r : ({ ...r, json } as EncodedObservation);
   });
   return { ...page, resources };
 }

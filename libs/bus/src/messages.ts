@@ -237,6 +237,7 @@ export const revisionDeltasSchema = z
     actors: z.record(z.string(), actorSchema).optional(),
     documents: z.string().min(1).optional(),
     stashed: z.number().int().positive().optional(),
+    page_documents: z.string().min(1).optional(),
   })
   .refine((rd) => rd.stashed === undefined || rd.documents !== undefined, {
     message: 'stashed deltas need the key of their stash (documents)',

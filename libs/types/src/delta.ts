@@ -62,4 +62,10 @@ export interface RevisionDeltas {
    * on the queue and comes back whole from the stash, metadata and documents both.
    */
   stashed?: number;
+  /**
+   * The Redis key of the scanner's page value this revision was recorded from, when its current
+   * documents are read there rather than copied into `documents` (a first scan's page: most of
+   * the page changed). The detector marks both done together.
+   */
+  page_documents?: string;
 }

@@ -19,6 +19,11 @@ export interface EncodedObservation {
   json: string;
   tags: Record<string, string>;
   hash: string;
+  /**
+   * Where `json` lies in the page's stash value (`ObservationPage.documents`), when it was taken
+   * from there: the detector can read a revision's current documents from the same value.
+   */
+  json_at?: [number, number];
 }
 
 /** A scan job on the `elava-scan` queue. Scheduled jobs carry no scan id: the job id serves. No ':' in ids. */
@@ -77,7 +82,7 @@ export interface ObservationPage {
 }
 
 /** A resource of a queued page whose document waits in Redis: its [byte offset, byte length] there. */
-export type StashedObservation = Omit<EncodedObservation, 'json'> & { json_at: [number, number] };
+export type StashedObservation = Omit<EncodedObservation, 'json' | 'json_at'> & { json_at: [number, number] };
 
 /** A page as it waits on the recorder's queue: its documents beside it in Redis (`documents`), or inline. */
 export type QueuedPage = Omit<ObservationPage, 'resources'> & {

@@ -114,13 +114,17 @@ export function startDetector(w: DetectorWiring) {
  */
 async function handOver(rd: RevisionDeltas, stash: DocumentStash, detector: Detector): Promise<void> {
   if (!rd.documents) return void (await detector.handle(rd));
-  const blob = await stash.take(rd.documents);
-  if (blob === null)
-    throw new Error(
-      `the documents of revision ${rd.revision} are gone from Redis (${rd.documents}): kept 7 days, or removed by hand; its changes cannot be told`,
+  const keys = rd.page_documents ? [rd.documents, rd.page_documents] : [rd.documents];
+  const [blob, page] = await stash.takeAll(keys);
+  const gone = (key: string) =>
+    new Error(
+      `the documents of revision ${rd.revision} are gone from Redis (${key}): kept 7 days, or removed by hand; its changes cannot be told`,
     );
+  if (!blob) throw gone(rd.documents);
   if (blob.length === 0) return;
+  // The page's value is marked done only with the revision's own, so it is here until then.
+  if (rd.page_documents && !page?.length) throw gone(rd.page_documents);
   // Deltas queued by an older recorder point into the stash for their documents only.
-  await detector.handle(rd.stashed ? unpackRevision(rd, blob) : unpackDocuments(rd, blob));
-  await stash.done(rd.documents);
+  await detector.handle(rd.stashed ? unpackRevision(rd, blob, page ?? undefined) : unpackDocuments(rd, blob));
+  await stash.done(...keys);
 }

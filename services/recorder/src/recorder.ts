@@ -34,8 +34,11 @@ type PartialPage = Page & { partial: NonNullable<Page['partial']> };
 export type { RevisionDeltas } from '@elava/types';
 
 export interface DeltaSink {
-  /** Must be idempotent per revision: a retried page hands the same revision again. */
-  send(d: RevisionDeltas): Promise<void>;
+  /**
+   * Must be idempotent per revision: a retried page hands the same revision again. `page` is the
+   * page the revision was recorded from (its documents may be handed on rather than copied).
+   */
+  send(d: RevisionDeltas, page: ObservationPage): Promise<void>;
   /** A scan of a scope completed cleanly: its resources go to policy evaluation (idempotent by key). */
   scopeComplete?(req: ScopeRequest): Promise<void>;
 }
@@ -171,15 +174,18 @@ export class Recorder {
         });
       }
       if (result.deltas.length > 0) {
-        await this.deltas.send({
-          store: this.store.id,
-          revision: result.revision,
-          time: result.time,
-          scope: page.scope,
-          scan_id: page.scan_id,
-          deltas: result.deltas,
-          ...(baseline ? { baseline } : {}),
-        });
+        await this.deltas.send(
+          {
+            store: this.store.id,
+            revision: result.revision,
+            time: result.time,
+            scope: page.scope,
+            scan_id: page.scan_id,
+            deltas: result.deltas,
+            ...(baseline ? { baseline } : {}),
+          },
+          page,
+        );
       }
     });
     if (result.duplicate) this.log.info({ page: page.page_id, revision: result.revision }, 'page already recorded');
@@ -237,16 +243,19 @@ export class Recorder {
     }
     await this.handOn(async () => {
       if (result.deltas.length === 0) return;
-      await this.deltas.send({
-        store: this.store.id,
-        revision: result.revision,
-        time: result.time,
-        scope,
-        scan_id: page.scan_id,
-        deltas: result.deltas,
-        ...(baseline ? { baseline } : {}),
-        ...(actors ? { actors } : {}),
-      });
+      await this.deltas.send(
+        {
+          store: this.store.id,
+          revision: result.revision,
+          time: result.time,
+          scope,
+          scan_id: page.scan_id,
+          deltas: result.deltas,
+          ...(baseline ? { baseline } : {}),
+          ...(actors ? { actors } : {}),
+        },
+        page,
+      );
     });
     if (result.duplicate) this.log.info({ page: page.page_id, revision: result.revision }, 'page already recorded');
     return result;

@@ -171,16 +171,19 @@ export function startRecorder(w: RecorderWiring): {
   });
   const policy = createQueue<PolicyRequest>(QUEUES.policy, { connection: w.producer, prefix: w.prefix });
   const stash = new DocumentStash(w.producer, w.prefix);
+  // Page values a revision's job now reads from: the detector, not the page job, marks them done.
+  const handedOn = new Set<string>();
   const recorder = new Recorder(
     w.store,
     w.wal,
     {
-      send: async (d) => {
+      send: async (d, page) => {
         const id = storeKeys.revision(d.store, d.revision);
         const key = stash.key(id);
         // The deltas and their documents first, so the detector never meets a job without them.
-        const { deltas: job, blob } = packRevision(d, key);
+        const { deltas: job, blob } = packRevision(d, key, page);
         await stash.put(key, blob);
+        if (job.page_documents) handedOn.add(job.page_documents);
         await deltas.add('deltas', job, { jobId: id });
       },
       scopeComplete: async (req) => void (await policy.add('evaluate', req, { jobId: req.key })),
@@ -191,8 +194,9 @@ export function startRecorder(w: RecorderWiring): {
     QUEUES.observations,
     storage.wrap(async (page) => {
       const r = await recorder.recordPage(page);
-      // Recorded (or dropped as stale): a retry of this job now finds the marker and is done.
-      if (page.documents) await stash.done(page.documents);
+      // Recorded (or dropped as stale): a retry of this job now finds the marker and is done. A
+      // page whose documents the detector reads is marked by the detector once it has.
+      if (page.documents && !handedOn.delete(page.documents)) await stash.done(page.documents);
       if (r) w.onPage?.(page, r.revision, r.deltas.length);
     }),
     {
