@@ -25,6 +25,21 @@ describe('AckedPublisher through a real NATS', () => {
     expect((await jsm.streams.info(stream)).state.messages).toBe(300);
     const first = await jsm.streams.getMessage(stream, { seq: acks[7]?.seq ?? 0 });
     expect(first?.json()).toEqual({ n: 7 });
+    // The id travels as the header JetStream reads (its pre-encoded block).
+    expect(first?.header.get('Nats-Msg-Id')).toBe('m-7');
+    publisher.close();
+  });
+
+  it('refuses a message id that cannot be a header, publishing nothing of its window', async () => {
+    const publisher = new AckedPublisher(t.nc);
+    const jsm = await jetstreamManager(t.nc);
+    const before = (await jsm.streams.info(stream)).state.messages;
+    const bad = [{ subject: `${subject}.h`, data: '{}', msgID: 'x\r\nNats-Expected-Stream: other' }];
+    await expect(publisher.publish(bad)).rejects.toThrow(
+      /message id "x\\r\\nNats-Expected-Stream: other" is empty, padded or has a line break/,
+    );
+    await expect(publisher.publish([{ ...bad[0], msgID: '' }] as typeof bad)).rejects.toThrow(PublishError);
+    expect((await jsm.streams.info(stream)).state.messages).toBe(before);
     publisher.close();
   });
 

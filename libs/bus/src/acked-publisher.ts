@@ -1,4 +1,4 @@
-import { createInbox, headers, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { createInbox, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { Published } from './nats.js';
 
 /** One message for a JetStream stream: its message id makes a re-publish a no-op within the window. */
@@ -95,8 +95,6 @@ export class AckedPublisher {
     const acks: Promise<Published>[] = [];
     for (let i = 0; i < batch.length; i++) {
       const m = batch[i] as StreamMessage;
-      const h = headers();
-      h.set('Nats-Msg-Id', m.msgID);
       // Buffer.from takes a small string's bytes from a shared pool: a third of TextEncoder's cost.
       const data = typeof m.data === 'string' ? Buffer.from(m.data) : m.data;
       const token = acked(i) ? (this.next++).toString(36) : undefined;
@@ -110,7 +108,8 @@ export class AckedPublisher {
         acks.push(ack);
       }
       try {
-        this.nc.publish(m.subject, data, { ...(token ? { reply: `${this.inbox}.${token}` } : {}), headers: h });
+        const headers = msgIdHeader(m.msgID);
+        this.nc.publish(m.subject, data, { ...(token ? { reply: `${this.inbox}.${token}` } : {}), headers });
       } catch (err) {
         const e = new PublishError(`could not publish: ${(err as Error).message}`, m.subject, m.msgID);
         if (token) {
@@ -188,4 +187,16 @@ export class AckedPublisher {
     this.sub?.unsubscribe();
     this.sub = null;
   }
+}
+
+/**
+ * The one header a stream message carries, its id (JetStream's duplicate check), as bytes that
+ * nats.js puts on the wire as they are. Its MsgHdrs keep a map per message, check every value and
+ * encode the block again for each publish: a tenth of the detector's publishing.
+ */
+function msgIdHeader(id: string): MsgHdrs {
+  if (/[\r\n]/.test(id) || id.trim() !== id || id === '')
+    throw new Error(`message id ${JSON.stringify(id)} is empty, padded or has a line break`);
+  const block = Buffer.from(`NATS/1.0\r\nNats-Msg-Id: ${id}\r\n\r\n`);
+  return { encode: () => block } as unknown as MsgHdrs;
 }
