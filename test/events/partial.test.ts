@@ -1,4 +1,3 @@
-import { jetstream } from '@elava/bus';
 import { StoreReader } from '@elava/query';
 import { Recorder, WalPublisher } from '@elava/recorder';
 import { encodeResource, Store } from '@elava/store';
@@ -96,7 +95,7 @@ describe('partial observations in the recorder', () => {
     const handed: RevisionDeltas[] = [];
     const r = new Recorder(
       store,
-      new WalPublisher(jetstream(stage.nc), store, silentLog),
+      new WalPublisher(stage.nc, store, silentLog),
       { send: async (d) => void handed.push(d) },
       silentLog,
     );

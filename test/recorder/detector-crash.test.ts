@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createQueue, createRedis, jetstream, QUEUES } from '@elava/bus';
+import { createQueue, createRedis, QUEUES } from '@elava/bus';
 import type { PublishedChange } from '@elava/detector';
 import { startRecorder, WalPublisher } from '@elava/recorder';
 import { encodeResource, Store } from '@elava/store';
@@ -48,7 +48,7 @@ describe('the detector under SIGKILL', () => {
     const consumer = createRedis(infra().redis, 'worker');
     const recorder = startRecorder({
       store,
-      wal: new WalPublisher(jetstream(stage.nc), store, silentLog),
+      wal: new WalPublisher(stage.nc, store, silentLog),
       producer,
       consumer,
       log: silentLog,

@@ -1,4 +1,4 @@
-import { createQueue, createRedis, jetstream, QUEUES } from '@elava/bus';
+import { createQueue, createRedis, QUEUES } from '@elava/bus';
 import { Recorder, startRecorder, WalPublisher } from '@elava/recorder';
 import { contentHash, Store } from '@elava/store';
 import type { AuditEntry, ScanJob } from '@elava/types';
@@ -21,7 +21,7 @@ describe('scanner → recorder on moto', () => {
     const prefix = unique('elava-rec');
     const dir = tempDirFor('elava-rec-');
     const store = await Store.open(dir);
-    const wal = new WalPublisher(jetstream(stage.nc), store, silentLog);
+    const wal = new WalPublisher(stage.nc, store, silentLog);
     const published = await watchStream<AuditEntry>(stage, 'ELAVA_WAL', (_e, msg) =>
       Boolean(msg.headers?.get('Nats-Msg-Id')?.startsWith(`${wal.storeId}.`)),
     );
@@ -92,7 +92,7 @@ describe('scanner → recorder on moto', () => {
     while (published.length < trail.length && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
     expect(published.map((e) => e.seq)).toEqual(trail.map((e) => e.seq));
     // Publishing again (as after a restart that lost its mark) adds nothing to the stream.
-    const again = new WalPublisher(jetstream(stage.nc), store, silentLog);
+    const again = new WalPublisher(stage.nc, store, silentLog);
     expect(again.storeId).toBe(wal.storeId);
     await again.catchUp();
     await new Promise((r) => setTimeout(r, 300));
@@ -105,7 +105,7 @@ describe('scanner → recorder on moto', () => {
     const handed: number[] = [];
     const recorder = new Recorder(
       store,
-      new WalPublisher(jetstream(stage.nc), store, silentLog),
+      new WalPublisher(stage.nc, store, silentLog),
       { send: async (d) => void handed.push(d.revision) },
       silentLog,
     );

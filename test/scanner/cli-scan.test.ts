@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connectNats, createRedis, ensureStreams, jetstream } from '@elava/bus';
+import { connectNats, createRedis, ensureStreams } from '@elava/bus';
 import { EXIT, type Io, run } from '@elava/cli';
 import { StoreReader, serveQueries } from '@elava/query';
 import { startRecorder, WalPublisher } from '@elava/recorder';
@@ -35,7 +35,7 @@ describe('elava scan --once', () => {
     const conns = [createRedis(infra().redis, 'producer'), createRedis(infra().redis, 'worker')];
     const recorder = startRecorder({
       store,
-      wal: new WalPublisher(jetstream(nc), store, silentLog),
+      wal: new WalPublisher(nc, store, silentLog),
       producer: conns[0]!,
       consumer: conns[1]!,
       log: silentLog,

@@ -1,4 +1,4 @@
-import { createQueue, createRedis, jetstream, QUEUES } from '@elava/bus';
+import { createQueue, createRedis, QUEUES } from '@elava/bus';
 import { type DetectorWiring, startDetector } from '@elava/detector';
 import { type DecisionSettings, startPolicy } from '@elava/policy';
 import { QueryClient, StoreReader, serveQueries } from '@elava/query';
@@ -40,7 +40,7 @@ export async function startRecording(
   const served = serveQueries(stage.nc, new StoreReader(store), silentLog, querySubject);
   const recorder = startRecorder({
     store,
-    wal: new WalPublisher(jetstream(stage.nc), store, silentLog),
+    wal: new WalPublisher(stage.nc, store, silentLog),
     producer: conns[0]!,
     consumer: conns[1]!,
     log: silentLog,

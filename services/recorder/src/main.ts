@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The recorder process: the store's only writer. A second recorder on the same data directory
 // waits as a standby and takes over when the holder's lock is released or its process is gone.
-import { connectNats, createRedis, ensureStreams, jetstream, startHeartbeat } from '@elava/bus';
+import { connectNats, createRedis, ensureStreams, startHeartbeat } from '@elava/bus';
 import { StoreReader, serveQueries } from '@elava/query';
 import { boot } from '@elava/service';
 import { Store, StoreLockedError } from '@elava/store';
@@ -38,9 +38,12 @@ runtime.onShutdown('store', () => store.close());
 const nc = await connectNats(config.nats.url, 'elava-recorder', log);
 await ensureStreams(nc, undefined, { maxAgeMs: config.nats.retention });
 runtime.onShutdown('nats', () => nc.drain());
-const wal = new WalPublisher(jetstream(nc), store, log);
+const wal = new WalPublisher(nc, store, log);
 await wal.catchUp();
-runtime.onShutdown('wal mark', () => wal.save());
+runtime.onShutdown('wal mark', () => {
+  wal.save();
+  wal.close();
+});
 // Reads are answered here, where the store is open; the API and the CLI ask over NATS.
 const queries = serveQueries(nc, new StoreReader(store, undefined, listKeysOf), log);
 runtime.onShutdown('queries', () => queries.unsubscribe());

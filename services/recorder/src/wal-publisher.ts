@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type JetStreamClient, subjects } from '@elava/bus';
+import { AckedPublisher, type NatsConnection, subjects } from '@elava/bus';
 import type { Logger } from '@elava/log';
 import type { Store } from '@elava/store';
 
@@ -21,12 +21,14 @@ export class WalPublisher {
   readonly storeId: string;
   private running: Promise<void> = Promise.resolve();
   private savedAt = 0;
+  private readonly publisher: AckedPublisher;
 
   constructor(
-    private readonly js: JetStreamClient,
+    nc: NatsConnection,
     private readonly store: Store,
     private readonly log: Logger,
   ) {
+    this.publisher = new AckedPublisher(nc);
     const path = join(store.dir, MARK);
     const mark = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as { store: string; seq: number }) : null;
     // The store's own identity; a mark written before stores had one keeps the id it published under.
@@ -54,11 +56,14 @@ export class WalPublisher {
       // The entries as stored: the same JSON as the entry, sent without parsing it and writing it again.
       const batch = this.store.auditText({ after: this.published, limit: 500 });
       if (batch.length === 0) break;
-      for (const entry of batch) {
-        await this.js.publish(subjects.wal(entry.type), entry.text, { msgID: `${this.storeId}.${entry.seq}` });
-        this.published = entry.seq;
-        sent++;
-      }
+      // A batch at a time, acks asked of its ends (AckedPublisher): one round trip per entry was
+      // the recorder's wait after every page. A batch that fails is sent again whole; the stream
+      // drops the entries it had.
+      await this.publisher.publish(
+        batch.map((e) => ({ subject: subjects.wal(e.type), data: e.text, msgID: `${this.storeId}.${e.seq}` })),
+      );
+      this.published = (batch[batch.length - 1] as (typeof batch)[number]).seq;
+      sent += batch.length;
       if (Date.now() - this.savedAt >= MARK_EVERY_MS) this.saveQuietly();
     }
     if (sent > 0) this.log.debug({ sent, upTo: this.published }, 'audit trail published');
@@ -71,6 +76,11 @@ export class WalPublisher {
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'could not write the WAL mark; publishing goes on');
     }
+  }
+
+  /** Stops waiting for acks (at shutdown, after the last catchUp). */
+  close(): void {
+    this.publisher.close();
   }
 
   /** Writes the mark now (at shutdown, so a clean restart re-publishes nothing). */
