@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Actor } from './actor.js';
 import type { ChangeSummary } from './change.js';
 import { packChanges, unpackChanges } from './change-list.js';
 
@@ -46,6 +47,22 @@ describe('packChanges / unpackChanges', () => {
     // Each change's own keys in sorted order (the trail's canonical form), whatever order it came in.
     const own = (c: object) => Object.keys(c);
     expect(packed.changes.map(own)).toEqual(packed.changes.map((c) => own(c).sort()));
+    expect(unpackChanges({ ...packed })).toEqual(list);
+  });
+
+  it('sorts each shape of change, when shapes alternate too', () => {
+    const actor: Actor = {
+      principal_arn: 'arn:aws:iam::1:user/alice',
+      principal_type: 'IAMUser',
+      event_name: 'CreateVpc',
+      event_time: base.time,
+      via: 'event',
+    };
+    const list = Array.from({ length: 6 }, (_, n) => (n % 2 ? { actor, ...appeared(n) } : appeared(n)));
+    const packed = packChanges(list);
+    expect(packed.changes.map((c) => Object.keys(c))).toEqual(
+      list.map((_, n) => (n % 2 ? ['actor', 'id', 'resource_id'] : ['id', 'resource_id'])),
+    );
     expect(unpackChanges({ ...packed })).toEqual(list);
   });
 

@@ -26,21 +26,27 @@ export function packChanges(list: readonly ChangeSummary[]): PackedChanges {
   if (list.every((c) => c.diff.length === 0)) shared.diff = [];
   if (Object.keys(shared).length === 0) return { changes: [...list] };
   // Each change's own keys in sorted order, as the trail's canonical form has it (the hash then
-  // copies nothing); sorted once per shape of change rather than once per change.
-  const orders = new Map<string, string[]>();
+  // copies nothing); sorted again only when a change's keys differ from the one before's (a
+  // revision's changes mostly share one shape: comparing interned keys beats joining them).
+  let shape: string[] = [];
+  let order: string[] = [];
   const changes = list.map((c) => {
     const keys = Object.keys(c);
-    const shape = keys.join('\u0000');
-    let order = orders.get(shape);
-    if (!order) {
+    if (!sameKeys(keys, shape)) {
+      shape = keys;
       order = keys.filter((k) => !(k in shared)).sort();
-      orders.set(shape, order);
     }
     const own: Record<string, unknown> = {};
     for (const k of order) own[k] = c[k as keyof ChangeSummary];
     return own as Partial<ChangeSummary>;
   });
   return { shared: shared as Partial<ChangeSummary>, changes };
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** A trail entry's changes, whole: packed (`shared` + `changes`) or as older entries kept them. */

@@ -74,6 +74,15 @@ export interface DetectorOutputs {
 /** The trail keeps each change without its two documents (the store has them at both revisions). */
 const summary = (c: PublishedChange): ChangeSummary => withoutDocuments(c);
 
+/** A classified change as published, but its documents: one copy, in the order the fields had. */
+function headOf(c: Change, severity: PublishedChange['severity'], baseline: boolean, actor?: Actor): ChangeSummary {
+  const own = withoutDocuments(c as PublishedChange) as ChangeSummary;
+  own.severity = severity;
+  if (baseline) own.baseline = true;
+  if (actor) own.actor = actor;
+  return own;
+}
+
 /** No tags at all, AWS's own (`aws:…`, which nobody chose) aside. */
 const untagged = (tags: Tags | undefined): boolean => !Object.keys(tags ?? {}).some((k) => !k.startsWith('aws:'));
 
@@ -130,14 +139,13 @@ export class Detector {
         if (lookups++ < (this.settings.lookupsPerRevision ?? 20)) actor = await this.lookup(rd, delta);
       }
       for (const c of changes) {
-        const change: PublishedChange = {
-          ...c,
-          // Elava's own executor made it: recorded and attributed, never reported as drift.
-          severity: actor?.elava ? 'none' : this.severity(c, tags),
-          ...(rd.baseline && c.type === 'appeared' ? { baseline: true } : {}),
-          ...(actor ? { actor } : {}),
-        };
-        if (lazy) lazyCurrent(change, delta.current_json as string);
+        // Elava's own executor made it: recorded and attributed, never reported as drift.
+        const severity = actor?.elava ? 'none' : this.severity(c, tags);
+        // The change without its documents first: its line in the trail and the head of its text.
+        const own = headOf(c, severity, rd.baseline === true && c.type === 'appeared', actor);
+        const change: PublishedChange = lazy
+          ? lazyCurrent(own, c.previous, delta.current_json as string)
+          : { ...own, previous: c.previous, current: c.current };
         const blessed = previous !== null && isBlessed(previous);
         if (change.type === 'disappeared' && !blessed && this.settings.graceMs > 0) {
           await this.out.holdDisappearance(change, this.settings.graceMs);
@@ -145,7 +153,6 @@ export class Detector {
           continue;
         }
         published.push(change);
-        const own = summary(change);
         summaries.push(own);
         texts.push(changeJson(change, delta, own));
       }

@@ -27,22 +27,26 @@ export function withoutDocuments(change: PublishedChange): Omit<PublishedChange,
 }
 
 /**
- * Gives the change its current document as a property parsed on first read. A first scan's
+ * The change with its current document as a property parsed on first read. A first scan's
  * appearance is judged by its tags (which the delta carries), published as the recorded text and
- * summarized for the trail without its documents: parsing each one was a sixth of the detector's work.
+ * summarized for the trail without its documents: parsing each one was a sixth of the detector's
+ * work. The accessor is part of the literal: defining it on the finished object cost as much again.
  */
-export function lazyCurrent(change: PublishedChange, json: string): PublishedChange {
+export function lazyCurrent(
+  own: Omit<PublishedChange, 'previous' | 'current'>,
+  previous: PublishedChange['previous'],
+  json: string,
+): PublishedChange {
   let doc: PublishedChange['current'] | undefined;
-  Object.defineProperty(change, 'current', {
-    enumerable: true,
-    configurable: true,
-    get: () => {
+  return {
+    ...own,
+    previous,
+    get current() {
       doc ??= JSON.parse(json) as PublishedChange['current'];
       return doc;
     },
-    set: (v: PublishedChange['current']) => {
+    set current(v: PublishedChange['current']) {
       doc = v;
     },
-  });
-  return change;
+  };
 }
