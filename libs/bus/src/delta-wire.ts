@@ -1,4 +1,5 @@
 import type { Delta, DeltaKind, EncodedObservation, RevisionDeltas, Tags, VersionMeta } from '@elava/types';
+import { packer, textAt } from './byte-ranges.js';
 import { InvalidMessageError } from './validate.js';
 
 /**
@@ -48,20 +49,8 @@ export function packRevision(
   page?: PageSource,
 ): { deltas: RevisionDeltas; blob: Buffer } {
   const inPage = pageRanges(rd, page);
-  let bytes = 0;
-  rd.deltas.forEach((d, i) => {
-    if (!inPage?.[i]) bytes += byteLength(d.current_json);
-    bytes += byteLength(d.previous_json);
-  });
-  const docs = Buffer.allocUnsafe(bytes);
-  let at = 0;
-  const place = (text: string | undefined): Range | 0 => {
-    if (text === undefined) return 0;
-    const n = docs.write(text, at);
-    const range: Range = [at, n];
-    at += n;
-    return range;
-  };
+  const docs = packer(rd.deltas.flatMap((d, i) => [inPage?.[i] ? '' : (d.current_json ?? ''), d.previous_json ?? '']));
+  const place = (text: string | undefined): Range | 0 => (text === undefined || !docs ? 0 : docs.place(text));
   const packed = rd.deltas.map((d, i): PackedDelta => {
     const c = d.current;
     const pageAt = inPage?.[i];
@@ -78,10 +67,10 @@ export function packRevision(
   });
   const meta = JSON.stringify(packed);
   const metaBytes = Buffer.byteLength(meta);
-  const blob = Buffer.allocUnsafe(HEAD + metaBytes + bytes);
+  const blob = Buffer.allocUnsafe(HEAD + metaBytes + (docs?.blob.length ?? 0));
   blob.writeUInt32BE(metaBytes, 0);
   blob.write(meta, HEAD);
-  docs.copy(blob, HEAD + metaBytes);
+  docs?.blob.copy(blob, HEAD + metaBytes);
   const { deltas: _inline, ...envelope } = rd;
   const job: RevisionDeltas = { ...envelope, deltas: [], stashed: rd.deltas.length, documents: key };
   if (inPage && page?.documents) job.page_documents = page.documents;
@@ -161,24 +150,17 @@ function unpackDelta(
   if (tags !== 0 && !isTagMap(tags)) bad(`${at} (${id}): the tags are not a map of strings`);
   const text = (range: unknown, which: string): string | undefined => {
     if (range === 0) return undefined;
-    const [from, n, where] = Array.isArray(range) ? (range as number[]) : [];
-    const inPage = which === 'current' && where === 1 && (range as unknown[]).length === 3;
-    if (
-      !Number.isInteger(from) ||
-      !Number.isInteger(n) ||
-      (from as number) < 0 ||
-      (n as number) < 0 ||
-      ((range as unknown[]).length !== 2 && !inPage)
-    )
-      return bad(`${at} (${id}): the ${which} document's range is not [offset, length]`);
+    const inPage = which === 'current' && Array.isArray(range) && range.length === 3 && range[2] === 1;
+    const pair = inPage ? (range as unknown[]).slice(0, 2) : range;
+    if (!isRange(pair)) return bad(`${at} (${id}): the ${which} document's range is not [offset, length]`);
     const source = inPage ? page : docs;
     if (!source) return bad(`${at} (${id}): its current document lies in a page's value the job names none of`);
-    const end = (from as number) + (n as number);
-    if (end > source.length)
+    return (
+      textAt(source, pair) ??
       bad(
         `${at} (${id}): the ${which} document's range [${range}] lies outside the ${source.length} bytes of ${inPage ? "the page's value" : 'documents'}`,
-      );
-    return source.toString('utf8', from, end);
+      )
+    );
   };
   const [sub, created, version, tomb, hash] = c as PackedCurrent;
   const d: Delta = {
@@ -217,6 +199,6 @@ function isTagMap(x: unknown): boolean {
   return true;
 }
 
-function byteLength(text: string | undefined): number {
-  return text === undefined ? 0 : Buffer.byteLength(text);
+function isRange(x: unknown): x is Range {
+  return Array.isArray(x) && x.length === 2 && x.every((v) => Number.isInteger(v) && v >= 0);
 }

@@ -1,6 +1,7 @@
 import type { Delta, EncodedObservation, ObservationPage, QueuedPage, RevisionDeltas } from '@elava/types';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { packer, textAt } from './byte-ranges.js';
 import { redisPrefix } from './queue.js';
 
 /**
@@ -79,32 +80,6 @@ export class DocumentStash {
   }
 }
 
-/** Lays texts end to end in one buffer, each placed by [byte offset, byte length]. */
-function packer(texts: Iterable<string>): { blob: Buffer; place(text: string): [number, number] } | null {
-  let bytes = 0;
-  for (const t of texts) bytes += Buffer.byteLength(t);
-  if (bytes === 0) return null;
-  const blob = Buffer.allocUnsafe(bytes);
-  let at = 0;
-  return {
-    blob,
-    place(text) {
-      const n = blob.write(text, at);
-      const range: [number, number] = [at, n];
-      at += n;
-      return range;
-    },
-  };
-}
-
-/** The text at a range, or undefined when the range is not one inside the blob. */
-function textAt(blob: Buffer, range: unknown): string | undefined {
-  if (!Array.isArray(range) || range.length !== 2) return undefined;
-  const [at, n] = range as [number, number];
-  if (!Number.isInteger(at) || !Number.isInteger(n) || at < 0 || n < 0 || at + n > blob.length) return undefined;
-  return blob.toString('utf8', at, at + n);
-}
-
 /** Moves a page's documents into one binary value, to be stashed under `key`; null when there are none. */
 export function packPage(page: ObservationPage, key: string): { page: QueuedPage; blob: Buffer | null } {
   const p = packer(page.resources.map((r) => r.json));
@@ -124,7 +99,10 @@ export function unpackPage(page: QueuedPage, blob: Buffer): QueuedPage {
   return { ...page, resources };
 }
 
-/** Moves the deltas' documents into one binary value, to be stashed under `key`; null when there are none. */
+/**
+ * The previous version's hand-over (the deltas' documents stashed, their metadata in the job),
+ * replaced by packRevision: kept so the jobs it queued are still read, and tested as such.
+ */
 export function packDocuments(rd: RevisionDeltas, key: string): { deltas: RevisionDeltas; blob: Buffer | null } {
   const p = packer(rd.deltas.flatMap((d) => [d.current_json ?? '', d.previous_json ?? '']));
   if (!p) return { deltas: rd, blob: null };

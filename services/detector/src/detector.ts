@@ -76,7 +76,7 @@ const summary = (c: PublishedChange): ChangeSummary => withoutDocuments(c);
 
 /** A classified change as published, but its documents: one copy, in the order the fields had. */
 function headOf(c: Change, severity: PublishedChange['severity'], baseline: boolean, actor?: Actor): ChangeSummary {
-  const own = withoutDocuments(c as PublishedChange) as ChangeSummary;
+  const own = withoutDocuments(c) as ChangeSummary;
   own.severity = severity;
   if (baseline) own.baseline = true;
   if (actor) own.actor = actor;

@@ -1,4 +1,4 @@
-import type { Delta, PublishedChange } from '@elava/types';
+import type { Change, Delta, PublishedChange } from '@elava/types';
 
 /**
  * The change as JSON text for NATS, its documents as the recorder recorded them spliced in rather
@@ -19,11 +19,10 @@ export function changeJson(
 }
 
 /** The change but its two documents, which are not read (nor parsed, if lazy). */
-export function withoutDocuments(change: PublishedChange): Omit<PublishedChange, 'previous' | 'current'> {
+export function withoutDocuments<C extends Change>(change: C): Omit<C, 'previous' | 'current'> {
   const rest: Record<string, unknown> = {};
-  for (const k of Object.keys(change))
-    if (k !== 'previous' && k !== 'current') rest[k] = change[k as keyof PublishedChange];
-  return rest as Omit<PublishedChange, 'previous' | 'current'>;
+  for (const k of Object.keys(change)) if (k !== 'previous' && k !== 'current') rest[k] = change[k as keyof C];
+  return rest as Omit<C, 'previous' | 'current'>;
 }
 
 /**

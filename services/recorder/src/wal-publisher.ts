@@ -62,7 +62,7 @@ export class WalPublisher {
       await this.publisher.publish(
         batch.map((e) => ({ subject: subjects.wal(e.type), data: e.text, msgID: `${this.storeId}.${e.seq}` })),
       );
-      this.published = (batch[batch.length - 1] as (typeof batch)[number]).seq;
+      this.published = batch.at(-1)?.seq ?? this.published;
       sent += batch.length;
       if (Date.now() - this.savedAt >= MARK_EVERY_MS) this.saveQuietly();
     }
