@@ -6,6 +6,7 @@ import type { CompiledLibrary } from './compiled.js';
 import { type Dispatch, routeOf } from './dispatch.js';
 import { libraryHash } from './memo-key.js';
 import type { Finding, PolicyFailure, PolicyInput } from './policy-set.js';
+import { type RawBatch, readRawBatch } from './raw-batch.js';
 
 const encoder = new TextEncoder();
 
@@ -30,7 +31,7 @@ export class PolicyPool {
   private next = 0;
   private readonly pending = new Map<
     number,
-    { resolve: (r: Evaluation[]) => void; reject: (e: Error) => void; thread: Worker }
+    { resolve: (r: Evaluation[]) => void; reject: (e: Error) => void; thread: Worker; count: number }
   >();
 
   private constructor(
@@ -42,10 +43,17 @@ export class PolicyPool {
     private readonly data?: unknown,
   ) {
     for (const t of threads) {
-      t.on('message', (m: { id?: number; results?: Evaluation[] }) => {
+      t.on('message', (m: { id?: number; results?: Evaluation[]; raw?: RawBatch }) => {
         if (m.id === undefined) return;
-        this.pending.get(m.id)?.resolve(m.results ?? []);
+        const p = this.pending.get(m.id);
         this.pending.delete(m.id);
+        if (!p) return;
+        if (!m.raw) return p.resolve(m.results ?? []);
+        try {
+          p.resolve(readRawBatch(this.library?.packages ?? [], m.raw, p.count));
+        } catch (err) {
+          p.reject(err as Error);
+        }
       });
       // A thread that dies fails its batches (the job is retried) instead of leaving them waiting.
       t.on('exit', (code) => {
@@ -136,7 +144,7 @@ export class PolicyPool {
       for (const [j, text] of texts.entries()) encoder.encodeInto(text, bytes.subarray(j === 0 ? 0 : ends[j - 1]));
       parts.push(
         new Promise<Evaluation[]>((resolve, reject) => {
-          this.pending.set(id, { resolve, reject, thread: t });
+          this.pending.set(id, { resolve, reject, thread: t, count: slice.length });
           t.postMessage({ id, bytes, ends, routes: route }, [bytes.buffer, ends.buffer, route.buffer]);
         }),
       );
