@@ -66,6 +66,9 @@ const DEFAULTS = { segmentBytes: 64 * 1024 * 1024, checkpointEvery: 10_000, chec
 const PROBE_BYTES = 1024 * 1024;
 /** After a checkpoint failed (a full disk), the next try waits this long. */
 const CHECKPOINT_RETRY_MS = 60_000;
+/** How long the writer is idle before queued tag pairs are indexed, and how many at a time. */
+const TAG_SETTLE_IDLE_MS = 200;
+const TAG_SETTLE_SLICE = 20_000;
 
 /**
  * Elava's memory: every version of every resource in an append-only, checksummed log, with an
@@ -77,6 +80,7 @@ const CHECKPOINT_RETRY_MS = 60_000;
  */
 export class Store {
   private lastCheckpoint = { rev: 0, at: Date.now() };
+  private tagTimer: NodeJS.Timeout | null = null;
   private checkpointRetryAt = 0;
   private compacting: Promise<CompactionReport> | null = null;
   private resuming: Promise<boolean> | null = null;
@@ -116,6 +120,8 @@ export class Store {
       const core = new StoreCore(dir, state, writer, new SegmentFiles(dir));
       const report = { checkpoint, replayedRecords: replayed, torn, finishedCompaction, ms: Date.now() - started };
       store = new Store(core, opts, unlock, report, id);
+      // The tags a checkpoint or a replay brought back are indexed as after writes: shortly.
+      store.settleTagsWhenIdle();
       return store;
     } catch (err) {
       unlock();
@@ -303,7 +309,26 @@ export class Store {
     this.lastCheckpoint = { rev: this.core.committed, at: Date.now() };
   }
 
+  /**
+   * After each flush: tag pairs the writes queued are indexed once the writer has been idle for
+   * TAG_SETTLE_IDLE_MS, a slice at a time, so neither a page nor a query waits for a first scan's.
+   */
+  private settleTagsWhenIdle(): void {
+    if (this.core.closed || this.core.state.tree.unsettledTags === 0) return;
+    if (this.tagTimer) this.tagTimer.refresh();
+    else this.tagTimer = setTimeout(() => this.settleTagSlice(), TAG_SETTLE_IDLE_MS).unref();
+  }
+
+  private settleTagSlice(): void {
+    this.tagTimer = null;
+    if (this.core.closed) return;
+    if (this.core.writer.busy) this.settleTagsWhenIdle();
+    else if (!this.core.state.tree.settleTags(TAG_SETTLE_SLICE))
+      this.tagTimer = setTimeout(() => this.settleTagSlice(), 0).unref();
+  }
+
   private maybeCheckpoint(): void {
+    this.settleTagsWhenIdle();
     const committed = this.core.committed;
     const due =
       committed - this.lastCheckpoint.rev >= this.opts.checkpointEvery ||
@@ -374,6 +399,7 @@ export class Store {
     core.committed = state.lastRevision;
     core.auditCommitted = state.audit.seq;
     this.lastCheckpoint = { rev: core.committed, at: Date.now() };
+    this.settleTagsWhenIdle();
     return true;
   }
 
@@ -381,6 +407,7 @@ export class Store {
     const core = this.core;
     if (core.closed) return;
     core.closed = true;
+    if (this.tagTimer) clearTimeout(this.tagTimer);
     await this.compacting?.catch(() => {});
     await this.resuming?.catch(() => {});
     await core.writer.idle();

@@ -19,6 +19,26 @@ afterEach(async () => {
 });
 
 describe('Store writes', () => {
+  it('indexes the tags of its writes once the writer is idle, and answers a tag filter at once', async () => {
+    const dir = tempDir();
+    const store = await openStore(dir);
+    const tree = () => (store as unknown as { core: { state: { tree: { unsettledTags: number } } } }).core.state.tree;
+    const list = [1, 2, 3].map((n) => instance(n, { tags: { env: n === 2 ? 'prod' : 'dev' } }));
+    await store.applyScan('s1', scope(), list, { complete: true });
+    expect(tree().unsettledTags).toBe(3);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(tree().unsettledTags).toBe(0);
+    await store.applyScan('s2', scope(), [instance(1, { tags: { env: 'prod' } })]);
+    expect(tree().unsettledTags).toBe(1);
+    expect([...store.range({ tag: 'env=prod' })].map((v) => v.id)).toEqual([list[0]!.id, list[1]!.id]);
+    expect(tree().unsettledTags).toBe(0);
+    // Reopened from its checkpoint, the same answers.
+    await store.close();
+    const again = await openStore(dir);
+    expect([...again.range({ tag: 'env=prod' })].map((v) => v.id)).toEqual([list[0]!.id, list[1]!.id]);
+    expect([...again.range({ tag: 'env=dev' }, { at: 1 })].map((v) => v.id)).toEqual([list[0]!.id, list[2]!.id]);
+  });
+
   it('adds a version only when content changes, and tombstones the unseen of a complete scope', async () => {
     const store = await openStore(tempDir());
     const a = instance(1);

@@ -57,4 +57,19 @@ describe('TreeIndex secondary indexes', () => {
     expect(ids(tree.indexed({ tag: 'Name=web' }))).toEqual([id(3), id(7)]);
     expect(ids(tree.indexed({ tag: 'Name=db' }))).toEqual([]);
   });
+
+  it('queues tag pairs until a tag filter reads them, and settles a budget at a time', () => {
+    const tree = new TreeIndex(new VersionTable(), labels);
+    for (let n = 0; n < 10; n++) tree.indexTags(tree.getOrCreate(id(n)), { env: n < 5 ? 'dev' : 'prod' });
+    tree.indexTags(tree.getOrCreate(id(10)), null);
+    expect(tree.unsettledTags).toBe(10);
+    expect(tree.settleTags(4)).toBe(false);
+    expect(tree.unsettledTags).toBe(6);
+    // A filter by type alone leaves the queue as it is; one by tag settles all of it first.
+    expect(ids(tree.indexed({ type: 'ec2.vpc' }))).toHaveLength(11);
+    expect(tree.unsettledTags).toBe(6);
+    expect(ids(tree.indexed({ tag: 'env=prod' }))).toEqual([5, 6, 7, 8, 9].map(id));
+    expect(tree.unsettledTags).toBe(0);
+    expect(tree.settleTags()).toBe(true);
+  });
 });
