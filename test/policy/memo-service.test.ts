@@ -2,10 +2,10 @@ import { createQueue, createRedis, QUEUES } from '@elava/bus';
 import { PolicyMemo, RedisMemoTier, startPolicy } from '@elava/policy';
 import { QueryClient, StoreReader, serveQueries } from '@elava/query';
 import { Store } from '@elava/store';
-import type { AnyResource, Decision, PolicyRequest } from '@elava/types';
+import type { Decision, PolicyRequest } from '@elava/types';
 import { describe, expect, it } from 'vitest';
 import { infra, silentLog, tempDirFor, unique } from '../support/infra.js';
-import { DEFAULT_DECISIONS, libraryPool } from '../support/policy.js';
+import { DEFAULT_DECISIONS, libraryPool, securityGroup } from '../support/policy.js';
 import { useStage, watchStream } from '../support/stage.js';
 
 /**
@@ -60,22 +60,7 @@ describe('policy service with the memo', () => {
       d.resource.id.startsWith(`aws:${account}:`),
     );
 
-    const group = (n: number) =>
-      ({
-        id: `aws:${account}:us-east-1:ec2.security_group:sg-${n}`,
-        provider: 'aws',
-        account,
-        region: 'us-east-1',
-        type: 'ec2.security_group',
-        native_id: `sg-${n}`,
-        name: `g${n}`,
-        tags: { Name: `g${n}` },
-        attributes: {
-          group_name: `g${n}`,
-          rules:
-            n === 7 ? [{ direction: 'ingress', protocol: 'tcp', from_port: 22, to_port: 22, source: '0.0.0.0/0' }] : [],
-        },
-      }) as unknown as AnyResource;
+    const group = (n: number) => securityGroup(account, n, n === 7);
     const scope = { account, region: 'us-east-1', type: 'ec2.security_group' as const };
     const { revision } = await store.applyScan(
       'scan-1',

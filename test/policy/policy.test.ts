@@ -13,7 +13,7 @@ import type {
 import type { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { infra, silentLog, tempDirFor, unique } from '../support/infra.js';
-import { DEFAULT_DECISIONS, libraryPool } from '../support/policy.js';
+import { DEFAULT_DECISIONS, libraryPool, securityGroup } from '../support/policy.js';
 import { useStage, watchStream } from '../support/stage.js';
 
 /**
@@ -214,24 +214,7 @@ describe('policy service', () => {
   it('evaluates a whole scope after a clean scan: a persisting finding once, again after the re-notify interval', async () => {
     const { store, subject } = await servedStore('scope');
     const { account, requests, decisions } = await wirePolicy(1_500, subject);
-    const group = (n: number, open: boolean) =>
-      ({
-        id: `aws:${account}:us-east-1:ec2.security_group:sg-${n}`,
-        provider: 'aws',
-        account,
-        region: 'us-east-1',
-        type: 'ec2.security_group',
-        native_id: `sg-${n}`,
-        name: `g${n}`,
-        tags: { Name: `g${n}` },
-        attributes: {
-          group_name: `g${n}`,
-          description: 'd',
-          rules: open
-            ? [{ direction: 'ingress', protocol: 'tcp', from_port: 22, to_port: 22, source: '0.0.0.0/0' }]
-            : [],
-        },
-      }) as unknown as AnyResource;
+    const group = (n: number, open: boolean) => securityGroup(account, n, open);
     const scope = { account, region: 'us-east-1', type: 'ec2.security_group' as const };
     // 1,200 groups: more than one page of the recorder's answer; one is open.
     const groups = Array.from({ length: 1_200 }, (_, i) => group(i, i === 7));
