@@ -39,6 +39,22 @@ describe('write transactions the caller builds', () => {
     expect([...store.keys('vm/')]).toEqual(['vm/1', 'vm/2']);
   });
 
+  it('index a new key under the labels its put gives, without asking the labeler (a scan page knows its scope)', async () => {
+    let asked = 0;
+    const dir = tempDir();
+    const labeler = (k: string) => {
+      asked++;
+      return { type: k.split('/')[0] as string, account: 'a', region: 'r' };
+    };
+    const store = await Store.open(dir, { keyLabels: labeler });
+    open.push(store);
+    const labels = { type: 'vm', account: 'b', region: 's' };
+    await store.write({ batch: 'b1', scope: scope(), puts: [{ ...put('x/1', { n: 1 }), labels }, put('disk/1', {})] });
+    expect(asked).toBe(1);
+    expect([...store.range({ type: 'vm', account: 'b', region: 's' })].map((v) => v.id)).toEqual(['x/1']);
+    expect([...store.range({ type: 'disk' })].map((v) => v.id)).toEqual(['disk/1']);
+  });
+
   it('count a key put twice once, and keep its last put', async () => {
     const store = await openStore({ keyLabels: () => ({ type: 't', account: 'a', region: 'r' }) });
     await store.write({ batch: 'b1', scope: scope(), puts: [put('k', { v: 1 })] });

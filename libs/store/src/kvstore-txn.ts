@@ -21,6 +21,12 @@ export interface Put {
   hash?: string;
   /** Indexed for tag filters and kept with the version. */
   tags?: Tags | null;
+  /**
+   * What a new key is indexed under, when the caller knows (scanWrite: its scope's, every key
+   * being checked to lie in it); else the store's labeler reads the key. It must be what the
+   * labeler would say: a reopened store labels the keys it replays with the labeler.
+   */
+  labels?: KeyLabels;
 }
 
 /** One revision's worth of writes, built by the caller (scan-write.ts builds a scan page's). */
@@ -113,7 +119,7 @@ export class WriteTxn {
       if (ki === undefined) {
         const slot = newKeys.get(key);
         // Labelled now: a key the labeler refuses must refuse the batch before anything is staged.
-        const s: Staged = { key, value, hash, tags, ki: undefined, labels: state.labels(key) };
+        const s: Staged = { key, value, hash, tags, ki: undefined, labels: put.labels ?? state.labels(key) };
         if (slot === undefined) {
           seen++;
           newKeys.set(key, staged.push(s) - 1);

@@ -55,6 +55,8 @@ export function scanWrite(
 ): WriteRequest {
   validateScope(scope);
   const inScope = scopePrefix(scope);
+  // Every id is checked to start with the scope's prefix: its labels are the scope's, unparsed.
+  const labels = { type: scope.type, account: scope.account, region: scope.region };
   const puts: Put[] = new Array(observations.length);
   for (let i = 0; i < observations.length; i++) {
     const o = observations[i] as Observed;
@@ -62,7 +64,7 @@ export function scanWrite(
     const { id, json } = enc;
     if (typeof id !== 'string' || id.length <= inScope.length || !id.startsWith(inScope)) checkInScope(id, scope);
     const tags = enc.tags ? checkTags(id, enc.tags) : tagsOf(id, json);
-    puts[i] = { key: id, value: json, hash: enc.hash, tags };
+    puts[i] = { key: id, value: json, hash: enc.hash, tags, labels };
   }
   const complete = opts.complete === true;
   const observed = opts.observedAt === undefined ? Number.NaN : Date.parse(opts.observedAt);
