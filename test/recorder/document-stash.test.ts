@@ -180,4 +180,59 @@ describe("the recorder → detector hand-over of a revision's documents", () => 
     await until(async () => (await lost.getState()) === 'failed', 'the page failed');
     expect((await pages.getJob(lost.id as string))?.failedReason).toContain(`${w.prefix}:documents:nowhere`);
   });
+
+  it('tells the changes of revisions whose hand-over is gone from Redis, read back from the store', async () => {
+    const w = await startRecording(stage, 'readback');
+    stage.defer(() => w.close());
+    const region = 'ap-south-2';
+    const changes = await watchStream<PublishedChange>(
+      stage,
+      'ELAVA_CHANGES',
+      (c) => c.resource_id.includes(`:${region}:`) && c.store === w.store.id,
+    );
+    // The detector away while two revisions are recorded: a first scan's page, then a change.
+    await w.stopDetector();
+    const redis = w.conns[4] as NonNullable<(typeof w.conns)[4]>;
+    const pages = createQueue<QueuedPage>(QUEUES.observations, { connection: redis, prefix: w.prefix });
+    stage.defer(() => pages.close());
+    // As a scanner sends it: the revision's deltas then point into the page's value.
+    const first = firstPage(region, [1, 2, 3]);
+    await new DocumentStash(redis, w.prefix).sendPage(pages, first.page);
+    await until(() => w.store.get(first.resources[2]?.id as string) !== null, 'the first page recorded');
+    const r1 = { revision: w.store.revision };
+    const stopped = encodeResource(instance(2, { region, state: 'stopped' }));
+    const second = firstPage(region, []);
+    const r2 = await w.recorder.recordPage({
+      ...second.page,
+      resources: [{ id: stopped.id, json: stopped.json, tags: stopped.tags, hash: stopped.hash }],
+    });
+    const deltas = createQueue<RevisionDeltas>(QUEUES.deltas, { connection: redis, prefix: w.prefix });
+    stage.defer(() => deltas.close());
+    const jobs = await Promise.all(
+      [r1.revision, r2?.revision].map((r) => deltas.getJob(storeKeys.revision(w.store.id, r ?? 0))),
+    );
+    // Gone, as after 7 days: the revisions' own values and the first scan's page value.
+    const keys = jobs.flatMap((j) => [j?.data.documents, j?.data.page_documents]).filter((k) => k !== undefined);
+    expect(jobs[0]?.data.page_documents).toBeDefined();
+    expect(keys).toHaveLength(3);
+    expect(await redis.del(...(keys as string[]))).toBe(3);
+
+    w.startDetector();
+    await until(() => changes.length === 4, 'three appearances and the change on NATS');
+    expect(changes.slice(0, 3).map((c) => [c.type, c.current])).toEqual(
+      first.resources.map((r) => ['appeared', JSON.parse(r.json)]),
+    );
+    expect(changes[3]).toMatchObject({
+      resource_id: stopped.id,
+      revision: r2?.revision,
+      previous: JSON.parse(first.resources[1]?.json as string),
+      current: JSON.parse(stopped.json),
+    });
+    for (const j of jobs)
+      await until(async () => (await deltas.getJob(j?.id as string))?.finishedOn !== undefined, 'the job done');
+    expect(await Promise.all(jobs.map((j) => deltas.getJob(j?.id as string).then((x) => x?.getState())))).toEqual([
+      'completed',
+      'completed',
+    ]);
+  });
 });

@@ -139,6 +139,18 @@ export const auditParams = z.strictObject({
 
 export const emptyParams = z.strictObject({});
 
+/**
+ * `deltas`: what one revision changed, with both documents of each change, as the recorder
+ * handed it to the detector. The detector asks when that hand-over is gone from Redis.
+ */
+export const deltasParams = z.strictObject({
+  revision: z.coerce
+    .number({ message: 'expected a revision number' })
+    .int({ message: 'expected a whole number' })
+    .min(1, { message: 'expected at least 1' }),
+  cursor,
+});
+
 /** `why`: the chain behind one decision. */
 export const whyParams = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, { message: 'expected a decision id' }),
@@ -154,6 +166,7 @@ export type DiffParams = z.infer<typeof diffParams>;
 export type DecisionsParams = z.infer<typeof decisionsParams>;
 export type AuditParams = z.infer<typeof auditParams>;
 export type WhyParams = z.infer<typeof whyParams>;
+export type DeltasParams = z.infer<typeof deltasParams>;
 
 /** Every query by name, with the schema of its parameters. */
 export const QUERIES = {
@@ -169,6 +182,7 @@ export const QUERIES = {
   verify: emptyParams,
   status: emptyParams,
   why: whyParams,
+  deltas: deltasParams,
 } as const;
 export type QueryName = keyof typeof QUERIES;
 

@@ -215,3 +215,33 @@ describe('StoreReader trail listings', () => {
     fails(() => reader.answer('why', { id: 'a b' }), 400, /expected a decision id/);
   });
 });
+
+describe('StoreReader deltas', () => {
+  it("gives a revision's deltas with both documents, in pages under the budget, and refuses what it cannot", async () => {
+    const { store } = await estate(30);
+    await store.applyScan('s2', scope(), [instance(3, { state: 'stopped' })]);
+    const small = new StoreReader(store, 8 * 1024);
+    const items: { id: string; kind: string; current_json?: string; previous_json?: string }[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = ask(small, 'deltas', { revision: '1', ...(cursor ? { cursor } : {}) });
+      expect(page).toMatchObject({ store: store.id, revision: 1, count: 30 });
+      items.push(...page.items);
+      cursor = page.next_cursor ?? undefined;
+      pages++;
+    } while (cursor);
+    expect(pages).toBeGreaterThan(1);
+    expect(items.map((d) => d.id)).toEqual(Array.from({ length: 30 }, (_, i) => instance(i).id));
+    expect(JSON.parse(items[3]?.current_json as string)).toEqual(instance(3));
+    const changed = ask(small, 'deltas', { revision: 2 });
+    expect(changed.items).toHaveLength(1);
+    expect(changed.items[0]).toMatchObject({ id: instance(3).id, kind: 'modified' });
+    expect(JSON.parse(changed.items[0].previous_json)).toEqual(instance(3));
+    expect(JSON.parse(changed.items[0].current_json)).toEqual(instance(3, { state: 'stopped' }));
+    fails(() => small.answer('deltas', { revision: 3 }), 400, /revision 3 is in the future/);
+    fails(() => small.answer('deltas', { revision: 'x' }), 400, /revision: expected a revision number/);
+    await store.compact(2);
+    fails(() => small.answer('deltas', { revision: 1 }), 410, /compacted/);
+  });
+});

@@ -17,6 +17,7 @@ import {
   type AuditParams,
   type ChangesParams,
   type DecisionsParams,
+  type DeltasParams,
   type HistoryParams,
   parseParams,
   QueryError,
@@ -80,6 +81,8 @@ export class StoreReader {
           return this.status();
         case 'why':
           return JSON.stringify(explain(this.store, parseParams('why', raw).id));
+        case 'deltas':
+          return this.deltas(parseParams('deltas', raw));
         default:
           throw new QueryError(404, `no such query: ${String(name)}`);
       }
@@ -101,6 +104,19 @@ export class StoreReader {
       last = v.id;
     }
     return page.toJSON({ revision: rev, time: this.store.timeOf(rev) ?? null });
+  }
+
+  private deltas(p: DeltasParams): string {
+    const deltas = this.store.revisionDeltas(p.revision);
+    const c = decodeCursor(p.cursor);
+    const page = new PageBuilder(Number.POSITIVE_INFINITY, this.budget);
+    for (let i = c?.i ?? 0; i < deltas.length; i++) if (!page.add(JSON.stringify(deltas[i]), { i })) break;
+    return page.toJSON({
+      store: this.store.id,
+      revision: p.revision,
+      time: this.store.timeOf(p.revision) ?? null,
+      count: deltas.length,
+    });
   }
 
   private resource(p: ResourceParams): string {

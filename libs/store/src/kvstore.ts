@@ -7,6 +7,7 @@ import { awsKeyLabels } from './aws-keys.js';
 import { CHECKPOINT_FILE, writeCheckpoint } from './checkpoint.js';
 import { type CompactionReport, finishCompaction, runCompaction } from './compaction.js';
 import { StoreCore } from './core.js';
+import { writeResult } from './deltas.js';
 import type { ListKeys } from './diff.js';
 import {
   CompactedError,
@@ -34,6 +35,7 @@ import type { KeyLabeler, RangeFilter } from './tree-index.js';
 import type {
   AuditQuery,
   ChangeRecord,
+  Delta,
   HistoryEntry,
   Observed,
   ScanResult,
@@ -217,6 +219,17 @@ export class Store {
     opts: DiffOptions = {},
   ): Generator<EstateDiffEntry> {
     return this.view.diffBetween(from, to, filter, opts);
+  }
+
+  /**
+   * The deltas a committed revision made, with their documents, as the write that made it returned
+   * them (but tags): what the detector is handed, read back when its hand-over is lost. Throws
+   * FutureRevisionError past the newest revision, CompactedError before the compaction point.
+   */
+  revisionDeltas(main: number): Delta[] {
+    if (!Number.isInteger(main) || main < 1) throw new InvalidWriteError(`revision ${main} is not a revision number`);
+    if (main > this.core.committed) throw new FutureRevisionError(main, this.core.committed);
+    return writeResult(this.core, this.view, main, true, true).deltas;
   }
 
   changesSince(since: RevisionSelector, filter: RangeFilter = {}, limit = Number.POSITIVE_INFINITY): ChangeRecord[] {

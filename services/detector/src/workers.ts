@@ -6,6 +6,7 @@ import {
   DocumentStash,
   heldDisappearanceSchema,
   type NatsConnection,
+  parseMessage,
   QUEUES,
   revisionDeltasSchema,
   subjects,
@@ -80,7 +81,7 @@ export function startDetector(w: DetectorWiring) {
     w.log,
   );
   const stash = new DocumentStash(w.producer, w.prefix);
-  const deltas = createWorker<RevisionDeltas>(QUEUES.deltas, (rd) => handOver(rd, stash, detector), {
+  const deltas = createWorker<RevisionDeltas>(QUEUES.deltas, (rd) => handOver(rd, stash, detector, w.query, w.log), {
     connection: w.consumer,
     prefix: w.prefix,
     schema: revisionDeltasSchema,
@@ -110,21 +111,66 @@ export function startDetector(w: DetectorWiring) {
 
 /**
  * One revision's deltas, their documents taken from the stash. Once handled, the documents give
- * way to a marker: a job retried after a crash just then finds it and is done.
+ * way to a marker: a job retried after a crash just then finds it and is done. Documents gone
+ * from Redis (kept 7 days: a detector away longer, or a value removed by hand) are read back
+ * from the store through the recorder, so the changes are still told.
  */
-async function handOver(rd: RevisionDeltas, stash: DocumentStash, detector: Detector): Promise<void> {
+async function handOver(
+  rd: RevisionDeltas,
+  stash: DocumentStash,
+  detector: Detector,
+  query: QueryClient,
+  log: Logger,
+): Promise<void> {
   if (!rd.documents) return void (await detector.handle(rd));
   const keys = rd.page_documents ? [rd.documents, rd.page_documents] : [rd.documents];
   const [blob, page] = await stash.takeAll(keys);
-  const gone = (key: string) =>
-    new Error(
-      `the documents of revision ${rd.revision} are gone from Redis (${key}): kept 7 days, or removed by hand; its changes cannot be told`,
-    );
-  if (!blob) throw gone(rd.documents);
-  if (blob.length === 0) return;
+  if (blob?.length === 0) return;
   // The page's value is marked done only with the revision's own, so it is here until then.
-  if (rd.page_documents && !page?.length) throw gone(rd.page_documents);
-  // Deltas queued by an older recorder point into the stash for their documents only.
-  await detector.handle(rd.stashed ? unpackRevision(rd, blob, page ?? undefined) : unpackDocuments(rd, blob));
+  if (!blob || (rd.page_documents && !page?.length)) {
+    const missing = blob ? rd.page_documents : rd.documents;
+    log.warn({ revision: rd.revision, key: missing }, 'the deltas are gone from Redis: read back from the store');
+    await detector.handle(await readBack(rd, query, missing as string));
+  } else {
+    // Deltas queued by an older recorder point into the stash for their documents only.
+    await detector.handle(rd.stashed ? unpackRevision(rd, blob, page ?? undefined) : unpackDocuments(rd, blob));
+  }
   await stash.done(...keys);
+}
+
+interface DeltasPage {
+  store: string;
+  revision: number;
+  count: number;
+  items: unknown[];
+  next_cursor: string | null;
+}
+
+/** The revision's deltas as the store has them, page by page (`elava.query.deltas`), checked as a job is. */
+export async function readBack(rd: RevisionDeltas, query: QueryClient, missing: string): Promise<RevisionDeltas> {
+  const cannot = (why: string) =>
+    new Error(`the documents of revision ${rd.revision} are gone from Redis (${missing}) and ${why}`);
+  const items: unknown[] = [];
+  let cursor: string | undefined;
+  do {
+    let page: DeltasPage;
+    try {
+      page = await query.get<DeltasPage>('deltas', { revision: rd.revision, ...(cursor ? { cursor } : {}) });
+    } catch (err) {
+      throw cannot(`the store could not give them: ${(err as Error).message}`);
+    }
+    if (page.store !== rd.store) throw cannot(`the recorder now holds another store (${page.store}, not ${rd.store})`);
+    items.push(...page.items);
+    cursor = page.next_cursor ?? undefined;
+  } while (cursor);
+  // An older recorder's job lists its deltas (their documents stashed); a newer one counts them.
+  const expected = rd.stashed ?? rd.deltas.length;
+  if (items.length !== expected)
+    throw cannot(`the store has ${items.length} deltas for it where the job says ${expected}`);
+  const { stashed: _n, documents: _key, page_documents: _page, ...envelope } = rd;
+  return parseMessage(
+    revisionDeltasSchema,
+    { ...envelope, deltas: items },
+    `the deltas of revision ${rd.revision} read back from the store`,
+  );
 }
