@@ -118,7 +118,7 @@ export class Store {
       const { state, end, torn, checkpoint, replayed } = recover(dir, opts.keyLabels);
       const log = openLogEnd(dir, state, end, torn);
       let store: Store | null = null;
-      const writer = newWriter(dir, state, log, opts.segmentBytes, () => store?.maybeCheckpoint());
+      const writer = newWriter(dir, state, log, opts.segmentBytes, () => store?.afterFlush());
       const core = new StoreCore(dir, state, writer, new SegmentFiles(dir));
       const report = { checkpoint, replayedRecords: replayed, torn, finishedCompaction, ms: Date.now() - started };
       store = new Store(core, opts, unlock, report, id);
@@ -227,7 +227,7 @@ export class Store {
    * FutureRevisionError past the newest revision, CompactedError before the compaction point.
    */
   revisionDeltas(main: number): Delta[] {
-    if (!Number.isInteger(main) || main < 1) throw new InvalidWriteError(`revision ${main} is not a revision number`);
+    if (!Number.isInteger(main) || main < 1) throw new RangeError(`revision ${main} is not a revision number`);
     if (main > this.core.committed) throw new FutureRevisionError(main, this.core.committed);
     return writeResult(this.core, this.view, main, true, true).deltas;
   }
@@ -323,7 +323,7 @@ export class Store {
   }
 
   /**
-   * After each flush: tag pairs the writes queued are indexed once the writer has been idle for
+   * Tag pairs the writes queued are indexed once the writer has been idle for
    * TAG_SETTLE_IDLE_MS, a slice at a time, so neither a page nor a query waits for a first scan's.
    */
   private settleTagsWhenIdle(): void {
@@ -340,8 +340,13 @@ export class Store {
       this.tagTimer = setTimeout(() => this.settleTagSlice(), 0).unref();
   }
 
-  private maybeCheckpoint(): void {
+  /** After each durable flush, with nothing left in flight. */
+  private afterFlush(): void {
     this.settleTagsWhenIdle();
+    this.maybeCheckpoint();
+  }
+
+  private maybeCheckpoint(): void {
     const committed = this.core.committed;
     const due =
       committed - this.lastCheckpoint.rev >= this.opts.checkpointEvery ||
@@ -408,7 +413,7 @@ export class Store {
     core.writer.close();
     core.files.close();
     core.state = state;
-    core.writer = newWriter(core.dir, state, log, this.opts.segmentBytes, () => this.maybeCheckpoint());
+    core.writer = newWriter(core.dir, state, log, this.opts.segmentBytes, () => this.afterFlush());
     core.committed = state.lastRevision;
     core.auditCommitted = state.audit.seq;
     this.lastCheckpoint = { rev: core.committed, at: Date.now() };

@@ -14,7 +14,7 @@ export { type LibraryOptions, PolicyLibrary } from './library.js';
 export { type MemoOptions, type MemoPool, PolicyMemo } from './memo.js';
 export { libraryHash } from './memo-key.js';
 export { type MemoTier, RedisMemoTier } from './memo-tier.js';
-export { type Finding, type PolicyFailure, type PolicyInput, PolicySet } from './policy-set.js';
+export { type Finding, type PolicyFailure, type PolicyInput, PolicySet, type SetAnswer } from './policy-set.js';
 export { type Evaluation, PolicyPool } from './pool.js';
 export { DecisionMemory, type DecisionTrail, type RecalledDecision, ReplacedStoreError } from './remember.js';
 export { type PolicyOutputs, PolicyService } from './service.js';

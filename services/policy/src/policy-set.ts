@@ -26,6 +26,12 @@ export interface InventoryCount {
   resources?: string[];
 }
 
+/** What the library said about one input, and which packages could not say. */
+export interface SetAnswer {
+  findings: Finding[];
+  failures: PolicyFailure[];
+}
+
 /** A package that would not load or threw while evaluating: named, with the error. */
 export interface PolicyFailure {
   package: string;
@@ -98,10 +104,7 @@ export class PolicySet {
    * (dispatch.ts routeOf) picks the entrypoint with only the rules that can match the input: the
    * findings are the same, and in the same order, as from the whole library.
    */
-  evaluate(
-    input: PolicyInput | ArrayBuffer,
-    route: number = EVERYTHING,
-  ): { findings: Finding[]; failures: PolicyFailure[] } {
+  evaluate(input: PolicyInput | ArrayBuffer, route: number = EVERYTHING): SetAnswer {
     if (this.combined) {
       const entry = this.dispatch?.entrypoints[route]?.name ?? 'elava_all/result';
       try {
@@ -131,7 +134,7 @@ export class PolicySet {
   }
 
   /** `input` may be its JSON as bytes (the pool sends it so), passed to WebAssembly as they are. */
-  private evaluateEach(input: PolicyInput | ArrayBuffer): { findings: Finding[]; failures: PolicyFailure[] } {
+  private evaluateEach(input: PolicyInput | ArrayBuffer): SetAnswer {
     const findings: Finding[] = [];
     const failures: PolicyFailure[] = [];
     for (const { pkg, policy } of this.loaded) {

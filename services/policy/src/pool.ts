@@ -5,16 +5,14 @@ import { Worker } from 'node:worker_threads';
 import type { CompiledLibrary } from './compiled.js';
 import { type Dispatch, routeOf } from './dispatch.js';
 import { libraryHash } from './memo-key.js';
-import type { Finding, PolicyFailure, PolicyInput } from './policy-set.js';
+import type { PolicyFailure, PolicyInput, SetAnswer } from './policy-set.js';
 import { type RawBatch, readRawBatch } from './raw-batch.js';
 
 const encoder = new TextEncoder();
 
-export type Evaluation = {
-  findings: Finding[];
-  failures: PolicyFailure[];
+export type Evaluation = SetAnswer & {
   /** The baseline library's answer on the same input, when the pool was started with one (backtests). */
-  baseline?: { findings: Finding[]; failures: PolicyFailure[] };
+  baseline?: SetAnswer;
 };
 
 /** The thread script is JavaScript: from sources (tests) it is the built one beside them. */

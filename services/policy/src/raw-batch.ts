@@ -1,5 +1,5 @@
 import type { CompiledPackage } from './compiled.js';
-import { type CombinedResult, combinedFindings, type Finding, type PolicyFailure } from './policy-set.js';
+import { type CombinedResult, combinedFindings, type SetAnswer } from './policy-set.js';
 
 /**
  * A part's answers as a policy thread sends them: the combined module's result sets as one JSON
@@ -8,7 +8,7 @@ import { type CombinedResult, combinedFindings, type Finding, type PolicyFailure
  */
 export interface RawBatch {
   json: Uint8Array;
-  others: Record<number, { findings: Finding[]; failures: PolicyFailure[] }>;
+  others: Record<number, SetAnswer>;
 }
 
 /** Builds a RawBatch: result sets copied out of the module's memory as they come. */
@@ -30,7 +30,7 @@ export class RawBatchWriter {
     this.length += resultSet.byteLength;
   }
 
-  other(index: number, answer: { findings: Finding[]; failures: PolicyFailure[] }): void {
+  other(index: number, answer: SetAnswer): void {
     this.others[index] = answer;
   }
 
@@ -51,13 +51,9 @@ export class RawBatchWriter {
 const decoder = new TextDecoder();
 
 /** The answers of a part of `count` inputs, in input order. Throws when the part is not what a thread writes. */
-export function readRawBatch(
-  packages: readonly CompiledPackage[],
-  batch: RawBatch,
-  count: number,
-): { findings: Finding[]; failures: PolicyFailure[] }[] {
+export function readRawBatch(packages: readonly CompiledPackage[], batch: RawBatch, count: number): SetAnswer[] {
   const sets = JSON.parse(decoder.decode(batch.json)) as { result?: CombinedResult }[][];
-  const out: { findings: Finding[]; failures: PolicyFailure[] }[] = [];
+  const out: SetAnswer[] = [];
   let next = 0;
   for (let i = 0; i < count; i++) {
     const other = batch.others[i];
