@@ -13,7 +13,8 @@ export function etcdAvailable() {
 
 export async function startEtcd(dir, port = 23790) {
   rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
+  // etcd warns about a data directory others can read.
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const child = spawn(
     'etcd',
     [

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { Store } from '@elava/store';
 import { benchDiff } from './diff.mjs';
 import { doc, TYPES } from './docs.mjs';
+import { ensureEtcd } from '../../scripts/lib/install.mjs';
 import { etcdAvailable, etcdIngest, startEtcd } from './etcd.mjs';
 import { makeBatches, openFresh, scopeOf, storeIngest, storeIngestConcurrent } from './run-store.mjs';
 
@@ -38,6 +39,8 @@ if (ONLY.has('ingest')) {
 
   const store = await openFresh(join(WORK, 'ingest'));
   const first = await storeIngest(store, type, gens[0], 'g0');
+  // The peer is installed on first use (as root), so a fresh machine prints the ratio too.
+  await ensureEtcd();
   const etcdVersion = etcdAvailable();
   const etcd = etcdVersion ? await startEtcd(join(WORK, 'etcd')) : null;
   if (etcd) await etcdIngest(etcd.client, gens[0]);

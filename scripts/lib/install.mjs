@@ -109,6 +109,15 @@ export async function ensureMoto() {
   });
 }
 
+/** One OS package by apt-get, as root; `why` says what it is for, in the progress line. */
+async function aptInstall(pkg, why) {
+  await withProgress(`installing ${pkg} from the OS packages (${why})`, async () => {
+    const env = { DEBIAN_FRONTEND: 'noninteractive' };
+    await run('apt-get', ['update', '-qq'], { env, quiet: true });
+    await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', pkg], { env, quiet: true });
+  });
+}
+
 /**
  * Chromium from the OS packages, for the web UI's browser tests (playwright-core drives it; no
  * browser is downloaded). Without root, the tests that need it say what to install.
@@ -118,11 +127,21 @@ export async function ensureChromium() {
     return ok('chromium present');
   if (process.getuid?.() !== 0)
     return warn('the web UI tests need Chromium: sudo apt-get install -y chromium (or set ELAVA_CHROMIUM)');
-  await withProgress('installing chromium from the OS packages (for the browser tests)', async () => {
-    const env = { DEBIAN_FRONTEND: 'noninteractive' };
-    await run('apt-get', ['update', '-qq'], { env, quiet: true });
-    await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], { env, quiet: true });
-  });
+  await aptInstall('chromium', 'for the browser tests');
+}
+
+/**
+ * etcd 3.4 (Debian's etcd-server), the peer bench/store measures against in the same run. Only the
+ * bench asks for it; without root it says what to install and the bench prints its own figures.
+ */
+export async function ensureEtcd() {
+  if (which('etcd')) return true;
+  if (process.getuid?.() !== 0) {
+    warn('bench/store compares against etcd: sudo apt-get install -y etcd-server');
+    return false;
+  }
+  await aptInstall('etcd-server', 'the peer bench/store compares against');
+  return Boolean(which('etcd'));
 }
 
 /** Everything the two commands need, in the order that fails fastest; `browser` for the tests. */
