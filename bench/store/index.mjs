@@ -7,9 +7,9 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Store } from '@elava/store';
+import { ensureEtcd } from '../../scripts/lib/install.mjs';
 import { benchDiff } from './diff.mjs';
 import { doc, TYPES } from './docs.mjs';
-import { ensureEtcd } from '../../scripts/lib/install.mjs';
 import { etcdAvailable, etcdIngest, startEtcd } from './etcd.mjs';
 import { makeBatches, openFresh, scopeOf, storeIngest, storeIngestConcurrent } from './run-store.mjs';
 

@@ -83,54 +83,40 @@ import {
 import { CreateTopicCommand, SNSClient, TagResourceCommand as SnsTag } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueUrlCommand, SQSClient, TagQueueCommand } from '@aws-sdk/client-sqs';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import type { ResourceType } from '@elava/types';
+import { isGlobalType, RESOURCE_TYPES, type ResourceType } from '@elava/types';
 
-/** The 30 types `seedRegion` does not make: what `seedEveryType` makes, one or more of each. */
-export const NEW_TYPES = [
-  'iam.user',
-  'iam.role',
-  'iam.group',
-  'iam.policy',
-  'iam.instance_profile',
-  'lambda.function',
-  'sqs.queue',
-  'sns.topic',
-  'kms.key',
-  'secretsmanager.secret',
-  'ecr.repository',
-  'elbv2.load_balancer',
-  'elbv2.target_group',
-  'elbv2.listener',
-  'autoscaling.group',
-  'ecs.cluster',
-  'ecs.service',
-  'eks.cluster',
-  'efs.file_system',
-  'elasticache.cluster',
-  'apigateway.rest_api',
-  'dynamodb.table',
-  'cloudfront.distribution',
-  'route53.hosted_zone',
-  'cloudtrail.trail',
-  'logs.log_group',
-  'ec2.launch_template',
-  'ec2.key_pair',
-  'ec2.network_acl',
-  'ec2.vpc_endpoint',
+/** What `seedRegion` makes (estate.ts): every other type is `seedEveryType`'s. */
+const SEEDED_BY_REGION = [
+  'ec2.instance',
+  'ec2.vpc',
+  'ec2.subnet',
+  'ec2.route_table',
+  'ec2.internet_gateway',
+  'ec2.nat_gateway',
+  'ec2.security_group',
+  'ec2.volume',
+  'ec2.snapshot',
+  'ec2.eip',
+  'ec2.network_interface',
+  'rds.instance',
+  'rds.cluster',
+  'rds.snapshot',
+  's3.bucket',
 ] as const satisfies readonly ResourceType[];
 
-export type NewType = (typeof NEW_TYPES)[number];
+/** A type `seedRegion` does not make. */
+export type NewType = Exclude<ResourceType, (typeof SEEDED_BY_REGION)[number]>;
+
+const seeded: ReadonlySet<ResourceType> = new Set(SEEDED_BY_REGION);
+
+/**
+ * The types `seedRegion` does not make, in the registry's order: what `seedEveryType` makes, one
+ * or more of each. Derived from the registry, so a new reader without a maker fails the demo's test.
+ */
+export const NEW_TYPES: readonly NewType[] = RESOURCE_TYPES.filter((t): t is NewType => !seeded.has(t));
 
 /** Of those, the ones read once per account under the region `global`. */
-export const GLOBAL_NEW_TYPES: readonly NewType[] = [
-  'iam.user',
-  'iam.role',
-  'iam.group',
-  'iam.policy',
-  'iam.instance_profile',
-  'cloudfront.distribution',
-  'route53.hosted_zone',
-];
+export const GLOBAL_NEW_TYPES: readonly NewType[] = NEW_TYPES.filter(isGlobalType);
 
 /** Native ids as Elava's readers report them, by type, in creation order (index 0 first). */
 export type SeededIds = Partial<Record<ResourceType, string[]>>;
