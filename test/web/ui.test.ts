@@ -93,6 +93,9 @@ describe('web UI in a real browser', () => {
     await page.waitForSelector('text=down: scheduler');
     for (const svc of SERVICES) await page.waitForSelector(`.card tr:has(.ok):has-text("${svc}")`);
     await page.waitForSelector('.chart canvas');
+    // Away from the bars, the legend gives the window's totals: every live resource was added in it.
+    const added = await page.textContent('.chart .u-series:has-text("added") .u-value');
+    expect(Number(added)).toBeGreaterThanOrEqual(resources.length);
     await snapshot(page, 'overview');
     await snapshot(page, 'overview-window', false);
     expect(problems).toEqual([]);

@@ -21,8 +21,10 @@ export function ChangesChart({ hours }: { hours: HourBucket[] }) {
     const bars = uPlot.paths.bars?.({ size: [0.8, 40] });
     const series = (label: keyof Omit<HourBucket, 'hour'>, color: string): uPlot.Series => ({
       label,
-      // The bars are stacked; the legend says each kind's own count.
-      value: (_u, _v, _s, i) => (i === null || i === undefined ? '' : String(hours[i]?.[label] ?? '')),
+      // The bars are stacked; the legend says each kind's own count: the hour's under the cursor,
+      // the whole window's otherwise.
+      value: (_u, _v, _s, i) =>
+        String(i === null || i === undefined ? hours.reduce((n, h) => n + h[label], 0) : (hours[i]?.[label] ?? '')),
       stroke: color,
       fill: color,
       width: 0,
@@ -41,7 +43,12 @@ export function ChangesChart({ hours }: { hours: HourBucket[] }) {
           { stroke: '#8a94a6', grid: { stroke: '#2a3140' } },
         ],
         // Drawn back to front: the total first, so each smaller stack shows over it.
-        series: [{}, series('removed', '#e0565b'), series('modified', '#e3b341'), series('added', '#3fb970')],
+        series: [
+          { label: 'hour', value: (_u, v) => (v === null ? 'last 24 h' : new Date(v * 1000).toLocaleString()) },
+          series('removed', '#e0565b'),
+          series('modified', '#e3b341'),
+          series('added', '#3fb970'),
+        ],
       },
       [x, removed, modified, added],
       el,
