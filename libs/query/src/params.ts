@@ -17,7 +17,7 @@ const when = z.string().superRefine((v, ctx) => {
       message:
         err instanceof InvalidSelectorError
           ? err.message
-          : 'expected a revision number, an RFC 3339 time or an age such as 24h or 7d',
+          : 'expected a revision number, an RFC 3339 time, an age such as 24h or 7d, or now',
     });
   }
 });

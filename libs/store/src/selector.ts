@@ -1,4 +1,4 @@
-/** "When" in the CLI and API: a revision number, an RFC 3339 time, or an age such as 24h or 7d. */
+/** "When" in the CLI and API: a revision number, an RFC 3339 time, an age such as 24h or 7d, or `now`. */
 export type RevisionSelector = number | Date | string;
 
 const AGE = /^(\d+(?:\.\d+)?)(s|m|h|d|w)$/;
@@ -7,7 +7,7 @@ const UNIT_MS: Record<string, number> = { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7, w
 export class InvalidSelectorError extends Error {
   constructor(text: string) {
     super(
-      `cannot read ${JSON.stringify(text)} as a time: give a revision number, an RFC 3339 time or an age such as 30m, 24h, 7d`,
+      `cannot read ${JSON.stringify(text)} as a time: give a revision number, an RFC 3339 time, an age such as 30m, 24h, 7d, or now`,
     );
     this.name = 'InvalidSelectorError';
   }
@@ -25,6 +25,7 @@ export function parseSelector(at: RevisionSelector, now = Date.now()): number | 
   }
   const s = at.trim();
   if (/^\d+$/.test(s)) return Number(s);
+  if (s.toLowerCase() === 'now') return new Date(now);
   const age = AGE.exec(s);
   if (age) return new Date(now - Number(age[1]) * (UNIT_MS[age[2] as string] as number));
   if (/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/i.test(s)) {

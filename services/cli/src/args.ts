@@ -8,6 +8,9 @@ import { CliError } from './io.js';
  * the argument each parameter came from (default `--<param>`); `--limit` is the CLI's own (a
  * total over pages, see `limitOf`) and is not passed here.
  */
+/** How every time option's help says what it takes (the store's parseSelector reads it). */
+export const WHEN = 'a revision number, an RFC 3339 time, an age such as 30m, 24h, 7d, or now';
+
 export function checkArgs(
   name: QueryName,
   params: Record<string, string | undefined>,

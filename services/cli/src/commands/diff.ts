@@ -1,11 +1,10 @@
 import type { FieldDiff } from '@elava/types';
 import type { Command } from 'commander';
-import { checkArgs, limitOf } from '../args.js';
+import { checkArgs, limitOf, WHEN } from '../args.js';
 import { diffLine, native, paint } from '../format.js';
 import { CliError, type Io } from '../io.js';
 import { allPages, withCluster } from '../remote.js';
 
-const WHEN = 'a revision number, an RFC 3339 time, or an age such as 30m, 24h, 7d';
 /** Changed fields shown per resource at a terminal; --json has them all. */
 const MAX_PATHS = 20;
 
@@ -27,7 +26,7 @@ export function registerDiff(program: Command, io: Io): void {
     .command('diff')
     .description('what differs between the estate at two instants: resources added, removed and modified')
     .requiredOption('--from <when>', `the earlier instant: ${WHEN}`)
-    .option('--to <when>', `the later instant: ${WHEN} (default: now)`, '0s')
+    .option('--to <when>', `the later instant: ${WHEN}`, 'now')
     .option('--type <type>', 'only this resource type, e.g. ec2.security_group')
     .option('--region <region>', 'only this region')
     .option('--account <id>', 'only this account')

@@ -8,12 +8,10 @@ import {
   type Decision,
 } from '@elava/types';
 import type { Command } from 'commander';
-import { checkArgs, limitOf } from '../args.js';
+import { checkArgs, limitOf, WHEN } from '../args.js';
 import { diffLine, native, paint, severity, table } from '../format.js';
 import { EXIT, type Io } from '../io.js';
 import { allPages, withCluster } from '../remote.js';
-
-const WHEN = 'a revision number, an RFC 3339 time, or an age such as 30m, 24h, 7d';
 
 const json = (program: Command, o: { json?: boolean }) => Boolean(o.json || program.opts().json);
 
