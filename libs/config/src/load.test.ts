@@ -86,6 +86,14 @@ describe('elava.yaml', () => {
     expect(() => parseConfig('version: "2.0"\nnats: { retention: forever }\n', 'x.yaml', {})).toThrow(
       /nats\.retention/,
     );
+    // The store keeps everything unless told; a retention is a duration, checked at load.
+    expect(c.storage.retention).toBe(0);
+    expect(parseConfig('version: "2.0"\nstorage: { retention: 90d }\n', 'x.yaml', {}).storage.retention).toBe(
+      90 * 86_400_000,
+    );
+    expect(() => parseConfig('version: "2.0"\nstorage: { retention: a year }\n', 'x.yaml', {})).toThrow(
+      /storage\.retention/,
+    );
     expect(c.aws.endpoint).toBe('http://127.0.0.1:5000');
     expect(c.regions).toEqual(['eu-north-1']);
     expect(c.api).toEqual({ host: '127.0.0.1', port: 7070, timeout: 10_000, auth_token: '' });

@@ -300,6 +300,11 @@ export const configSchema = z
           .min(4096)
           .default(64 * 1024 * 1024),
         checkpoint_interval: duration.prefault('5m'),
+        /**
+         * How much history the recorder keeps: older versions are compacted away on its own, each
+         * resource keeping the version in force at the cutoff. 0s (the default) keeps everything.
+         */
+        retention: duration.prefault('0s'),
         audit_retention: unsupported(
           'the audit trail is hash-chained and kept whole (elava compact drops old resource versions, never audit entries); remove the key',
         ),

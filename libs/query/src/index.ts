@@ -1,4 +1,5 @@
 export { actorMatches, actorsByRevision } from './actors.js';
+export { COMPACT_SUBJECT, type CompactReply, checkRetain, requestCompaction, serveCompaction } from './compaction.js';
 export { type Cursor, decodeCursor, encodeCursor } from './cursor.js';
 export { QUERY_SUBJECT, type QueryAnswer, QueryClient, serveQueries } from './nats.js';
 export { PageBuilder } from './page.js';

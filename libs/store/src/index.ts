@@ -10,6 +10,7 @@ export { IDENTITY_FILE, InvalidIdentityError } from './identity.js';
 export { type OpenReport, Store, type StoreOptions } from './kvstore.js';
 export type { Put, WriteRequest } from './kvstore-txn.js';
 export type { TornTail } from './replay.js';
+export { compactBefore, type RetentionOutcome, retentionDue } from './retention.js';
 export { encodeResource, type KeySource, type ScanWriteOptions, scanWrite, scopePrefix } from './scan-write.js';
 export { InvalidSelectorError, parseSelector, type RevisionSelector } from './selector.js';
 export type { ScopeState } from './state.js';

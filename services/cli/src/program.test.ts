@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Store } from '@elava/store';
 import { describe, expect, it } from 'vitest';
@@ -13,8 +14,6 @@ function io(env: NodeJS.ProcessEnv = {}) {
 }
 
 async function storeWithData(): Promise<string> {
-  const { mkdtempSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
   const dir = mkdtempSync(join(tmpdir(), 'elava-cli-'));
   const s = await Store.open(dir);
   for (let i = 0; i < 3; i++) {
@@ -83,6 +82,12 @@ describe('elava store', () => {
     const b = io();
     expect(await run(['store', 'check', '--data-dir', '/nonexistent/elava'], b.io)).toBe(EXIT.usage);
     expect(b.err.join('')).toContain('no store at /nonexistent/elava');
+    // Compaction opens the store to write: a mistyped path is refused, not made into an empty store.
+    const missing = join(tmpdir(), `elava-missing-${process.pid}`);
+    const e = io();
+    expect(await run(['compact', '--retain', '90d', '--data-dir', missing], e.io)).toBe(EXIT.usage);
+    expect(e.err.join('')).toContain(`no store at ${missing}`);
+    expect(existsSync(missing)).toBe(false);
     const c = io({ ELAVA_CONFIG: '/nonexistent/elava.yaml' });
     expect(await run(['store', 'check'], c.io)).toBe(EXIT.usage);
     expect(c.err.join('')).toMatch(/invalid configuration \/nonexistent\/elava.yaml[\s\S]*file not found/);

@@ -2,11 +2,12 @@
 // The recorder process: the store's only writer. A second recorder on the same data directory
 // waits as a standby and takes over when the holder's lock is released or its process is gone.
 import { connectNats, createRedis, ensureStreams, startHeartbeat } from '@elava/bus';
-import { StoreReader, serveQueries } from '@elava/query';
+import { StoreReader, serveCompaction, serveQueries } from '@elava/query';
 import { boot } from '@elava/service';
 import { Store, StoreLockedError } from '@elava/store';
 import { listKeysOf } from '@elava/types';
 import { Counter, Gauge } from 'prom-client';
+import { startRetention } from './retention.js';
 import { WalPublisher } from './wal-publisher.js';
 import { startRecorder } from './workers.js';
 
@@ -47,6 +48,11 @@ runtime.onShutdown('wal mark', () => {
 // Reads are answered here, where the store is open; the API and the CLI ask over NATS.
 const queries = serveQueries(nc, new StoreReader(store, undefined, listKeysOf), log);
 runtime.onShutdown('queries', () => queries.unsubscribe());
+// History is trimmed here too, while recording goes on: on request (`elava compact`) and to storage.retention.
+const compaction = serveCompaction(nc, store, log);
+runtime.onShutdown('compaction requests', () => compaction.unsubscribe());
+const retention = startRetention({ store, retentionMs: config.storage.retention, log });
+runtime.onShutdown('retention', () => retention.stop());
 
 const producer = createRedis(config.redis.url, 'producer', 'elava-recorder');
 const consumer = createRedis(config.redis.url, 'worker', 'elava-recorder-worker');
@@ -55,6 +61,14 @@ runtime.onShutdown('redis', async () => {
   await consumer.quit();
 });
 
+new Gauge({
+  name: 'elava_store_compacted_revision',
+  help: 'the revision history starts at: older versions were compacted away (0: none)',
+  registers: [runtime.metrics],
+  collect() {
+    this.set(store.compactedAt);
+  },
+});
 new Gauge({
   name: 'elava_store_revision',
   help: 'newest committed revision',

@@ -5,7 +5,7 @@ import { loadConfig } from '@elava/config';
 import { parseSelector } from '@elava/store';
 import { CHANGE_TYPES, type ChangeType, isResourceType, type ResourceType } from '@elava/types';
 import type { Command } from 'commander';
-import { dataDir } from '../data-dir.js';
+import { existingDataDir } from '../data-dir.js';
 import { CliError, EXIT, type Io } from '../io.js';
 import { compileLibraries } from './backtest-library.js';
 import { replay, revisionAt } from './backtest-replay.js';
@@ -140,7 +140,7 @@ export function registerBacktest(policy: Command, program: Command, io: Io, setE
         const servicePath = resolve(io.cwd, config.policies.path);
         const bar = progressBar();
         const { run, tally } = await backtest({
-          dataDir: dataDir(io, { ...program.opts(), ...o }),
+          dataDir: existingDataDir(io, { ...program.opts(), ...o }),
           sources: o.policies ? resolve(io.cwd, o.policies) : servicePath,
           servicePath,
           since: o.since,

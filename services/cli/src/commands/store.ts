@@ -1,19 +1,12 @@
-import { existsSync } from 'node:fs';
 import { type CheckReport, check, repair, Store } from '@elava/store';
 import type { Command } from 'commander';
-import { dataDir } from '../data-dir.js';
-import { CliError, EXIT, type Io } from '../io.js';
+import { existingDataDir } from '../data-dir.js';
+import { EXIT, type Io } from '../io.js';
 
 interface Common {
   dataDir?: string;
   config?: string;
   json?: boolean;
-}
-
-function existing(io: Io, o: Common): string {
-  const dir = dataDir(io, o);
-  if (!existsSync(dir)) throw new CliError(`no store at ${dir} (set --data-dir, ELAVA_DATA_DIR or storage.dir)`);
-  return dir;
 }
 
 function describe(r: CheckReport): string[] {
@@ -41,7 +34,7 @@ export function registerStore(program: Command, io: Io, setExit: (code: number) 
     .description('read the whole log and say what, if anything, is damaged; exit 1 if anything is')
     .addHelpText('after', '\nExamples:\n  elava store check\n  elava store check --data-dir /var/lib/elava --json')
     .action((o: Common) => {
-      const report = check(existing(io, { ...program.opts(), ...o }));
+      const report = check(existingDataDir(io, { ...program.opts(), ...o }));
       io.out(o.json || program.opts().json ? JSON.stringify(report, null, 2) : describe(report).join('\n'));
       if (!report.ok) setExit(EXIT.finding);
     });
@@ -51,7 +44,7 @@ export function registerStore(program: Command, io: Io, setExit: (code: number) 
     .description('truncate at the first damage and move later segments to a quarantine folder (nothing is deleted)')
     .addHelpText('after', '\nExample:\n  elava store repair --data-dir /var/lib/elava')
     .action((o: Common) => {
-      const r = repair(existing(io, { ...program.opts(), ...o }));
+      const r = repair(existingDataDir(io, { ...program.opts(), ...o }));
       if (o.json || program.opts().json) return io.out(JSON.stringify(r, null, 2));
       if (!r.truncated && r.quarantined.length === 0) return io.out('nothing to repair');
       if (r.truncated) io.out(`truncated ${r.truncated.segment} at offset ${r.truncated.offset}`);
@@ -63,7 +56,7 @@ export function registerStore(program: Command, io: Io, setExit: (code: number) 
     .command('stats')
     .description('revision, resources, versions, audit entries and size on disk')
     .action(async (o: Common) => {
-      const s = await Store.open(existing(io, { ...program.opts(), ...o }));
+      const s = await Store.open(existingDataDir(io, { ...program.opts(), ...o }));
       try {
         const stats = s.stats();
         io.out(
