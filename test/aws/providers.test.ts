@@ -1,5 +1,6 @@
 import { CreateVpcCommand } from '@aws-sdk/client-ec2';
 import { ClientSet, WriteRefusedError } from '@elava/aws';
+import { SEEDED_BY_REGION } from '@elava/demo';
 import { type AnyResource, parseResourceId, type ResourceType } from '@elava/types';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { infra } from '../support/infra.js';
@@ -8,23 +9,7 @@ import { resetMoto, seedDbInstances, seedRegion } from '../support/seed.js';
 
 const ACCOUNT = '123456789012';
 /** The types `seedRegion` makes; each newer type has its own file beside this one. */
-const SEEDED: ResourceType[] = [
-  'ec2.instance',
-  'ec2.vpc',
-  'ec2.subnet',
-  'ec2.route_table',
-  'ec2.internet_gateway',
-  'ec2.nat_gateway',
-  'ec2.security_group',
-  'ec2.volume',
-  'ec2.snapshot',
-  'ec2.eip',
-  'ec2.network_interface',
-  'rds.instance',
-  'rds.cluster',
-  'rds.snapshot',
-  's3.bucket',
-];
+const SEEDED: readonly ResourceType[] = SEEDED_BY_REGION;
 const REGIONS = ['us-east-1', 'eu-west-1'] as const;
 type Seeded = Awaited<ReturnType<typeof seedRegion>>;
 

@@ -86,7 +86,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { isGlobalType, RESOURCE_TYPES, type ResourceType } from '@elava/types';
 
 /** What `seedRegion` makes (estate.ts): every other type is `seedEveryType`'s. */
-const SEEDED_BY_REGION = [
+export const SEEDED_BY_REGION = [
   'ec2.instance',
   'ec2.vpc',
   'ec2.subnet',
