@@ -98,6 +98,9 @@ describe('compaction through the running recorder', () => {
     expect(JSON.parse(two.out)).toMatchObject({ compacted: true, revision: 3, versionsBefore: 3, versionsAfter: 2 });
     const text = await cli('compact', '--retain', '2d');
     expect(text.out).toBe('nothing older than 2d to drop (compacted at revision 3)');
+    // `elava status` says where history starts (exit 1: only the recorder of the cluster runs).
+    const status = await cli('status');
+    expect(status.out).toMatch(/store \w+: revision 4 .*; history from revision 3 \(compacted\)/);
   });
 
   it('refuses a named data directory the recorder holds, saying how to reach it, and a bad age', async () => {

@@ -15,7 +15,15 @@ export interface StoreStatus {
   store: string;
   revision: number;
   time: string | null;
-  stats: { resources: number; versions: number; audit_entries: number; segments: number; bytes: number };
+  stats: {
+    resources: number;
+    versions: number;
+    audit_entries: number;
+    segments: number;
+    bytes: number;
+    /** The revision history starts at: 0 until a compaction. */
+    compacted_at: number;
+  };
   scopes: {
     key: string;
     last_scan: { complete: boolean; time: string };

@@ -154,7 +154,12 @@ export function Overview() {
                 {status.data.revision} <span class="muted">({ago(status.data.time)})</span>
               </dd>
               <dt>versions</dt>
-              <dd>{status.data.stats.versions}</dd>
+              <dd>
+                {status.data.stats.versions}
+                {status.data.stats.compacted_at > 0 ? (
+                  <span class="muted"> (history from revision {status.data.stats.compacted_at}, compacted)</span>
+                ) : null}
+              </dd>
               <dt>audit entries</dt>
               <dd>{status.data.stats.audit_entries}</dd>
               <dt>on disk</dt>

@@ -127,7 +127,7 @@ export function registerStatus(program: Command, io: Io, setExit: (code: number)
         }
         const st = store.stats;
         io.out(
-          `store ${store.store}: revision ${store.revision}${store.time ? ` (${age(store.time)})` : ''}, ${st.resources} resources, ${st.versions} versions, ${st.audit_entries} audit entries, ${bytes(st.bytes)} in ${st.segments} segments`,
+          `store ${store.store}: revision ${store.revision}${store.time ? ` (${age(store.time)})` : ''}, ${st.resources} resources, ${st.versions} versions, ${st.audit_entries} audit entries, ${bytes(st.bytes)} in ${st.segments} segments${st.compacted_at > 0 ? `; history from revision ${st.compacted_at} (compacted)` : ''}`,
         );
         io.out(
           table(
