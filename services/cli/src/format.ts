@@ -40,6 +40,14 @@ export function age(iso: string | undefined, now = Date.now()): string {
 /** The native part of a canonical id, which is what people recognise. */
 export const native = (id: string): string => nativeIdOf(id) ?? id;
 
+/**
+ * A decision's reason as a terminal line says it: its resource's canonical id, already in a column
+ * of its own, shortened to the native id (a reason with several findings names it in each). The
+ * reason itself, in --json and on NATS, is left whole.
+ */
+export const shortReason = (d: { reason: string; resource: { id: string } }): string =>
+  d.resource.id ? d.reason.replaceAll(d.resource.id, native(d.resource.id)) : d.reason;
+
 /** A diff entry as one line: path: before → after. */
 export function diffLine(d: { path: string; before?: unknown; after?: unknown }): string {
   const show = (v: unknown) => (v === undefined ? '∅' : typeof v === 'string' ? v : JSON.stringify(v));

@@ -9,7 +9,7 @@ import {
 } from '@elava/types';
 import type { Command } from 'commander';
 import { checkArgs, limitOf, WHEN } from '../args.js';
-import { diffLine, native, paint, severity, table } from '../format.js';
+import { diffLine, native, paint, severity, shortReason, table } from '../format.js';
 import { EXIT, type Io } from '../io.js';
 import { allPages, withCluster } from '../remote.js';
 
@@ -153,7 +153,7 @@ export function registerListings(program: Command, io: Io, setExit: (code: numbe
           io.out(
             asJson
               ? JSON.stringify(d)
-              : `${d.time}  ${severity(io, d.severity.padEnd(8))}  ${d.action.padEnd(14)}  ${native(d.resource.id)}  ${d.reason}  ${paint(io, 'dim', d.id)}`,
+              : `${d.time}  ${severity(io, d.severity.padEnd(8))}  ${d.action.padEnd(14)}  ${native(d.resource.id)}  ${shortReason(d)}  ${paint(io, 'dim', d.id)}`,
           );
         const { items } = await allPages<Decision>(c, io, 'decisions', params, max);
         for (const d of items) print(d);

@@ -2,7 +2,7 @@ import { DeliverPolicy, ensureStreams, jetstream } from '@elava/bus';
 import type { Decision } from '@elava/types';
 import type { Command } from 'commander';
 import { discoverServices, onStopSignals, type Running, startService, stopAll, wanted } from '../cluster.js';
-import { native, paint, severity } from '../format.js';
+import { native, paint, severity, shortReason } from '../format.js';
 import { CliError, type Io } from '../io.js';
 import { type Cluster, connectCluster } from '../remote.js';
 
@@ -116,7 +116,7 @@ export function registerUp(program: Command, io: Io, setExit: (code: number) => 
           for await (const m of await consumer.consume()) {
             const d = m.json<Decision>();
             io.out(
-              `${severity(io, d.severity.padEnd(8))} ${d.action.padEnd(14)} ${native(d.resource.id).padEnd(24)} ${d.reason}  ${paint(io, 'dim', `elava why ${d.id}`)}`,
+              `${severity(io, d.severity.padEnd(8))} ${d.action.padEnd(14)} ${native(d.resource.id).padEnd(24)} ${shortReason(d)}  ${paint(io, 'dim', `elava why ${d.id}`)}`,
             );
           }
         })().catch((err: Error) => {
