@@ -33,7 +33,10 @@ export function serveCompaction(
         log.warn({ err: err.message }, 'compaction subscription error');
         return;
       }
-      void answer(msg.data).then((reply) => msg.respond(JSON.stringify(reply)));
+      // The connection may be draining by the time a long compaction ends: the asker then times out.
+      void answer(msg.data)
+        .then((reply) => msg.respond(JSON.stringify(reply)))
+        .catch((e: Error) => log.warn({ err: e.message }, 'could not answer a compaction request'));
     },
   });
 
