@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { connectNats } from '@elava/bus';
 import { EXIT, type Io, run } from '@elava/cli';
+import { COMPACT_SUBJECT, requestCompaction } from '@elava/query';
 import { Store } from '@elava/store';
 import { instance, scope } from '@elava/store/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -112,5 +114,16 @@ describe('compaction through the running recorder', () => {
     const bad = await cli('compact', '--retain', '3 days');
     expect(bad.code).toBe(EXIT.usage);
     expect(bad.err).toContain('--retain takes an age such as 90d or 12w, not "3 days"');
+    // The recorder checks a request itself: another client's bad one is refused, naming what is wrong.
+    const nc = await connectNats(own.natsUrl, 'compact-test');
+    try {
+      expect(await requestCompaction(nc, 5 as unknown as string, 10_000)).toEqual({
+        error: 'retain takes an age such as 90d or 12w, not 5',
+      });
+      const raw = await nc.request(COMPACT_SUBJECT, 'not json', { timeout: 10_000 });
+      expect(raw.json()).toEqual({ error: 'the request is not JSON' });
+    } finally {
+      await nc.close();
+    }
   });
 });
