@@ -109,19 +109,18 @@ function rewriteEmpty(path: string): void {
   if (existsSync(path) && statSync(path).size > 0) truncate(path, 0);
 }
 
-/** Every record of one sealed segment; any damage is an error (compaction never guesses). */
-export function readSegmentRecords(dir: string, id: number): { type: RecordType; payload: Buffer }[] {
-  const name = segmentName(id);
-  const buf = readFileSync(join(dir, name));
+/**
+ * Every record of one segment's bytes, each checked as it is reached, so a caller can pause between
+ * them; any damage is an error (compaction never guesses).
+ */
+export function* segmentRecords(buf: Buffer, name: string): Generator<{ type: RecordType; payload: Buffer }> {
   const header = decodeHeader(buf);
   if (!header.ok) throw new CorruptionError(name, 0, header.reason);
-  const out: { type: RecordType; payload: Buffer }[] = [];
   let off = SEGMENT_HEADER_BYTES;
   while (off < buf.length) {
     const r = decodeAt(buf, off);
     if (!r.ok) throw new CorruptionError(name, off, r.reason);
-    out.push({ type: r.type, payload: r.payload });
+    yield { type: r.type, payload: r.payload };
     off = r.next;
   }
-  return out;
 }
