@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { checkRetain, requestCompaction } from '@elava/query';
 import { compactBefore, parseSelector, type RetentionOutcome, Store, StoreLockedError } from '@elava/store';
 import type { Command } from 'commander';
@@ -31,23 +32,22 @@ export function registerCompact(program: Command, io: Io): void {
       if (checkRetain(o.retain))
         throw new CliError(`--retain takes an age such as 90d or 12w, not ${JSON.stringify(o.retain)}`);
       const opts = { ...program.opts(), ...o };
-      const local = o.dataDir ? existingDataDir(io, opts) : dataDir(io, opts);
-      const outcome = (await compactHere(local, o.retain, Boolean(o.dataDir))) ?? (await compactByRecorder(o.retain));
+      const named = Boolean(o.dataDir);
+      const dir = named ? existingDataDir(io, opts) : dataDir(io, opts);
+      const here = named || existsSync(dir) ? await compactHere(dir, o.retain, named) : null;
+      const outcome = here ?? (await compactByRecorder(o.retain));
       io.out(json ? JSON.stringify(outcome) : describe(outcome, o.retain));
     });
 
-  /** Null when the store is the recorder's to compact: in use, or not on this machine. */
+  /** Null when the store is in use and not named: the recorder holding it compacts it. */
   async function compactHere(dir: string, retain: string, named: boolean): Promise<RetentionOutcome | null> {
     let store: Store;
     try {
-      if (!named) existingDataDir(io, { dataDir: dir });
       store = await Store.open(dir);
     } catch (err) {
-      if (!(err instanceof StoreLockedError || err instanceof CliError)) throw err;
+      if (!(err instanceof StoreLockedError)) throw err;
       if (!named) return null;
-      if (err instanceof StoreLockedError)
-        throw new CliError(`${err.message}: leave out --data-dir and the recorder holding it compacts it`);
-      throw err;
+      throw new CliError(`${err.message}: leave out --data-dir and the recorder holding it compacts it`);
     }
     try {
       return await compactBefore(store, parseSelector(retain) as Date);
