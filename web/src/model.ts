@@ -1,8 +1,8 @@
-import type { AuditEntry, ChangeSummary, Decision, EstateStats, FieldDiff } from '@elava/types';
+import type { AuditEntry, ChangeSummary, Decision, EstateStats, FieldDiff, StoreStatus } from '@elava/types';
 
 /** The shapes the API answers with (docs/openapi.yaml). */
 
-export type { ChangeSummary, Decision, FieldDiff };
+export type { ChangeSummary, Decision, FieldDiff, StoreStatus };
 
 export interface Page<T> {
   items: T[];
@@ -10,26 +10,6 @@ export interface Page<T> {
 }
 
 export type Stats = EstateStats;
-
-export interface StoreStatus {
-  store: string;
-  revision: number;
-  time: string | null;
-  stats: {
-    resources: number;
-    versions: number;
-    audit_entries: number;
-    segments: number;
-    bytes: number;
-    /** The revision history starts at: 0 until a compaction. */
-    compacted_at: number;
-  };
-  scopes: {
-    key: string;
-    last_scan: { complete: boolean; time: string };
-    last_complete?: { time: string; observed: number };
-  }[];
-}
 
 export interface ServicesHealth {
   healthy: boolean;

@@ -6,7 +6,14 @@ import {
   type Store,
   type StoredVersion,
 } from '@elava/store';
-import { type AuditEntry, type AuditEntryType, CHANGE_TYPES, type ResourceType, typeOfId } from '@elava/types';
+import {
+  type AuditEntry,
+  type AuditEntryType,
+  CHANGE_TYPES,
+  type ResourceType,
+  type StoreStatus,
+  typeOfId,
+} from '@elava/types';
 import { actorMatches, actorsByRevision } from './actors.js';
 import { changeFilter } from './change-filter.js';
 import { compareVersions } from './compare.js';
@@ -247,7 +254,7 @@ export class StoreReader {
       time: s.timeOf(s.revision) ?? null,
       stats: s.stats(),
       scopes: s.scopes(),
-    });
+    } satisfies StoreStatus);
   }
 }
 

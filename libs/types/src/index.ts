@@ -15,3 +15,4 @@ export * from './resource-type.js';
 export * from './revision.js';
 export * from './scope.js';
 export * from './store-keys.js';
+export * from './store-status.js';

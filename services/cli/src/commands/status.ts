@@ -8,32 +8,12 @@ import {
   readUnreachableAccounts,
   type UnreachableAccount,
 } from '@elava/bus';
+import type { StoreStatus } from '@elava/types';
 import { Queue } from 'bullmq';
 import type { Command } from 'commander';
 import { age, bytes, paint, table } from '../format.js';
 import { CliError, EXIT, type Io } from '../io.js';
 import { withCluster } from '../remote.js';
-
-interface StoreStatus {
-  /** The store's identity (IDENTITY in its directory). */
-  store: string;
-  revision: number;
-  time: string | null;
-  stats: {
-    id: string;
-    resources: number;
-    versions: number;
-    audit_entries: number;
-    segments: number;
-    bytes: number;
-    compacted_at: number;
-  };
-  scopes: {
-    key: string;
-    last_scan: { revision: number; time: string; observed: number; complete: boolean };
-    last_complete?: { revision: number; time: string; observed: number };
-  }[];
-}
 
 /** The services Elava runs; one missing from the heartbeats is reported as down. */
 const EXPECTED = ['scanner', 'scheduler', 'recorder', 'detector', 'policy', 'notifier', 'executor', 'api'];
