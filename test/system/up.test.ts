@@ -59,17 +59,7 @@ it('elava up --demo brings up every service, prints decisions as they are made, 
       /^Elava is up: api, demo, detector, executor, notifier, policy, recorder, scanner-1, scanner-2, scheduler$/m,
     );
     // One scanner can do the first scans while the other is still starting: each beats once it is up.
-    const all = [
-      'api',
-      'detector',
-      'executor',
-      'notifier',
-      'policy',
-      'recorder',
-      'scanner-1',
-      'scanner-2',
-      'scheduler',
-    ];
+    const all = [...UP_INSTANCES].sort();
     const beating = async () => (await readHeartbeats(redis)).map((h) => h.instance).sort();
     for (const until = Date.now() + 30_000; (await beating()).join() !== all.join() && Date.now() < until; )
       await new Promise((r) => setTimeout(r, 250));

@@ -1,7 +1,17 @@
-import type { AnyResource, AuditEntry, AuditEntryType, Delta, DeltaKind, FieldDiff, VersionMeta } from '@elava/types';
+import type {
+  AnyResource,
+  AuditEntry,
+  AuditEntryType,
+  Delta,
+  DeltaKind,
+  FieldDiff,
+  StoreStats,
+  VersionMeta,
+} from '@elava/types';
 
 // The recorder → detector hand-over is a message contract, so its parts live in @elava/types.
 export type { Delta, DeltaKind, VersionMeta } from '@elava/types';
+export type { StoreStats };
 
 /**
  * A resource already encoded by `encodeResource`, typically on a scanner, so the single writer
@@ -48,18 +58,6 @@ export interface ChangeRecord {
   kind: DeltaKind;
   current: VersionMeta;
   previous: VersionMeta | null;
-}
-
-export interface StoreStats {
-  /** The store's identity (see identity.ts). */
-  id: string;
-  revision: number;
-  compacted_at: number;
-  resources: number;
-  versions: number;
-  audit_entries: number;
-  segments: number;
-  bytes: number;
 }
 
 export interface AuditQuery {

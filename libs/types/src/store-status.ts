@@ -5,23 +5,27 @@ export interface ScanMarkSummary {
   observed: number;
 }
 
+/** The store's size and where its history starts (`Store.stats()`). */
+export interface StoreStats {
+  /** The store's identity (IDENTITY in its data directory). */
+  id: string;
+  revision: number;
+  /** The revision history starts at: 0 until a compaction. */
+  compacted_at: number;
+  resources: number;
+  versions: number;
+  audit_entries: number;
+  segments: number;
+  bytes: number;
+}
+
 /** `/v1/status` (and `elava status`): the store's identity, revision and size, and each scope's last scans. */
 export interface StoreStatus {
   /** The store's identity (IDENTITY in its data directory). */
   store: string;
   revision: number;
   time: string | null;
-  stats: {
-    id: string;
-    revision: number;
-    /** The revision history starts at: 0 until a compaction. */
-    compacted_at: number;
-    resources: number;
-    versions: number;
-    audit_entries: number;
-    segments: number;
-    bytes: number;
-  };
+  stats: StoreStats;
   scopes: {
     key: string;
     last_scan: ScanMarkSummary & { complete: boolean };
